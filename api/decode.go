@@ -1,0 +1,116 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// decodeJSON reads exactly one JSON object into v, refusing unknown fields
+// and trailing data, and answers clear EINVALID messages.
+func decodeJSON(c echo.Context, v any) error {
+	body := c.Request().Body
+	if body == nil || body == http.NoBody {
+		return invalid("A JSON body is required.")
+	}
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		return invalid("The body must hold a single JSON object.")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+	case errors.Is(err, io.EOF):
+		return invalid("A JSON body is required.")
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return invalid("The body is not valid JSON.")
+	case errors.As(err, &typeErr):
+		if typeErr.Field != "" {
+			return invalid("%s must be of type %s.", typeErr.Field, jsonType(typeErr.Type.Kind().String()))
+		}
+		return invalid("The body must be a JSON object.")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return invalid("Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return invalid("The body is not valid JSON: %s.", err.Error())
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "int", "int64", "int32", "uint", "uint64", "float64":
+		return "number"
+	case "slice":
+		return "array"
+	case "struct", "map", "ptr":
+		return "object"
+	}
+	return kind
+}
+
+// pageParams reads limit and cursor, refusing malformed values.
+func pageParams(c echo.Context, cursorPrefix string) (attribution.Page, error) {
+	var p attribution.Page
+	if s := c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > attribution.MaxPageLimit {
+			return p, invalid("limit must be a whole number from 1 to %d.", attribution.MaxPageLimit)
+		}
+		p.Limit = n
+	}
+	if s := c.QueryParam("cursor"); s != "" {
+		if !attribution.ValidID(cursorPrefix, s) {
+			return p, invalid("cursor is not valid.")
+		}
+		p.Cursor = s
+	}
+	return p.Normalize(), nil
+}
+
+// listOf builds the list answer; the cursor is the last item's id.
+func listOf[T any](items []T, more bool, id func(T) string) ListResponse[T] {
+	if items == nil {
+		items = []T{}
+	}
+	r := ListResponse[T]{Data: items, HasMore: more}
+	if more && len(items) > 0 {
+		r.NextCursor = id(items[len(items)-1])
+	}
+	return r
+}
+
+// enumParam checks a filter against its allowed values.
+func enumParam(c echo.Context, name string, allowed ...string) (string, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return "", nil
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v, nil
+		}
+	}
+	return "", invalid("%s must be one of %s.", name, strings.Join(allowed, ", "))
+}
+

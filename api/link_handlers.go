@@ -1,0 +1,113 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/api/qr"
+	"github.com/tally-dev/tally/attribution"
+)
+
+func (s *Server) withURL(l *attribution.Link) *attribution.Link {
+	l.SetURL(s.cfg.PublicURL)
+	return l
+}
+
+func (s *Server) createLink(c echo.Context) error {
+	var req attribution.LinkCreate
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	l, err := s.deps.Store.CreateLink(c.Request().Context(), VendorOf(c).ID, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s.withURL(l))
+}
+
+func (s *Server) listLinks(c echo.Context) error {
+	page, err := pageParams(c, attribution.PrefixLink)
+	if err != nil {
+		return err
+	}
+	status, err := enumParam(c, "status", attribution.LinkActive, attribution.LinkArchived)
+	if err != nil {
+		return err
+	}
+	list, more, err := s.deps.Store.ListLinks(c.Request().Context(), VendorOf(c).ID,
+		attribution.LinkFilter{PartnerID: c.QueryParam("partner_id"), Status: status, Page: page})
+	if err != nil {
+		return err
+	}
+	for _, l := range list {
+		s.withURL(l)
+	}
+	return c.JSON(http.StatusOK, listOf(list, more, func(l *attribution.Link) string { return l.ID }))
+}
+
+func (s *Server) getLink(c echo.Context) error {
+	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.withURL(l))
+}
+
+func (s *Server) patchLink(c echo.Context) error {
+	var upd attribution.LinkUpdate
+	if err := decodeJSON(c, &upd); err != nil {
+		return err
+	}
+	l, err := s.deps.Store.UpdateLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"), upd)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.withURL(l))
+}
+
+// archiveLink is DELETE: links are archived, never deleted, so clicks and
+// rewards keep their history.
+func (s *Server) archiveLink(c echo.Context) error {
+	archived := attribution.LinkArchived
+	l, err := s.deps.Store.UpdateLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"), attribution.LinkUpdate{Status: &archived})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.withURL(l))
+}
+
+func (s *Server) linkQRSVG(c echo.Context) error {
+	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	svg, err := qr.SVG(s.withURL(l).URL)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "private, max-age=300")
+	return c.Blob(http.StatusOK, "image/svg+xml", svg)
+}
+
+func (s *Server) linkQRPNG(c echo.Context) error {
+	size := 0
+	if v := c.QueryParam("size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < qr.MinPNGSize || n > qr.MaxPNGSize {
+			return invalid("size must be a whole number from %d to %d.", qr.MinPNGSize, qr.MaxPNGSize)
+		}
+		size = n
+	}
+	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	png, err := qr.PNG(s.withURL(l).URL, size)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "private, max-age=300")
+	return c.Blob(http.StatusOK, "image/png", png)
+}

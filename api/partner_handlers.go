@@ -1,0 +1,64 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// PartnerCreationResponse shows the partner's portal token, once.
+type PartnerCreationResponse struct {
+	*attribution.Partner
+	Token string `json:"token"`
+}
+
+func (s *Server) createPartner(c echo.Context) error {
+	var req attribution.PartnerCreate
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	np, err := s.deps.Store.CreatePartner(c.Request().Context(), VendorOf(c).ID, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, PartnerCreationResponse{Partner: np.Partner, Token: np.Token})
+}
+
+func (s *Server) listPartners(c echo.Context) error {
+	page, err := pageParams(c, attribution.PrefixPartner)
+	if err != nil {
+		return err
+	}
+	status, err := enumParam(c, "status", attribution.PartnerActive, attribution.PartnerDisabled)
+	if err != nil {
+		return err
+	}
+	list, more, err := s.deps.Store.ListPartners(c.Request().Context(), VendorOf(c).ID,
+		attribution.PartnerFilter{Email: c.QueryParam("email"), Status: status, Page: page})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listOf(list, more, func(p *attribution.Partner) string { return p.ID }))
+}
+
+func (s *Server) getPartner(c echo.Context) error {
+	p, err := s.deps.Store.FindPartner(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) patchPartner(c echo.Context) error {
+	var upd attribution.PartnerUpdate
+	if err := decodeJSON(c, &upd); err != nil {
+		return err
+	}
+	p, err := s.deps.Store.UpdatePartner(c.Request().Context(), VendorOf(c).ID, c.Param("id"), upd)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}

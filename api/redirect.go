@@ -1,0 +1,144 @@
+package api
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/attribution/clickinfo"
+)
+
+// redirect serves GET /r/{key}: it records the click, answers 302 to the
+// link's destination with the click token, and sets the tally_ref cookie.
+// The click is committed before the 302 leaves (group commit), unless the
+// database is too slow, in which case the click stays queued and the
+// visitor is not kept waiting: the token is self-contained.
+func (s *Server) redirect(c echo.Context) error {
+	ctx := c.Request().Context()
+	t, err := s.deps.Store.ResolveLink(ctx, c.Param("key"))
+	if attribution.ErrorCode(err) == attribution.ENOTFOUND {
+		return notFoundPage(c)
+	} else if err != nil {
+		return err
+	}
+	if t.Link.Status != attribution.LinkActive {
+		if t.FallbackURL != "" {
+			return c.Redirect(http.StatusFound, t.FallbackURL)
+		}
+		return notFoundPage(c)
+	}
+
+	req := c.Request()
+	ua := req.UserAgent()
+	agent := s.deps.Agents.Parse(ua)
+	addr := clientAddr(c.RealIP())
+	now := s.deps.Clock()
+	query := req.URL.Query()
+	click := &attribution.Click{
+		ID: attribution.NewID(attribution.PrefixClick, now), VendorID: t.Link.VendorID,
+		LinkID: t.Link.ID, PartnerID: t.Link.PartnerID, ClickedAt: now,
+		IPHash:      clickinfo.HashIP(s.cfg.IPSalt, addr),
+		VisitorHash: clickinfo.VisitorHash(s.cfg.IPSalt, addr, ua),
+		Browser:     agent.Browser, OS: agent.OS, Device: agent.Device, Bot: agent.Bot,
+		UTMSource:   firstNonEmpty(query.Get("utm_source"), t.Link.UTM.Source),
+		UTMMedium:   firstNonEmpty(query.Get("utm_medium"), t.Link.UTM.Medium),
+		UTMCampaign: firstNonEmpty(query.Get("utm_campaign"), t.Link.UTM.Campaign),
+		UTMContent:  firstNonEmpty(query.Get("utm_content"), t.Link.UTM.Content),
+		UTMTerm:     firstNonEmpty(query.Get("utm_term"), t.Link.UTM.Term),
+		Variant:     clip(query.Get("v"), 64),
+		Country:     s.country(req, addr),
+	}
+	if addr.IsValid() {
+		click.IPTrunc = clickinfo.TruncateIP(addr).String()
+	}
+	click.ReferrerHost, click.Source = clickinfo.ClassifyReferrer(req.Referer(), s.public.Host)
+	click.ReferrerHost = clip(click.ReferrerHost, 255)
+	for _, f := range []*string{&click.UTMSource, &click.UTMMedium, &click.UTMCampaign, &click.UTMContent, &click.UTMTerm} {
+		*f = clip(*f, 200)
+	}
+
+	// Bots follow the link but get no token: their clicks are never credited.
+	token := ""
+	if !agent.Bot {
+		token, err = s.deps.Tokens.Encode(attribution.ClickToken{
+			ClickID: click.ID, LinkID: click.LinkID, PartnerID: click.PartnerID,
+			VendorID: click.VendorID, ClickedAt: now.Unix(),
+		})
+		if err != nil {
+			return err
+		}
+	}
+	dest, err := attribution.RedirectURL(t.Link.DestinationURL, t.Link.UTM, query, token)
+	if err != nil {
+		return err
+	}
+
+	wait, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ClickWait)
+	if err := s.deps.Clicks.Record(wait, click); err != nil {
+		s.deps.Logger.Warn("click not yet committed; answering anyway", "link_id", click.LinkID, "err", err)
+	}
+	cancel()
+
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	if token != "" {
+		window := time.Duration(t.WindowDays) * 24 * time.Hour
+		if window <= 0 {
+			window = attribution.DefaultWindowDays * 24 * time.Hour
+		}
+		c.SetCookie(&http.Cookie{
+			Name: attribution.RefParam, Value: token, Path: "/",
+			MaxAge: int(window / time.Second), Expires: now.Add(window),
+			HttpOnly: true, SameSite: http.SameSiteLaxMode,
+			Secure: s.public.Scheme == "https", Domain: t.CookieDomain,
+		})
+	}
+	return c.Redirect(http.StatusFound, dest)
+}
+
+// country prefers a trusted CDN header, then the GeoIP database.
+func (s *Server) country(req *http.Request, addr netip.Addr) string {
+	if s.cfg.CountryHeader != "" {
+		if cc := clickinfo.CountryFromHeader(req.Header.Get(s.cfg.CountryHeader)); cc != "" {
+			return cc
+		}
+	}
+	return s.deps.Geo.Country(addr)
+}
+
+var notFoundTmpl = template.Must(template.New("404").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Link not found</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1rem;color:#222}</style></head>
+<body><h1>This link does not exist</h1><p>The referral link you followed is unknown or no longer active. Check the address, or ask the person who shared it for a new one.</p></body></html>`))
+
+func notFoundPage(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(http.StatusNotFound)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
+	return notFoundTmpl.Execute(c.Response(), nil)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// clip bounds a visitor-supplied string before it is stored.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "")
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "")
+	}
+	return s
+}

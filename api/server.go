@@ -1,0 +1,203 @@
+// Package api is Tally's HTTP layer: routing, middleware, the vendor,
+// partner and admin handlers and the referral redirect. Handlers decode,
+// call the domain, encode.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/attribution/clickinfo"
+)
+
+// Config is what the HTTP layer needs to know about the deployment.
+type Config struct {
+	PublicURL      string         // base of referral links and the snippet URL
+	AdminToken     string         // enables /admin/v1 when set
+	TrustedProxies []netip.Prefix // forwarded-for headers are read only from these
+	CountryHeader  string         // a CDN header carrying the visitor's country, trusted when set
+	ClickWait      time.Duration  // the longest a redirect waits for its click's commit
+	IPSalt         []byte         // salts IP hashes
+}
+
+// Store is the set of domain services the handlers call.
+type Store interface {
+	attribution.VendorService
+	attribution.PartnerService
+	attribution.LinkService
+	Ping(ctx context.Context) error
+}
+
+// Deps are the server's collaborators, wired in cmd/tally.
+type Deps struct {
+	Store    Store
+	Tokens   *attribution.TokenCodec
+	Clicks   attribution.ClickRecorder
+	Agents   *clickinfo.AgentParser
+	Geo      *clickinfo.Geo
+	Clock    attribution.Clock
+	Logger   *slog.Logger
+	Snippet  http.Handler // serves /snippet.js
+	Mount    []func(e *echo.Echo, s *Server)
+}
+
+// Server is the Echo application.
+type Server struct {
+	Echo   *echo.Echo
+	cfg    Config
+	deps   Deps
+	public *url.URL
+}
+
+// Body size limits: the API takes small JSON documents.
+const (
+	maxBodyBytes = 256 << 10
+)
+
+// New builds the router.
+func New(cfg Config, deps Deps) *Server {
+	if deps.Clock == nil {
+		deps.Clock = attribution.SystemClock
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if cfg.ClickWait == 0 {
+		cfg.ClickWait = 2 * time.Second
+	}
+	public, err := url.Parse(cfg.PublicURL)
+	if err != nil || public.Host == "" {
+		public, _ = url.Parse("http://localhost:8080")
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(deps.Logger)
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	s := &Server{Echo: e, cfg: cfg, deps: deps, public: public}
+
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			deps.Logger.Error("panic", "path", c.Path(), "err", err, "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(securityHeaders)
+	e.Use(requestLog(deps.Logger))
+	e.Use(middleware.BodyLimit("256K"))
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/r/:key", s.redirect)
+	e.HEAD("/r/:key", s.redirect)
+	if deps.Snippet != nil {
+		e.GET("/snippet.js", echo.WrapHandler(deps.Snippet))
+		e.HEAD("/snippet.js", echo.WrapHandler(deps.Snippet))
+	}
+
+	admin := e.Group("/admin/v1", s.adminAuth)
+	admin.POST("/vendors", s.createVendor)
+
+	v1 := e.Group("/v1", s.vendorAuth)
+	v1.GET("/vendor", s.getVendor)
+	v1.PATCH("/vendor", s.patchVendor)
+	v1.POST("/partners", s.createPartner)
+	v1.GET("/partners", s.listPartners)
+	v1.GET("/partners/:id", s.getPartner)
+	v1.PATCH("/partners/:id", s.patchPartner)
+	v1.POST("/links", s.createLink)
+	v1.GET("/links", s.listLinks)
+	v1.GET("/links/:id", s.getLink)
+	v1.PATCH("/links/:id", s.patchLink)
+	v1.DELETE("/links/:id", s.archiveLink)
+	v1.GET("/links/:id/qr.svg", s.linkQRSVG)
+	v1.GET("/links/:id/qr.png", s.linkQRPNG)
+
+	for _, mount := range deps.Mount {
+		mount(e, s)
+	}
+	return s
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.Echo.ServeHTTP(w, r) }
+
+// Deps returns the collaborators, for packages that mount more routes.
+func (s *Server) Deps() Deps { return s.deps }
+
+// Config returns the deployment configuration.
+func (s *Server) Config() Config { return s.cfg }
+
+// VendorAuth is the secret-key middleware, for packages that mount more routes.
+func (s *Server) VendorAuth(next echo.HandlerFunc) echo.HandlerFunc { return s.vendorAuth(next) }
+
+// ipExtractor trusts X-Forwarded-For only from configured proxies; otherwise
+// anyone could spoof click IPs and dodge rate limits.
+func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	var opts []echo.TrustOption
+	opts = append(opts, echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+	for _, p := range trusted {
+		opts = append(opts, echo.TrustIPRange(netipToIPNet(p)))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// securityHeaders are set on every answer.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		if !strings.HasPrefix(c.Request().URL.Path, "/snippet.js") {
+			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		}
+		return next(c)
+	}
+}
+
+// requestLog logs each request without query strings, keys or IPs: the
+// query of a redirect may carry tokens and the headers carry secrets.
+func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			status := c.Response().Status
+			level := slog.LevelDebug
+			if status >= 500 {
+				level = slog.LevelWarn
+			}
+			logger.Log(c.Request().Context(), level, "http", "method", c.Request().Method, "route", c.Path(),
+				"status", status, "duration_ms", time.Since(start).Milliseconds())
+			return nil
+		}
+	}
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.deps.Store.Ping(ctx); err != nil {
+		return attribution.Errorf(attribution.EUNAVAILABLE, "The database is not reachable.")
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}

@@ -1,0 +1,55 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// VendorCreationRequest is the body of POST /admin/v1/vendors.
+type VendorCreationRequest struct {
+	Name   string `json:"name"`
+	Domain string `json:"domain"`
+}
+
+// VendorCreationResponse shows the secret key, once.
+type VendorCreationResponse struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Domain    string `json:"domain"`
+	SecretKey string `json:"secret_key"`
+	PublicKey string `json:"public_key"`
+}
+
+func (s *Server) createVendor(c echo.Context) error {
+	var req VendorCreationRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	nv, err := s.deps.Store.CreateVendor(c.Request().Context(), req.Name, req.Domain)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, VendorCreationResponse{
+		ID: nv.Vendor.ID, Name: nv.Vendor.Name, Domain: nv.Vendor.Domain,
+		SecretKey: nv.SecretKey, PublicKey: nv.Vendor.PublicKey,
+	})
+}
+
+func (s *Server) getVendor(c echo.Context) error {
+	return c.JSON(http.StatusOK, VendorOf(c))
+}
+
+func (s *Server) patchVendor(c echo.Context) error {
+	var upd attribution.VendorUpdate
+	if err := decodeJSON(c, &upd); err != nil {
+		return err
+	}
+	v, err := s.deps.Store.UpdateVendor(c.Request().Context(), VendorOf(c).ID, upd)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}

@@ -1,0 +1,134 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/tally-dev/tally/api"
+	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/attribution/clickinfo"
+	"github.com/tally-dev/tally/attribution/store"
+	"github.com/tally-dev/tally/snippet"
+)
+
+// App is a running Tally: its store, click writer and HTTP server.
+type App struct {
+	Config Config
+	Store  *store.Store
+	Clicks *store.ClickWriter
+	Server *api.Server
+	Tokens *attribution.TokenCodec
+	Logger *slog.Logger
+	geo    *clickinfo.Geo
+}
+
+// New opens the database, migrates it, loads or creates the keys and builds
+// the server. Close releases everything.
+func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = attribution.SystemClock
+	}
+	proxies, _ := cfg.trustedProxies()
+	st, err := store.Open(cfg.DatabaseURL, store.Options{Clock: cfg.Clock, LinkCacheTTL: cfg.LinkCacheTTL})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: st, Logger: logger}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close(context.Background())
+		}
+	}()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(applied) > 0 {
+		logger.Info("database migrated", "applied", applied)
+	}
+	if a.Tokens, err = tokenCodec(ctx, st, cfg); err != nil {
+		return nil, err
+	}
+	salt, err := ipSalt(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if a.geo, err = clickinfo.OpenGeo(cfg.GeoIPDB); err != nil {
+		return nil, fmt.Errorf("TALLY_GEOIP_DB: %w", err)
+	}
+	script, err := snippet.NewScript()
+	if err != nil {
+		return nil, err
+	}
+	a.Clicks = st.NewClickWriter(store.ClickWriterOptions{
+		QueueSize: cfg.ClickQueue, Async: cfg.ClickMode == "async", Logger: logger,
+	})
+	a.Server = api.New(api.Config{
+		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, TrustedProxies: proxies,
+		CountryHeader: cfg.CountryHeader, ClickWait: cfg.ClickWait, IPSalt: salt,
+	}, api.Deps{
+		Store: st, Tokens: a.Tokens, Clicks: a.Clicks, Agents: clickinfo.NewAgentParser(50_000),
+		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script,
+	})
+	ok = true
+	return a, nil
+}
+
+// Handler is the HTTP handler of the whole application.
+func (a *App) Handler() http.Handler { return a.Server }
+
+// Serve listens on cfg.Addr until ctx ends, then shuts down gracefully:
+// in-flight requests finish, queued clicks are written.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Logger.Info("tally listening", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL, "database", a.Store.Dialect())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownWait)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close drains the click queue and closes the database.
+func (a *App) Close(ctx context.Context) {
+	if a.Clicks != nil {
+		dctx, cancel := context.WithTimeout(ctx, a.Config.ShutdownWait)
+		if lost := a.Clicks.Close(dctx); lost > 0 {
+			a.Logger.Error("clicks lost at shutdown: the database stayed unreachable", "count", lost)
+		}
+		cancel()
+	}
+	if a.geo != nil {
+		a.geo.Close()
+	}
+	if a.Store != nil {
+		a.Store.Close()
+	}
+}

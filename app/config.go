@@ -1,0 +1,111 @@
+// Package app wires Tally together: configuration, storage, the HTTP server
+// and background work. cmd/tally and the end-to-end tests both build on it.
+package app
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// Config is read from the environment; see the README's configuration table.
+type Config struct {
+	Addr           string        `env:"TALLY_ADDR" envDefault:":8080"`
+	DatabaseURL    string        `env:"TALLY_DATABASE_URL" envDefault:"sqlite:tally.db"`
+	PublicURL      string        `env:"TALLY_PUBLIC_URL" envDefault:"http://localhost:8080"`
+	AdminToken     string        `env:"TALLY_ADMIN_TOKEN"`
+	HashKey        string        `env:"TALLY_HASH_KEY"`
+	BlockKey       string        `env:"TALLY_BLOCK_KEY"`
+	GeoIPDB        string        `env:"TALLY_GEOIP_DB"`
+	TrustedProxies []string      `env:"TALLY_TRUSTED_PROXIES" envSeparator:","`
+	CountryHeader  string        `env:"TALLY_COUNTRY_HEADER"`
+	ClickMode      string        `env:"TALLY_CLICK_MODE" envDefault:"durable"`
+	ClickWait      time.Duration `env:"TALLY_CLICK_WAIT" envDefault:"2s"`
+	ClickQueue     int           `env:"TALLY_CLICK_QUEUE" envDefault:"200000"`
+	ShutdownWait   time.Duration `env:"TALLY_SHUTDOWN_TIMEOUT" envDefault:"30s"`
+	LinkCacheTTL   time.Duration `env:"TALLY_LINK_CACHE_TTL" envDefault:"10s"`
+	LogLevel       string        `env:"TALLY_LOG_LEVEL" envDefault:"info"`
+	LogFormat      string        `env:"TALLY_LOG_FORMAT" envDefault:"text"`
+
+	// Clock is for tests; nil means the system clock.
+	Clock attribution.Clock `env:"-"`
+}
+
+// ConfigFromEnv reads and checks the configuration.
+func ConfigFromEnv() (Config, error) {
+	var cfg Config
+	if err := env.Parse(&cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate reports configuration mistakes before anything starts.
+func (c *Config) Validate() error {
+	c.applyDefaults()
+	if c.ClickMode != "durable" && c.ClickMode != "async" {
+		return fmt.Errorf("TALLY_CLICK_MODE must be durable or async, got %q", c.ClickMode)
+	}
+	if err := attribution.ValidateHTTPURL("TALLY_PUBLIC_URL", c.PublicURL); err != nil {
+		return fmt.Errorf("TALLY_PUBLIC_URL must be an absolute http(s) URL, got %q", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if _, err := c.trustedProxies(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (c *Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("TALLY_TRUSTED_PROXIES: %q is not an IP or CIDR range", s)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("TALLY_TRUSTED_PROXIES: %q is not an IP or CIDR range", s)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// applyDefaults fills what a Config built in code (tests) left zero.
+func (c *Config) applyDefaults() {
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite:tally.db"
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://localhost:8080"
+	}
+	if c.ClickMode == "" {
+		c.ClickMode = "durable"
+	}
+	if c.ClickWait == 0 {
+		c.ClickWait = 2 * time.Second
+	}
+	if c.ClickQueue == 0 {
+		c.ClickQueue = 200_000
+	}
+	if c.ShutdownWait == 0 {
+		c.ShutdownWait = 30 * time.Second
+	}
+	if c.LinkCacheTTL == 0 {
+		c.LinkCacheTTL = 10 * time.Second
+	}
+}

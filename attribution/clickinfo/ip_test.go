@@ -1,0 +1,93 @@
+package clickinfo_test
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/tally-dev/tally/attribution/clickinfo"
+)
+
+func TestTruncateIP(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"203.0.113.77", "203.0.113.0"},
+		{"10.1.2.255", "10.1.2.0"},
+		{"2001:db8:abcd:12:34:56:78:9a", "2001:db8:abcd::"},
+		{"2001:db8:abcd:ffff::1", "2001:db8:abcd::"},
+		{"::ffff:198.51.100.23", "198.51.100.0"},
+		{"fe80::1234%eth0", "fe80::"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got := clickinfo.TruncateIP(netip.MustParseAddr(tt.in))
+			if got != netip.MustParseAddr(tt.want) {
+				t.Errorf("TruncateIP(%s) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+	if got := clickinfo.TruncateIP(netip.Addr{}); got.IsValid() {
+		t.Errorf("TruncateIP(invalid) = %s, want zero Addr", got)
+	}
+}
+
+func TestHashIP(t *testing.T) {
+	salt := []byte("salt-a")
+	a := netip.MustParseAddr("203.0.113.7")
+
+	h := clickinfo.HashIP(salt, a)
+	if len(h) != 32 {
+		t.Fatalf("HashIP = %q, want 32 hex chars", h)
+	}
+	tests := []struct {
+		name  string
+		other string
+		same  bool
+	}{
+		{"stable", clickinfo.HashIP(salt, a), true},
+		{"mapped form is the same visitor", clickinfo.HashIP(salt, netip.MustParseAddr("::ffff:203.0.113.7")), true},
+		{"differs by salt", clickinfo.HashIP([]byte("salt-b"), a), false},
+		{"differs by address in the same /24", clickinfo.HashIP(salt, netip.MustParseAddr("203.0.113.8")), false},
+		{"differs from visitor hash", clickinfo.VisitorHash(salt, a, ""), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if (tt.other == h) != tt.same {
+				t.Errorf("hash %q vs %q: same = %v, want %v", tt.other, h, tt.other == h, tt.same)
+			}
+		})
+	}
+	if got := clickinfo.HashIP(salt, netip.Addr{}); got != "" {
+		t.Errorf("HashIP(invalid) = %q, want empty", got)
+	}
+}
+
+func TestVisitorHash(t *testing.T) {
+	salt := []byte("salt-a")
+	a := netip.MustParseAddr("2001:db8::1")
+	h := clickinfo.VisitorHash(salt, a, uaChromeWindows)
+	if len(h) != 32 {
+		t.Fatalf("VisitorHash = %q, want 32 hex chars", h)
+	}
+	tests := []struct {
+		name  string
+		other string
+		same  bool
+	}{
+		{"stable", clickinfo.VisitorHash(salt, a, uaChromeWindows), true},
+		{"differs by salt", clickinfo.VisitorHash([]byte("salt-b"), a, uaChromeWindows), false},
+		{"differs by user agent", clickinfo.VisitorHash(salt, a, uaFirefoxLinux), false},
+		{"differs by address", clickinfo.VisitorHash(salt, netip.MustParseAddr("2001:db8::2"), uaChromeWindows), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if (tt.other == h) != tt.same {
+				t.Errorf("hash %q vs %q: same = %v, want %v", tt.other, h, tt.other == h, tt.same)
+			}
+		})
+	}
+	if got := clickinfo.VisitorHash(salt, netip.Addr{}, "x"); got != "" {
+		t.Errorf("VisitorHash(invalid) = %q, want empty", got)
+	}
+}

@@ -1,0 +1,166 @@
+package attribution
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Link statuses. Archived links answer 404 (or the vendor's fallback URL).
+const (
+	LinkActive   = "active"
+	LinkArchived = "archived"
+)
+
+// UTM holds the campaign parameters a link adds to its destination.
+type UTM struct {
+	Source   string `json:"source"`
+	Medium   string `json:"medium"`
+	Campaign string `json:"campaign"`
+	Content  string `json:"content"`
+	Term     string `json:"term"`
+}
+
+// Params returns the UTM fields as query parameters, in a fixed order, skipping empty ones.
+func (u UTM) Params() [][2]string {
+	var out [][2]string
+	for _, p := range [][2]string{
+		{"utm_source", u.Source}, {"utm_medium", u.Medium}, {"utm_campaign", u.Campaign},
+		{"utm_content", u.Content}, {"utm_term", u.Term},
+	} {
+		if p[1] != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (u UTM) validate() error {
+	for _, p := range [][2]string{{"source", u.Source}, {"medium", u.Medium}, {"campaign", u.Campaign}, {"content", u.Content}, {"term", u.Term}} {
+		if len(p[1]) > 200 {
+			return Errorf(EINVALID, "utm.%s is longer than 200 characters.", p[0])
+		}
+	}
+	return nil
+}
+
+// Link is a partner's referral link: /r/{key} redirects to DestinationURL.
+type Link struct {
+	ID             string    `json:"id" bun:"id,pk"`
+	VendorID       string    `json:"vendor_id" bun:"vendor_id"`
+	PartnerID      string    `json:"partner_id" bun:"partner_id"`
+	Key            string    `json:"key" bun:"key"`
+	DestinationURL string    `json:"destination_url" bun:"destination_url"`
+	UTM            UTM       `json:"utm" bun:"utm"`
+	Status         string    `json:"status" bun:"status"`
+	URL            string    `json:"url" bun:"-"`
+	CreatedAt      time.Time `json:"created_at" bun:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at" bun:"updated_at"`
+}
+
+// SetURL fills in the shareable referral link for a Tally served at publicURL.
+func (l *Link) SetURL(publicURL string) {
+	l.URL = strings.TrimRight(publicURL, "/") + "/r/" + l.Key
+}
+
+var linkKeyRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$`)
+
+// ValidLinkKey reports whether a custom key is usable in /r/{key}.
+func ValidLinkKey(k string) bool { return linkKeyRE.MatchString(k) }
+
+// NewLinkKey returns a random 8-character key.
+func NewLinkKey() string { return RandomString(8) }
+
+// LinkCreate is the body of a link creation.
+type LinkCreate struct {
+	PartnerID      string `json:"partner_id"`
+	DestinationURL string `json:"destination_url"`
+	Key            string `json:"key"`
+	UTM            UTM    `json:"utm"`
+}
+
+// Validate normalizes and checks c.
+func (c *LinkCreate) Validate() error {
+	c.DestinationURL = strings.TrimSpace(c.DestinationURL)
+	c.Key = strings.TrimSpace(c.Key)
+	if c.PartnerID == "" {
+		return Errorf(EINVALID, "partner_id is required.")
+	}
+	if err := ValidateHTTPURL("destination_url", c.DestinationURL); err != nil {
+		return err
+	}
+	if c.Key != "" && !ValidLinkKey(c.Key) {
+		return Errorf(EINVALID, "key must be 3 to 64 letters, digits, '-' or '_', starting with a letter or digit.")
+	}
+	return c.UTM.validate()
+}
+
+// LinkUpdate holds the fields a PATCH may change; nil means unchanged.
+type LinkUpdate struct {
+	DestinationURL *string `json:"destination_url"`
+	Key            *string `json:"key"`
+	UTM            *UTM    `json:"utm"`
+	Status         *string `json:"status"`
+}
+
+// Apply validates upd and copies it onto l.
+func (upd LinkUpdate) Apply(l *Link) error {
+	if upd.DestinationURL != nil {
+		d := strings.TrimSpace(*upd.DestinationURL)
+		if err := ValidateHTTPURL("destination_url", d); err != nil {
+			return err
+		}
+		l.DestinationURL = d
+	}
+	if upd.Key != nil {
+		k := strings.TrimSpace(*upd.Key)
+		if !ValidLinkKey(k) {
+			return Errorf(EINVALID, "key must be 3 to 64 letters, digits, '-' or '_', starting with a letter or digit.")
+		}
+		l.Key = k
+	}
+	if upd.UTM != nil {
+		if err := upd.UTM.validate(); err != nil {
+			return err
+		}
+		l.UTM = *upd.UTM
+	}
+	if upd.Status != nil {
+		if *upd.Status != LinkActive && *upd.Status != LinkArchived {
+			return Errorf(EINVALID, "status must be %q or %q.", LinkActive, LinkArchived)
+		}
+		l.Status = *upd.Status
+	}
+	return nil
+}
+
+// LinkFilter narrows a link list.
+type LinkFilter struct {
+	PartnerID string
+	Status    string
+	Page      Page
+}
+
+// RedirectTarget is everything /r/{key} needs, resolved in one read and cached.
+type RedirectTarget struct {
+	Link          Link
+	PartnerActive bool
+	WindowDays    int
+	CookieDomain  string
+	FallbackURL   string
+}
+
+// LinkService manages a vendor's links. Every method but ResolveLink is scoped to vendorID.
+type LinkService interface {
+	// CreateLink creates a link for one of the vendor's partners. EINVALID, ENOTFOUND (partner), ECONFLICT (key).
+	CreateLink(ctx context.Context, vendorID string, c LinkCreate) (*Link, error)
+	// FindLink returns one link. ENOTFOUND.
+	FindLink(ctx context.Context, vendorID, id string) (*Link, error)
+	// ListLinks returns links newest first, and whether more follow.
+	ListLinks(ctx context.Context, vendorID string, f LinkFilter) ([]*Link, bool, error)
+	// UpdateLink applies upd. EINVALID, ENOTFOUND, ECONFLICT.
+	UpdateLink(ctx context.Context, vendorID, id string, upd LinkUpdate) (*Link, error)
+	// ResolveLink finds the target of /r/{key}, archived links included. ENOTFOUND.
+	ResolveLink(ctx context.Context, key string) (*RedirectTarget, error)
+}

@@ -1,0 +1,114 @@
+package attribution
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Partner statuses. A disabled partner's links still redirect but earn nothing.
+const (
+	PartnerActive   = "active"
+	PartnerDisabled = "disabled"
+)
+
+// Partner shares referral links for one vendor.
+type Partner struct {
+	ID        string    `json:"id" bun:"id,pk"`
+	VendorID  string    `json:"vendor_id" bun:"vendor_id"`
+	Name      string    `json:"name" bun:"name"`
+	Email     string    `json:"email" bun:"email"`
+	Status    string    `json:"status" bun:"status"`
+	TokenHash string    `json:"-" bun:"token_hash"`
+	CreatedAt time.Time `json:"created_at" bun:"created_at"`
+	UpdatedAt time.Time `json:"updated_at" bun:"updated_at"`
+}
+
+// PartnerCreate is the body of a partner creation.
+type PartnerCreate struct {
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	Status string `json:"status"`
+}
+
+// Validate normalizes and checks c.
+func (c *PartnerCreate) Validate() error {
+	c.Name = strings.TrimSpace(c.Name)
+	c.Email = NormalizeEmail(c.Email)
+	if c.Status == "" {
+		c.Status = PartnerActive
+	}
+	if err := validateName("name", c.Name); err != nil {
+		return err
+	}
+	if c.Email == "" || !ValidEmail(c.Email) {
+		return Errorf(EINVALID, "email must be a valid email address.")
+	}
+	return validatePartnerStatus(c.Status)
+}
+
+// PartnerUpdate holds the fields a PATCH may change; nil means unchanged.
+type PartnerUpdate struct {
+	Name   *string `json:"name"`
+	Email  *string `json:"email"`
+	Status *string `json:"status"`
+}
+
+// Apply validates upd and copies it onto p.
+func (upd PartnerUpdate) Apply(p *Partner) error {
+	if upd.Name != nil {
+		name := strings.TrimSpace(*upd.Name)
+		if err := validateName("name", name); err != nil {
+			return err
+		}
+		p.Name = name
+	}
+	if upd.Email != nil {
+		email := NormalizeEmail(*upd.Email)
+		if !ValidEmail(email) {
+			return Errorf(EINVALID, "email must be a valid email address.")
+		}
+		p.Email = email
+	}
+	if upd.Status != nil {
+		if err := validatePartnerStatus(*upd.Status); err != nil {
+			return err
+		}
+		p.Status = *upd.Status
+	}
+	return nil
+}
+
+func validatePartnerStatus(s string) error {
+	if s != PartnerActive && s != PartnerDisabled {
+		return Errorf(EINVALID, "status must be %q or %q.", PartnerActive, PartnerDisabled)
+	}
+	return nil
+}
+
+// NewPartner is what creating a partner answers: the only time the token is shown.
+type NewPartner struct {
+	Partner *Partner
+	Token   string
+}
+
+// PartnerFilter narrows a partner list.
+type PartnerFilter struct {
+	Email  string
+	Status string
+	Page   Page
+}
+
+// PartnerService manages a vendor's partners. Every method is scoped to vendorID.
+type PartnerService interface {
+	// CreatePartner creates a partner and its portal token. EINVALID, ECONFLICT (email taken).
+	CreatePartner(ctx context.Context, vendorID string, c PartnerCreate) (*NewPartner, error)
+	// FindPartner returns one partner. ENOTFOUND.
+	FindPartner(ctx context.Context, vendorID, id string) (*Partner, error)
+	// ListPartners returns partners newest first, and whether more follow.
+	ListPartners(ctx context.Context, vendorID string, f PartnerFilter) ([]*Partner, bool, error)
+	// UpdatePartner applies upd. EINVALID, ENOTFOUND, ECONFLICT.
+	UpdatePartner(ctx context.Context, vendorID, id string, upd PartnerUpdate) (*Partner, error)
+	// PartnerByToken authenticates a partner. EUNAUTHORIZED.
+	PartnerByToken(ctx context.Context, token string) (*Partner, error)
+}

@@ -1,0 +1,161 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+var _ attribution.LinkService = (*Store)(nil)
+
+// CreateLink creates a link for one of the vendor's partners.
+func (s *Store) CreateLink(ctx context.Context, vendorID string, c attribution.LinkCreate) (*attribution.Link, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := s.FindPartner(ctx, vendorID, c.PartnerID); err != nil {
+		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
+			return nil, attribution.Errorf(attribution.EINVALID, "partner_id does not name one of your partners.")
+		}
+		return nil, err
+	}
+	now := s.now()
+	l := &attribution.Link{
+		ID: attribution.NewID(attribution.PrefixLink, now), VendorID: vendorID, PartnerID: c.PartnerID,
+		Key: c.Key, DestinationURL: c.DestinationURL, UTM: c.UTM, Status: attribution.LinkActive,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	custom := l.Key != ""
+	for attempt := 0; ; attempt++ {
+		if !custom {
+			l.Key = attribution.NewLinkKey()
+		}
+		_, err := s.db.NewInsert().Model(l).Exec(ctx)
+		err = classify(err)
+		if attribution.ErrorCode(err) == attribution.ECONFLICT {
+			if custom {
+				return nil, attribution.Errorf(attribution.ECONFLICT, "The key %q is taken.", l.Key)
+			} else if attempt < 5 {
+				continue
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
+	}
+	s.links.purge() // a cached "unknown key" answer may name this key
+	return l, nil
+}
+
+// FindLink returns one of the vendor's links.
+func (s *Store) FindLink(ctx context.Context, vendorID, id string) (*attribution.Link, error) {
+	return findLink(ctx, s.db, vendorID, id)
+}
+
+func findLink(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Link, error) {
+	l := new(attribution.Link)
+	err := db.NewSelect().Model(l).Where("vendor_id = ? AND id = ?", vendorID, id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Link")
+	}
+	return l, classify(err)
+}
+
+// ListLinks lists the vendor's links, newest first.
+func (s *Store) ListLinks(ctx context.Context, vendorID string, f attribution.LinkFilter) ([]*attribution.Link, bool, error) {
+	page := f.Page.Normalize()
+	var out []*attribution.Link
+	q := s.db.NewSelect().Model(&out).Where("vendor_id = ?", vendorID).OrderExpr("id DESC").Limit(int64(page.Limit) + 1)
+	if page.Cursor != "" {
+		q = q.Where("id < ?", page.Cursor)
+	}
+	if f.PartnerID != "" {
+		q = q.Where("partner_id = ?", f.PartnerID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, false, classify(err)
+	}
+	more := len(out) > page.Limit
+	if more {
+		out = out[:page.Limit]
+	}
+	return out, more, nil
+}
+
+// UpdateLink applies upd in one transaction.
+func (s *Store) UpdateLink(ctx context.Context, vendorID, id string, upd attribution.LinkUpdate) (*attribution.Link, error) {
+	var out *attribution.Link
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		l, err := findLink(ctx, tx, vendorID, id)
+		if err != nil {
+			return err
+		}
+		if err := upd.Apply(l); err != nil {
+			return err
+		}
+		l.UpdatedAt = s.now()
+		if _, err := tx.NewUpdate().Model(l).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		out = l
+		return nil
+	})
+	if attribution.ErrorCode(err) == attribution.ECONFLICT {
+		return nil, attribution.Errorf(attribution.ECONFLICT, "That key is taken.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.links.purge()
+	return out, nil
+}
+
+// ResolveLink finds what /r/{key} redirects to, through the cache.
+func (s *Store) ResolveLink(ctx context.Context, key string) (*attribution.RedirectTarget, error) {
+	if !attribution.ValidLinkKey(key) {
+		return nil, notFound("Link")
+	}
+	if t, found, ok := s.links.get(key); ok {
+		if !found {
+			return nil, notFound("Link")
+		}
+		return t, nil
+	}
+	gen := s.links.generation()
+	var row struct {
+		attribution.Link `bun:",extend"`
+		PartnerStatus    string `bun:"partner_status"`
+		WindowDays       int    `bun:"window_days"`
+		CookieDomain     string `bun:"cookie_domain"`
+		FallbackURL      string `bun:"fallback_url"`
+	}
+	err := s.db.NewSelect().
+		ColumnExpr("l.*").
+		ColumnExpr("p.status AS partner_status").
+		ColumnExpr("v.attribution_window_days AS window_days, v.cookie_domain, v.fallback_url").
+		TableExpr("links AS l").
+		Join("JOIN partners AS p ON p.id = l.partner_id").
+		Join("JOIN vendors AS v ON v.id = l.vendor_id").
+		Where(`l."key" = ?`, key).
+		Scan(ctx, &row)
+	if errors.Is(err, sql.ErrNoRows) {
+		s.links.put(key, nil, gen)
+		return nil, notFound("Link")
+	} else if err != nil {
+		return nil, classify(err)
+	}
+	t := &attribution.RedirectTarget{
+		Link: row.Link, PartnerActive: row.PartnerStatus == attribution.PartnerActive,
+		WindowDays: row.WindowDays, CookieDomain: row.CookieDomain, FallbackURL: row.FallbackURL,
+	}
+	s.links.put(key, t, gen)
+	return t, nil
+}

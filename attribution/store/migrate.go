@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/tally-dev/tally/migrations"
+)
+
+// migrationLockID is the PostgreSQL advisory lock that serializes migrations
+// when several instances start at once.
+const migrationLockID = 7283519
+
+// Migrate applies pending migrations. It refuses a database whose schema is
+// ahead of this binary, which would otherwise run with a schema it does not know.
+func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
+	ms, err := migrations.For(s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	if s.dialect == Postgres {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return nil, classify(err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", migrationLockID); err != nil {
+			return nil, classify(err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", migrationLockID)
+	}
+	m := migrate.NewMigrator(s.db, ms)
+	if err := m.Init(ctx); err != nil {
+		return nil, classify(err)
+	}
+	if err := s.refuseNewerSchema(ctx, m); err != nil {
+		return nil, err
+	}
+	group, err := m.Migrate(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	for _, mig := range group.Migrations {
+		applied = append(applied, mig.Name)
+	}
+	return applied, nil
+}
+
+// CheckSchema reports an error when migrations are pending or unknown ones applied.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	ms, err := migrations.For(s.dialect)
+	if err != nil {
+		return err
+	}
+	m := migrate.NewMigrator(s.db, ms)
+	if err := s.refuseNewerSchema(ctx, m); err != nil {
+		return err
+	}
+	all, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return classify(err)
+	}
+	if pending := all.Unapplied(); len(pending) > 0 {
+		return fmt.Errorf("database schema is behind this binary (%d migrations pending): run `tally migrate`", len(pending))
+	}
+	return nil
+}
+
+func (s *Store) refuseNewerSchema(ctx context.Context, m *migrate.Migrator) error {
+	unknown, err := m.MissingMigrations(ctx)
+	if err != nil {
+		if strings.Contains(err.Error(), "does not exist") || strings.Contains(err.Error(), "no such table") {
+			return nil
+		}
+		return classify(err)
+	}
+	if len(unknown) > 0 {
+		var names []string
+		for _, u := range unknown {
+			names = append(names, u.Name)
+		}
+		return fmt.Errorf("database schema is newer than this binary (unknown migrations: %s): run a newer tally", strings.Join(names, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+var _ attribution.PartnerService = (*Store)(nil)
+
+// CreatePartner creates a partner and returns its portal token once.
+func (s *Store) CreatePartner(ctx context.Context, vendorID string, c attribution.PartnerCreate) (*attribution.NewPartner, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	token := attribution.NewPartnerToken()
+	p := &attribution.Partner{
+		ID: attribution.NewID(attribution.PrefixPartner, now), VendorID: vendorID,
+		Name: c.Name, Email: c.Email, Status: c.Status,
+		TokenHash: attribution.HashKey(token), CreatedAt: now, UpdatedAt: now,
+	}
+	if _, err := s.db.NewInsert().Model(p).Exec(ctx); err != nil {
+		if attribution.ErrorCode(classify(err)) == attribution.ECONFLICT {
+			return nil, attribution.Errorf(attribution.ECONFLICT, "A partner with email %s exists already.", c.Email)
+		}
+		return nil, classify(err)
+	}
+	return &attribution.NewPartner{Partner: p, Token: token}, nil
+}
+
+// FindPartner returns one of the vendor's partners.
+func (s *Store) FindPartner(ctx context.Context, vendorID, id string) (*attribution.Partner, error) {
+	return findPartner(ctx, s.db, vendorID, id)
+}
+
+func findPartner(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Partner, error) {
+	p := new(attribution.Partner)
+	err := db.NewSelect().Model(p).Where("vendor_id = ? AND id = ?", vendorID, id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Partner")
+	}
+	return p, classify(err)
+}
+
+// ListPartners lists the vendor's partners, newest first.
+func (s *Store) ListPartners(ctx context.Context, vendorID string, f attribution.PartnerFilter) ([]*attribution.Partner, bool, error) {
+	page := f.Page.Normalize()
+	var out []*attribution.Partner
+	q := s.db.NewSelect().Model(&out).Where("vendor_id = ?", vendorID).OrderExpr("id DESC").Limit(int64(page.Limit) + 1)
+	if page.Cursor != "" {
+		q = q.Where("id < ?", page.Cursor)
+	}
+	if f.Email != "" {
+		q = q.Where("email = ?", attribution.NormalizeEmail(f.Email))
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, false, classify(err)
+	}
+	more := len(out) > page.Limit
+	if more {
+		out = out[:page.Limit]
+	}
+	return out, more, nil
+}
+
+// UpdatePartner applies upd in one transaction.
+func (s *Store) UpdatePartner(ctx context.Context, vendorID, id string, upd attribution.PartnerUpdate) (*attribution.Partner, error) {
+	var out *attribution.Partner
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		p, err := findPartner(ctx, tx, vendorID, id)
+		if err != nil {
+			return err
+		}
+		if err := upd.Apply(p); err != nil {
+			return err
+		}
+		p.UpdatedAt = s.now()
+		if _, err := tx.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	if attribution.ErrorCode(err) == attribution.ECONFLICT {
+		return nil, attribution.Errorf(attribution.ECONFLICT, "Another partner has this email.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.links.purge() // the partner's status travels with its links
+	return out, nil
+}
+
+// PartnerByToken authenticates a partner token by its hash.
+func (s *Store) PartnerByToken(ctx context.Context, token string) (*attribution.Partner, error) {
+	if !strings.HasPrefix(token, attribution.PrefixPartnerToken) || len(token) > 200 {
+		return nil, attribution.Errorf(attribution.EUNAUTHORIZED, "Invalid partner token.")
+	}
+	p := new(attribution.Partner)
+	err := s.db.NewSelect().Model(p).Where("token_hash = ?", attribution.HashKey(token)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !attribution.KeyMatches(token, p.TokenHash)) {
+		return nil, attribution.Errorf(attribution.EUNAUTHORIZED, "Invalid partner token.")
+	}
+	if err != nil {
+		return nil, classify(err)
+	}
+	if p.Status != attribution.PartnerActive {
+		return nil, attribution.Errorf(attribution.EFORBIDDEN, "This partner account is disabled.")
+	}
+	return p, nil
+}

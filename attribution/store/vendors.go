@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+var _ attribution.VendorService = (*Store)(nil)
+
+// CreateVendor creates a vendor with fresh keys; the secret key is returned once.
+func (s *Store) CreateVendor(ctx context.Context, name, domain string) (*attribution.NewVendor, error) {
+	now := s.now()
+	v := &attribution.Vendor{AttributionWindowDays: attribution.DefaultWindowDays, AllowedOrigins: []string{}}
+	if err := (attribution.VendorUpdate{Name: &name, Domain: &domain}).Apply(v); err != nil {
+		return nil, err
+	}
+	secret := attribution.NewSecretKey()
+	v.ID = attribution.NewID(attribution.PrefixVendor, now)
+	v.PublicKey = attribution.NewPublicKey()
+	v.SecretKeyHash = attribution.HashKey(secret)
+	v.CreatedAt, v.UpdatedAt = now, now
+	if _, err := s.db.NewInsert().Model(v).Exec(ctx); err != nil {
+		return nil, classify(err)
+	}
+	return &attribution.NewVendor{Vendor: v, SecretKey: secret}, nil
+}
+
+// FindVendor returns a vendor by id.
+func (s *Store) FindVendor(ctx context.Context, id string) (*attribution.Vendor, error) {
+	return s.findVendor(ctx, s.db, "id = ?", id)
+}
+
+// VendorBySecretKey authenticates a secret key by its hash.
+func (s *Store) VendorBySecretKey(ctx context.Context, key string) (*attribution.Vendor, error) {
+	if !strings.HasPrefix(key, attribution.PrefixSecretKey) || len(key) > 200 {
+		return nil, attribution.Errorf(attribution.EUNAUTHORIZED, "Invalid secret key.")
+	}
+	hash := attribution.HashKey(key)
+	v, err := s.findVendor(ctx, s.db, "secret_key_hash = ?", hash)
+	if attribution.ErrorCode(err) == attribution.ENOTFOUND || (err == nil && !attribution.KeyMatches(key, v.SecretKeyHash)) {
+		return nil, attribution.Errorf(attribution.EUNAUTHORIZED, "Invalid secret key.")
+	}
+	return v, err
+}
+
+// VendorByPublicKey finds the vendor a snippet belongs to.
+func (s *Store) VendorByPublicKey(ctx context.Context, key string) (*attribution.Vendor, error) {
+	if !strings.HasPrefix(key, attribution.PrefixPublicKey) || len(key) > 200 {
+		return nil, attribution.Errorf(attribution.EUNAUTHORIZED, "Invalid public key.")
+	}
+	v, err := s.findVendor(ctx, s.db, "public_key = ?", key)
+	if attribution.ErrorCode(err) == attribution.ENOTFOUND {
+		return nil, attribution.Errorf(attribution.EUNAUTHORIZED, "Unknown public key.")
+	}
+	return v, err
+}
+
+// UpdateVendor applies upd in one transaction.
+func (s *Store) UpdateVendor(ctx context.Context, id string, upd attribution.VendorUpdate) (*attribution.Vendor, error) {
+	var out *attribution.Vendor
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		v, err := s.findVendor(ctx, tx, "id = ?", id)
+		if err != nil {
+			return err
+		}
+		if err := upd.Apply(v); err != nil {
+			return err
+		}
+		v.UpdatedAt = s.now()
+		if _, err := tx.NewUpdate().Model(v).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		out = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.HasStripeSecret = out.StripeWebhookSecret != ""
+	s.links.purge() // cookie domain, window or fallback may have changed
+	return out, nil
+}
+
+func (s *Store) findVendor(ctx context.Context, db bun.IDB, where string, arg any) (*attribution.Vendor, error) {
+	v := new(attribution.Vendor)
+	err := db.NewSelect().Model(v).Where(where, arg).Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Vendor")
+	} else if err != nil {
+		return nil, classify(err)
+	}
+	if v.AllowedOrigins == nil {
+		v.AllowedOrigins = []string{}
+	}
+	v.HasStripeSecret = v.StripeWebhookSecret != ""
+	return v, nil
+}

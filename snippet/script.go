@@ -1,0 +1,184 @@
+package snippet
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+//go:embed snippet.js
+var source []byte
+
+// Script is the minified vendor-side snippet (GET /snippet.js), prepared once.
+type Script struct {
+	js     []byte
+	gz     []byte
+	etag   string
+	jsLen  string
+	gzLen  string
+	sha256 string
+}
+
+// Cache policy: browsers and CDNs keep it briefly and revalidate with the ETag,
+// so a new release reaches every vendor's pages within minutes.
+const cacheControl = "public, max-age=300, stale-while-revalidate=86400"
+
+// NewScript minifies the embedded snippet.js with esbuild, computes its strong
+// ETag and pre-compresses it.
+func NewScript() (*Script, error) {
+	res := api.Transform(string(source), api.TransformOptions{
+		Loader:            api.LoaderJS,
+		Target:            api.ES2017,
+		MinifyWhitespace:  true,
+		MinifyIdentifiers: true,
+		MinifySyntax:      true,
+		Charset:           api.CharsetUTF8,
+		LegalComments:     api.LegalCommentsNone,
+		Sourcefile:        "snippet.js",
+	})
+	if msgs := append(res.Errors, res.Warnings...); len(msgs) > 0 {
+		var errs []error
+		for _, m := range msgs {
+			loc := ""
+			if m.Location != nil {
+				loc = fmt.Sprintf("%s:%d:%d: ", m.Location.File, m.Location.Line, m.Location.Column)
+			}
+			errs = append(errs, fmt.Errorf("%s%s", loc, m.Text))
+		}
+		return nil, fmt.Errorf("snippet: minify snippet.js: %w", errors.Join(errs...))
+	}
+	js := bytes.TrimRight(res.Code, "\n")
+
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(js); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+
+	sum := sha256.Sum256(js)
+	return &Script{
+		js:     js,
+		gz:     buf.Bytes(),
+		etag:   `"` + hex.EncodeToString(sum[:12]) + `"`,
+		jsLen:  strconv.Itoa(len(js)),
+		gzLen:  strconv.Itoa(buf.Len()),
+		sha256: hex.EncodeToString(sum[:]),
+	}, nil
+}
+
+var (
+	defaultOnce   sync.Once
+	defaultScript *Script
+	defaultErr    error
+)
+
+// Default returns a process-wide Script, built on first use.
+func Default() (*Script, error) {
+	defaultOnce.Do(func() { defaultScript, defaultErr = NewScript() })
+	return defaultScript, defaultErr
+}
+
+// Bytes returns the minified JavaScript. Callers must not modify it.
+func (s *Script) Bytes() []byte { return s.js }
+
+// GzipSize is the size in bytes of the gzip-compressed minified script.
+func (s *Script) GzipSize() int { return len(s.gz) }
+
+// ETag is the strong entity tag of the minified script, quoted.
+func (s *Script) ETag() string { return s.etag }
+
+// SHA256 is the hex SHA-256 of the minified script (e.g. for an SRI hash or a log line).
+func (s *Script) SHA256() string { return s.sha256 }
+
+// ServeHTTP serves the script for GET and HEAD with caching and compression headers.
+func (s *Script) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h.Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	h.Set("ETag", s.etag)
+	h.Set("Cache-Control", cacheControl)
+	h.Add("Vary", "Accept-Encoding")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+
+	if etagMatch(r.Header.Values("If-None-Match"), s.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	body, n := s.js, s.jsLen
+	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		h.Set("Content-Encoding", "gzip")
+		body, n = s.gz, s.gzLen
+	}
+	h.Set("Content-Length", n)
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// etagMatch implements If-None-Match's weak comparison: a list of tags, each
+// possibly W/-prefixed, or "*".
+func etagMatch(headers []string, etag string) bool {
+	for _, v := range headers {
+		for _, t := range strings.Split(v, ",") {
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip (explicitly or via
+// "*"), honouring q=0.
+func acceptsGzip(headers []string) bool {
+	star := false
+	for _, v := range headers {
+		for _, part := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(part, ";")
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name != "gzip" && name != "x-gzip" && name != "*" {
+				continue
+			}
+			q := 1.0
+			for _, p := range strings.Split(params, ";") {
+				k, val, ok := strings.Cut(strings.TrimSpace(p), "=")
+				if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+						q = f
+					}
+				}
+			}
+			if name == "*" {
+				star = q > 0
+				continue
+			}
+			return q > 0
+		}
+	}
+	return star
+}
