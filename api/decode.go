@@ -113,4 +113,3 @@ func enumParam(c echo.Context, name string, allowed ...string) (string, error) {
 	}
 	return "", invalid("%s must be one of %s.", name, strings.Join(allowed, ", "))
 }
-

@@ -39,15 +39,15 @@ type Store interface {
 
 // Deps are the server's collaborators, wired in cmd/tally.
 type Deps struct {
-	Store    Store
-	Tokens   *attribution.TokenCodec
-	Clicks   attribution.ClickRecorder
-	Agents   *clickinfo.AgentParser
-	Geo      *clickinfo.Geo
-	Clock    attribution.Clock
-	Logger   *slog.Logger
-	Snippet  http.Handler // serves /snippet.js
-	Mount    []func(e *echo.Echo, s *Server)
+	Store   Store
+	Tokens  *attribution.TokenCodec
+	Clicks  attribution.ClickRecorder
+	Agents  *clickinfo.AgentParser
+	Geo     *clickinfo.Geo
+	Clock   attribution.Clock
+	Logger  *slog.Logger
+	Snippet http.Handler // serves /snippet.js
+	Mount   []func(e *echo.Echo, s *Server)
 }
 
 // Server is the Echo application.
