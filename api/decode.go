@@ -13,6 +13,9 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
+// DecodeJSON is decodeJSON for packages that mount more routes.
+func DecodeJSON(c echo.Context, v any) error { return decodeJSON(c, v) }
+
 // decodeJSON reads exactly one JSON object into v, refusing unknown fields
 // and trailing data, and answers clear EINVALID messages.
 func decodeJSON(c echo.Context, v any) error {

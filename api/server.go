@@ -27,6 +27,8 @@ type Config struct {
 	CountryHeader  string         // a CDN header carrying the visitor's country, trusted when set
 	ClickWait      time.Duration  // the longest a redirect waits for its click's commit
 	IPSalt         []byte         // salts IP hashes
+	SnippetRate    float64        // snippet requests per second per IP
+	SnippetBurst   int            // and the burst above that rate
 }
 
 // Store is the set of domain services the handlers call.
@@ -34,6 +36,8 @@ type Store interface {
 	attribution.VendorService
 	attribution.PartnerService
 	attribution.LinkService
+	attribution.CustomerService
+	attribution.SignupService
 	Ping(ctx context.Context) error
 }
 
@@ -46,8 +50,8 @@ type Deps struct {
 	Geo     *clickinfo.Geo
 	Clock   attribution.Clock
 	Logger  *slog.Logger
+	Pings   attribution.PingRecorder
 	Snippet http.Handler // serves /snippet.js
-	Mount   []func(e *echo.Echo, s *Server)
 }
 
 // Server is the Echo application.
@@ -120,10 +124,9 @@ func New(cfg Config, deps Deps) *Server {
 	v1.DELETE("/links/:id", s.archiveLink)
 	v1.GET("/links/:id/qr.svg", s.linkQRSVG)
 	v1.GET("/links/:id/qr.png", s.linkQRPNG)
-
-	for _, mount := range deps.Mount {
-		mount(e, s)
-	}
+	v1.POST("/signups", s.createSignup)
+	v1.GET("/customers", s.listCustomers)
+	v1.GET("/customers/:id", s.getCustomer)
 	return s
 }
 

@@ -23,6 +23,7 @@ type App struct {
 	Clicks *store.ClickWriter
 	Server *api.Server
 	Tokens *attribution.TokenCodec
+	Pings  *store.PingBuffer
 	Logger *slog.Logger
 	geo    *clickinfo.Geo
 }
@@ -69,16 +70,20 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.SetTokenCodec(a.Tokens)
+	a.Pings = st.NewPingBuffer(time.Second, logger)
 	a.Clicks = st.NewClickWriter(store.ClickWriterOptions{
 		QueueSize: cfg.ClickQueue, Async: cfg.ClickMode == "async", Logger: logger,
 	})
 	a.Server = api.New(api.Config{
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, TrustedProxies: proxies,
 		CountryHeader: cfg.CountryHeader, ClickWait: cfg.ClickWait, IPSalt: salt,
+		SnippetRate: cfg.SnippetRate, SnippetBurst: cfg.SnippetBurst,
 	}, api.Deps{
 		Store: st, Tokens: a.Tokens, Clicks: a.Clicks, Agents: clickinfo.NewAgentParser(50_000),
-		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script,
+		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings,
 	})
+	snippet.Mount(a.Server)
 	ok = true
 	return a, nil
 }
@@ -124,6 +129,11 @@ func (a *App) Close(ctx context.Context) {
 			a.Logger.Error("clicks lost at shutdown: the database stayed unreachable", "count", lost)
 		}
 		cancel()
+	}
+	if a.Pings != nil {
+		if err := a.Pings.Close(ctx); err != nil {
+			a.Logger.Error("snippet pings lost at shutdown", "err", err)
+		}
 	}
 	if a.geo != nil {
 		a.geo.Close()

@@ -29,6 +29,8 @@ type Config struct {
 	ClickQueue     int           `env:"TALLY_CLICK_QUEUE" envDefault:"200000"`
 	ShutdownWait   time.Duration `env:"TALLY_SHUTDOWN_TIMEOUT" envDefault:"30s"`
 	LinkCacheTTL   time.Duration `env:"TALLY_LINK_CACHE_TTL" envDefault:"10s"`
+	SnippetRate    float64       `env:"TALLY_SNIPPET_RATE" envDefault:"10"`
+	SnippetBurst   int           `env:"TALLY_SNIPPET_BURST" envDefault:"40"`
 	LogLevel       string        `env:"TALLY_LOG_LEVEL" envDefault:"info"`
 	LogFormat      string        `env:"TALLY_LOG_FORMAT" envDefault:"text"`
 

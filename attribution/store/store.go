@@ -31,6 +31,7 @@ type Store struct {
 	dialect string
 	now     attribution.Clock
 	links   *linkCache
+	tokens  *attribution.TokenCodec
 }
 
 // Options tune a Store.

@@ -1,0 +1,179 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+var _ attribution.SignupService = (*Store)(nil)
+
+// SetTokenCodec gives the store the codec that verifies click tokens. The
+// codec's keys live in the database, so it arrives after Open.
+func (s *Store) SetTokenCodec(c *attribution.TokenCodec) { s.tokens = c }
+
+// RecordSignup finds or creates the customer, applies last click and stores
+// the signup event, in one transaction.
+func (s *Store) RecordSignup(ctx context.Context, v *attribution.Vendor, r attribution.SignupRequest) (*attribution.SignupResult, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		res, err := s.recordSignup(ctx, v, r)
+		// A racing signup of the same customer won the insert: run again and find it.
+		if attribution.ErrorCode(err) == attribution.ECONFLICT && attempt < 3 {
+			continue
+		}
+		return res, err
+	}
+}
+
+func (s *Store) recordSignup(ctx context.Context, v *attribution.Vendor, r attribution.SignupRequest) (*attribution.SignupResult, error) {
+	now := s.now()
+	checks := s.checkTokens(v, r.Tokens, now)
+	res := &attribution.SignupResult{}
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		winner, reason, partnerEmail, err := s.lastClick(ctx, tx, v.ID, checks)
+		if err != nil {
+			return err
+		}
+		c, err := findCustomer(ctx, tx, v.ID, r.ExternalID, r.Email)
+		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
+			c = &attribution.Customer{
+				ID: attribution.NewID(attribution.PrefixCustomer, now), VendorID: v.ID,
+				ExternalID: r.ExternalID, Email: r.Email, Name: r.Name, CreatedAt: now,
+			}
+			res.Created = true
+		} else if err != nil {
+			return err
+		} else {
+			fillCustomer(c, r)
+		}
+		d := attribution.Decide(c, winner, reason, partnerEmail, now)
+		c.UpdatedAt = now
+		if res.Created {
+			_, err = tx.NewInsert().Model(c).Exec(ctx)
+		} else {
+			_, err = tx.NewUpdate().Model(c).WherePK().Exec(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		sg := &attribution.Signup{
+			ID: attribution.NewID("sig_", now), VendorID: v.ID, CustomerID: c.ID, Source: r.Source,
+			TokenPresent: len(checks) > 0, Outcome: d.Outcome, Reason: d.Reason,
+			IPTrunc: r.IPTrunc, VisitorHash: r.VisitorHash, Browser: r.Browser, OS: r.OS, CreatedAt: now,
+		}
+		if winner != nil {
+			sg.ClickID, sg.PartnerID = winner.ClickID, winner.PartnerID
+		}
+		if _, err := tx.NewInsert().Model(sg).Exec(ctx); err != nil {
+			return err
+		}
+		res.Customer, res.Signup = c, sg
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// checkTokens verifies each distinct presented token.
+func (s *Store) checkTokens(v *attribution.Vendor, raws []string, now time.Time) []attribution.TokenCheck {
+	var checks []attribution.TokenCheck
+	seen := map[string]bool{}
+	for _, raw := range raws {
+		if raw == "" || seen[raw] {
+			continue
+		}
+		seen[raw] = true
+		checks = append(checks, attribution.CheckToken(s.tokens, raw, v.ID, v.Window(), now))
+	}
+	return checks
+}
+
+// lastClick loads the status of every token's partner and link, then lets
+// the engine choose. It returns the winning partner's email for the
+// self-referral check.
+func (s *Store) lastClick(ctx context.Context, db bun.IDB, vendorID string, checks []attribution.TokenCheck) (*attribution.ClickToken, string, string, error) {
+	type state struct{ reason, email string }
+	states := map[string]state{}
+	for _, c := range checks {
+		if c.Reason != "" {
+			continue
+		}
+		var row struct {
+			Status     string `bun:"status"`
+			Email      string `bun:"email"`
+			LinkStatus string `bun:"link_status"`
+		}
+		err := db.NewSelect().TableExpr("partners AS p").
+			ColumnExpr("p.status, p.email, COALESCE(l.status, '') AS link_status").
+			Join("LEFT JOIN links AS l ON l.id = ? AND l.vendor_id = p.vendor_id", c.Token.LinkID).
+			Where("p.vendor_id = ? AND p.id = ?", vendorID, c.Token.PartnerID).
+			Scan(ctx, &row)
+		st := state{email: row.Email}
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			st.reason = attribution.ReasonInvalidToken // signed by us, but the partner is gone
+		case err != nil:
+			return nil, "", "", err
+		case row.Status != attribution.PartnerActive:
+			st.reason = attribution.ReasonPartnerDisabled
+		case row.LinkStatus != attribution.LinkActive:
+			st.reason = attribution.ReasonLinkArchived
+		}
+		states[c.Token.ClickID] = st
+	}
+	winner, reason := attribution.LastClick(checks, func(t attribution.ClickToken) string { return states[t.ClickID].reason })
+	if winner == nil {
+		return nil, reason, "", nil
+	}
+	return winner, "", states[winner.ClickID].email, nil
+}
+
+// findCustomer finds a customer by external id, then by email.
+func findCustomer(ctx context.Context, db bun.IDB, vendorID, externalID, email string) (*attribution.Customer, error) {
+	c := new(attribution.Customer)
+	if externalID != "" {
+		err := db.NewSelect().Model(c).Where("vendor_id = ? AND external_id = ?", vendorID, externalID).Scan(ctx)
+		if err == nil {
+			return c, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	if email != "" {
+		q := db.NewSelect().Model(c).Where("vendor_id = ? AND email = ?", vendorID, email).OrderExpr("id DESC").Limit(1)
+		if externalID != "" {
+			// Another external id with this email is another customer.
+			q = q.Where("external_id = ''")
+		}
+		err := q.Scan(ctx)
+		if err == nil {
+			return c, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	return nil, notFound("Customer")
+}
+
+// fillCustomer completes an existing customer with what a signup adds.
+func fillCustomer(c *attribution.Customer, r attribution.SignupRequest) {
+	if c.ExternalID == "" && r.ExternalID != "" {
+		c.ExternalID = r.ExternalID
+	}
+	if c.Email == "" && r.Email != "" {
+		c.Email = r.Email
+	}
+	if r.Name != "" {
+		c.Name = r.Name
+	}
+}

@@ -1,0 +1,229 @@
+package snippet
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/tally-dev/tally/api"
+	"github.com/tally-dev/tally/attribution"
+)
+
+// maxSnippetBody bounds what a public, unauthenticated endpoint reads.
+const maxSnippetBody = 16 << 10
+
+// Mount adds the endpoints the snippet calls: signup, ping and config. They
+// are public (the public key names the vendor), rate-limited per IP, and
+// answer CORS only for the vendor's allowed origins (any when none are set).
+func Mount(s *api.Server) {
+	cfg := s.Config()
+	r := rate.Limit(cfg.SnippetRate)
+	if cfg.SnippetRate <= 0 {
+		r = 10
+	}
+	burst := cfg.SnippetBurst
+	if burst <= 0 {
+		burst = 40
+	}
+	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: r, Burst: burst, ExpiresIn: 3 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		ErrorHandler: func(c echo.Context, err error) error {
+			return attribution.Errorf(attribution.EFORBIDDEN, "Cannot identify the client.")
+		},
+		DenyHandler: func(c echo.Context, id string, err error) error {
+			c.Response().Header().Set("Retry-After", "1")
+			return attribution.Errorf(attribution.ERATELIMIT, "Too many requests; slow down.")
+		},
+	})
+	h := &handlers{s: s}
+	g := s.Echo.Group("/v1/snippet", limiter, middleware.BodyLimit("16K"))
+	g.OPTIONS("/signup", h.preflight)
+	g.OPTIONS("/ping", h.preflight)
+	g.OPTIONS("/config", h.preflight)
+	g.POST("/signup", h.signup)
+	g.POST("/ping", h.ping)
+	g.GET("/config", h.config)
+}
+
+type handlers struct{ s *api.Server }
+
+// preflight answers CORS preflights. The vendor is named in the body, which
+// a preflight does not carry, so it allows the asking origin; the request
+// itself is then refused (403, no CORS headers) if the vendor does not
+// allow that origin.
+func (h *handlers) preflight(c echo.Context) error {
+	origin := c.Request().Header.Get("Origin")
+	hd := c.Response().Header()
+	hd.Add("Vary", "Origin")
+	if origin == "" {
+		return c.NoContent(http.StatusNoContent)
+	}
+	hd.Set("Access-Control-Allow-Origin", origin)
+	hd.Set("Access-Control-Allow-Credentials", "true")
+	hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	hd.Set("Access-Control-Allow-Headers", "Content-Type")
+	hd.Set("Access-Control-Max-Age", "7200")
+	return c.NoContent(http.StatusNoContent)
+}
+
+// allowOrigin sets the CORS answer headers for a vendor, or refuses.
+func allowOrigin(c echo.Context, v *attribution.Vendor) error {
+	c.Response().Header().Add("Vary", "Origin")
+	origin := c.Request().Header.Get("Origin")
+	if origin == "" {
+		return nil // not a browser cross-origin call
+	}
+	if !v.AllowsOrigin(origin) {
+		return attribution.Errorf(attribution.EFORBIDDEN, "Origin %s is not in this vendor's allowed_origins.", clip(origin, 200))
+	}
+	c.Response().Header().Set("Access-Control-Allow-Origin", origin)
+	c.Response().Header().Set("Access-Control-Allow-Credentials", "true")
+	return nil
+}
+
+func (h *handlers) vendor(c echo.Context, key string) (*attribution.Vendor, error) {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return nil, attribution.Errorf(attribution.EINVALID, "public_key is required: copy the data-key attribute from your Tally settings (pk_…).")
+	}
+	if !strings.HasPrefix(key, attribution.PrefixPublicKey) {
+		return nil, attribution.Errorf(attribution.EUNAUTHORIZED, "public_key must be a public key (pk_…); never put a secret key in a page.")
+	}
+	return h.s.Deps().Store.VendorByPublicKey(c.Request().Context(), key)
+}
+
+// SignupAnswer is what the public signup endpoint tells the page.
+type SignupAnswer struct {
+	Status     string `json:"status"`
+	Attributed bool   `json:"attributed"`
+}
+
+func (h *handlers) signup(c echo.Context) error {
+	var b api.SignupBody
+	if err := api.DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	v, err := h.vendor(c, b.PublicKey)
+	if err != nil {
+		return err
+	}
+	if err := allowOrigin(c, v); err != nil {
+		return err
+	}
+	res, err := h.s.Deps().Store.RecordSignup(c.Request().Context(), v, h.s.SignupRequest(c, b, attribution.SourceSnippet))
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if res.Created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, SignupAnswer{Status: "recorded", Attributed: res.Customer.Attributed()})
+}
+
+// PingBody is what the snippet beacons on every page load.
+type PingBody struct {
+	PublicKey string `json:"public_key"`
+	URL       string `json:"url"`
+	RefInURL  bool   `json:"ref_in_url"`
+	CookieOK  bool   `json:"cookie_ok"`
+}
+
+// ping records a page load. sendBeacon posts text/plain, so the body is
+// parsed as JSON whatever its content type. Pings with a missing or wrong
+// key are recorded too: they are how the health check finds a broken tag.
+func (h *handlers) ping(c echo.Context) error {
+	var b PingBody
+	data, err := io.ReadAll(c.Request().Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+	} else if err != nil {
+		return attribution.Errorf(attribution.EINVALID, "Could not read the body.")
+	}
+	if err := json.Unmarshal(data, &b); err != nil {
+		return attribution.Errorf(attribution.EINVALID, "The body must be a JSON object {public_key, url, ref_in_url, cookie_ok}.")
+	}
+	u, err := url.Parse(b.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return attribution.Errorf(attribution.EINVALID, "url must be the page's absolute http(s) URL.")
+	}
+	p := attribution.Ping{
+		Origin: strings.ToLower(u.Scheme + "://" + u.Host), Path: clip(u.EscapedPath(), 300),
+		RefInURL: b.RefInURL, CookieOK: b.CookieOK, At: h.s.Deps().Clock(),
+	}
+	if p.Path == "" {
+		p.Path = "/"
+	}
+	v, err := h.vendor(c, b.PublicKey)
+	switch code := attribution.ErrorCode(err); {
+	case err == nil && v.AllowsOrigin(p.Origin):
+		p.VendorID, p.PublicKey = v.ID, v.PublicKey
+	case err == nil:
+		p.PublicKey = v.PublicKey // on a page of an origin the vendor does not allow
+	case code == attribution.EINVALID || code == attribution.EUNAUTHORIZED:
+		p.PublicKey = presentedKey(b.PublicKey)
+	default:
+		return err
+	}
+	h.s.Deps().Pings.RecordPing(p)
+	if v != nil {
+		if err := allowOrigin(c, v); err != nil {
+			return err
+		}
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// presentedKey keeps a bad key's shape for diagnosis without ever storing a secret.
+func presentedKey(k string) string {
+	k = strings.TrimSpace(k)
+	switch {
+	case strings.HasPrefix(k, attribution.PrefixSecretKey):
+		return "sk_"
+	case len(k) > 64:
+		return clip(k, 64)
+	}
+	return k
+}
+
+// ConfigAnswer tells the snippet how long to keep the cookie and where.
+type ConfigAnswer struct {
+	AttributionWindowDays int    `json:"attribution_window_days"`
+	CookieDomain          string `json:"cookie_domain"`
+}
+
+func (h *handlers) config(c echo.Context) error {
+	v, err := h.vendor(c, c.QueryParam("public_key"))
+	if err != nil {
+		return err
+	}
+	if err := allowOrigin(c, v); err != nil {
+		return err
+	}
+	days := v.AttributionWindowDays
+	if days == 0 {
+		days = attribution.DefaultWindowDays
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	return c.JSON(http.StatusOK, ConfigAnswer{AttributionWindowDays: days, CookieDomain: v.CookieDomain})
+}
+
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "")
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "")
+	}
+	return s
+}
