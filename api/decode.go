@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -24,16 +25,27 @@ func decodeJSON(c echo.Context, v any) error {
 		return invalid("A JSON body is required.")
 	}
 	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		// Echo's BodyLimit reader fails with its own 413 error, not http.MaxBytesError.
+		if errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
 		return invalid("The body must hold a single JSON object.")
+	}
+	// null would decode into a zero value without an error: a PATCH of
+	// nothing, a create with every field missing.
+	if raw = bytes.TrimSpace(raw); len(raw) == 0 || raw[0] != '{' {
+		return invalid("The body must be a JSON object.")
+	}
+	dec = json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
 	}
 	return nil
 }
@@ -43,7 +55,7 @@ func jsonError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	var mbe *http.MaxBytesError
 	switch {
-	case errors.As(err, &mbe):
+	case errors.As(err, &mbe), errors.Is(err, echo.ErrStatusRequestEntityTooLarge):
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 	case errors.Is(err, io.EOF):
 		return invalid("A JSON body is required.")

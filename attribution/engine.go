@@ -33,7 +33,9 @@ func CheckToken(codec *TokenCodec, raw, vendorID string, window time.Duration, n
 	if clicked.After(now.Add(maxClockSkew)) {
 		return TokenCheck{Token: t, Reason: ReasonInvalidToken}
 	}
-	if now.Sub(clicked) > window {
+	// Tokens carry whole seconds: compare at that precision, so a click
+	// exactly window old still counts whatever fraction of a second now has.
+	if now.Truncate(time.Second).Sub(clicked) > window {
 		return TokenCheck{Token: t, Reason: ReasonExpired}
 	}
 	return TokenCheck{Token: t}
@@ -110,5 +112,5 @@ func assign(c *Customer, t *ClickToken, partnerEmail string, now time.Time) {
 	c.PartnerID, c.LinkID, c.ClickID = t.PartnerID, t.LinkID, t.ClickID
 	c.ClickedAt, c.AttributedAt = &clicked, &now
 	c.AttributedBy, c.Reason = AttributedByClick, ""
-	c.SelfReferral = c.Email != "" && NormalizeEmail(partnerEmail) == c.Email
+	c.SelfReferral = c.Email != "" && NormalizeEmail(partnerEmail) == NormalizeEmail(c.Email)
 }

@@ -147,7 +147,7 @@ func (h *handlers) ping(c echo.Context) error {
 	var b PingBody
 	data, err := io.ReadAll(c.Request().Body)
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	if errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) { // echo's BodyLimit error
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 	} else if err != nil {
 		return attribution.Errorf(attribution.EINVALID, "Could not read the body.")
