@@ -47,7 +47,7 @@ func Mount(s *api.Server) {
 		},
 	})
 	h := &handlers{s: s}
-	g := s.Echo.Group("/v1/snippet", limiter, middleware.BodyLimit("16K"))
+	g := s.Echo.Group("/v1/snippet", corsErrors, limiter, middleware.BodyLimit("16K"))
 	g.OPTIONS("/signup", h.preflight)
 	g.OPTIONS("/ping", h.preflight)
 	g.OPTIONS("/config", h.preflight)
@@ -57,6 +57,22 @@ func Mount(s *api.Server) {
 }
 
 type handlers struct{ s *api.Server }
+
+// corsErrors lets the page read errors raised before the vendor is known
+// (unknown key, malformed body, rate limit), so the snippet can say why a
+// call failed. allowOrigin withdraws the header for an origin the vendor
+// does not allow.
+func corsErrors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if origin := c.Request().Header.Get("Origin"); origin != "" && c.Request().Method != http.MethodOptions {
+			h := c.Response().Header()
+			h.Add("Vary", "Origin")
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Credentials", "true")
+		}
+		return next(c)
+	}
+}
 
 // preflight answers CORS preflights. The vendor is named in the body, which
 // a preflight does not carry, so it allows the asking origin; the request
@@ -79,12 +95,13 @@ func (h *handlers) preflight(c echo.Context) error {
 
 // allowOrigin sets the CORS answer headers for a vendor, or refuses.
 func allowOrigin(c echo.Context, v *attribution.Vendor) error {
-	c.Response().Header().Add("Vary", "Origin")
 	origin := c.Request().Header.Get("Origin")
 	if origin == "" {
 		return nil // not a browser cross-origin call
 	}
 	if !v.AllowsOrigin(origin) {
+		c.Response().Header().Del("Access-Control-Allow-Origin")
+		c.Response().Header().Del("Access-Control-Allow-Credentials")
 		return attribution.Errorf(attribution.EFORBIDDEN, "Origin %s is not in this vendor's allowed_origins.", clip(origin, 200))
 	}
 	c.Response().Header().Set("Access-Control-Allow-Origin", origin)

@@ -1061,3 +1061,32 @@ func TestConfig(t *testing.T) {
 		t.Fatalf("ACAO %q", r.Header.Get("Access-Control-Allow-Origin"))
 	}
 }
+
+// Errors raised before the vendor is known still carry CORS headers, so the
+// snippet can tell the page why a call failed.
+func TestSnippet_CORSOnEarlyErrors(t *testing.T) {
+	e := testenv.New(t)
+	v := e.NewVendor("Acme")
+	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"allowed_origins": []string{"https://shop.example"}}))
+	for _, tc := range []struct {
+		name   string
+		body   any
+		origin string
+		want   int
+		acao   string
+	}{
+		{"UnknownKey", map[string]any{"public_key": "pk_unknownunknown", "email": "a@b.co"}, "https://any.example", http.StatusUnauthorized, "https://any.example"},
+		{"Malformed", "{", "https://any.example", http.StatusBadRequest, "https://any.example"},
+		{"DisallowedOrigin", map[string]any{"public_key": v.PublicKey, "email": "a@b.co"}, "https://evil.example", http.StatusForbidden, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.Do("POST", "/v1/snippet/signup", "", tc.body, "Origin", tc.origin)
+			if r.StatusCode != tc.want {
+				t.Fatalf("status %d, want %d: %s", r.StatusCode, tc.want, r.Body)
+			}
+			if got := r.Header.Get("Access-Control-Allow-Origin"); got != tc.acao {
+				t.Fatalf("Access-Control-Allow-Origin = %q, want %q", got, tc.acao)
+			}
+		})
+	}
+}
