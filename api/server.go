@@ -38,6 +38,10 @@ type Store interface {
 	attribution.LinkService
 	attribution.CustomerService
 	attribution.SignupService
+	attribution.PurchaseService
+	attribution.RewardService
+	attribution.AuditService
+	attribution.ExportService
 	Ping(ctx context.Context) error
 }
 
@@ -96,7 +100,11 @@ func New(cfg Config, deps Deps) *Server {
 	}))
 	e.Use(securityHeaders)
 	e.Use(requestLog(deps.Logger))
-	e.Use(middleware.BodyLimit("256K"))
+	// Stripe events can be larger; the webhook sets its own 1 MiB limit.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit:   "256K",
+		Skipper: func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/webhooks/") },
+	}))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -127,6 +135,7 @@ func New(cfg Config, deps Deps) *Server {
 	v1.POST("/signups", s.createSignup)
 	v1.GET("/customers", s.listCustomers)
 	v1.GET("/customers/:id", s.getCustomer)
+	s.mountMoney(v1)
 	return s
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/tally-dev/tally/attribution/clickinfo"
 	"github.com/tally-dev/tally/attribution/store"
 	"github.com/tally-dev/tally/snippet"
+	"github.com/tally-dev/tally/webhooks"
 )
 
 // App is a running Tally: its store, click writer and HTTP server.
@@ -26,6 +27,8 @@ type App struct {
 	Pings  *store.PingBuffer
 	Logger *slog.Logger
 	geo    *clickinfo.Geo
+	// stopJobs ends the background jobs (reward approval).
+	stopJobs context.CancelFunc
 }
 
 // New opens the database, migrates it, loads or creates the keys and builds
@@ -84,6 +87,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings,
 	})
 	snippet.Mount(a.Server)
+	webhooks.Mount(a.Server, st, logger)
+	jobs, stop := context.WithCancel(context.Background())
+	a.stopJobs = stop
+	go a.approveRewards(jobs, time.Minute)
 	ok = true
 	return a, nil
 }
@@ -121,8 +128,30 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+// approveRewards approves the rewards whose hold has passed, every period
+// (reads approve due rewards too, so a missed tick is never visible).
+func (a *App) approveRewards(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.Store.ApproveDueRewards(ctx, ""); err != nil && ctx.Err() == nil {
+				a.Logger.Warn("approving due rewards failed", "err", err)
+			} else if n > 0 {
+				a.Logger.Info("rewards approved after their hold", "count", n)
+			}
+		}
+	}
+}
+
 // Close drains the click queue and closes the database.
 func (a *App) Close(ctx context.Context) {
+	if a.stopJobs != nil {
+		a.stopJobs()
+	}
 	if a.Clicks != nil {
 		dctx, cancel := context.WithTimeout(ctx, a.Config.ShutdownWait)
 		if lost := a.Clicks.Close(dctx); lost > 0 {

@@ -3,6 +3,7 @@ package attribution
 import (
 	"crypto/rand"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -20,10 +21,24 @@ const (
 	PrefixAudit    = "aud_"
 )
 
-// NewID returns prefix + a ULID: unique, and ordered by creation time so ids
-// double as pagination cursors.
+var (
+	idMu      sync.Mutex
+	idEntropy = ulid.Monotonic(rand.Reader, 0)
+)
+
+// NewID returns prefix + a ULID: unique, and ordered by creation time (also
+// within one millisecond, through monotonic entropy) so ids double as
+// pagination cursors and "newest first" is exact.
 func NewID(prefix string, now time.Time) string {
-	return prefix + strings.ToLower(ulid.MustNew(ulid.Timestamp(now), rand.Reader).String())
+	idMu.Lock()
+	id, err := ulid.New(ulid.Timestamp(now), idEntropy)
+	idMu.Unlock()
+	if err != nil {
+		// Monotonic entropy overflowed within one millisecond or the clock
+		// went back: fall back to fresh randomness.
+		id = ulid.MustNew(ulid.Timestamp(now), rand.Reader)
+	}
+	return prefix + strings.ToLower(id.String())
 }
 
 // ValidID reports whether s looks like an id with the given prefix. Used to

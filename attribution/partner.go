@@ -14,14 +14,16 @@ const (
 
 // Partner shares referral links for one vendor.
 type Partner struct {
-	ID        string    `json:"id" bun:"id,pk"`
-	VendorID  string    `json:"vendor_id" bun:"vendor_id"`
-	Name      string    `json:"name" bun:"name"`
-	Email     string    `json:"email" bun:"email"`
-	Status    string    `json:"status" bun:"status"`
-	TokenHash string    `json:"-" bun:"token_hash"`
-	CreatedAt time.Time `json:"created_at" bun:"created_at"`
-	UpdatedAt time.Time `json:"updated_at" bun:"updated_at"`
+	ID        string `json:"id" bun:"id,pk"`
+	VendorID  string `json:"vendor_id" bun:"vendor_id"`
+	Name      string `json:"name" bun:"name"`
+	Email     string `json:"email" bun:"email"`
+	Status    string `json:"status" bun:"status"`
+	TokenHash string `json:"-" bun:"token_hash"`
+	// RewardRule overrides the vendor's rule for this partner; nil follows it.
+	RewardRule *RewardRule `json:"reward_rule" bun:"reward_rule"`
+	CreatedAt  time.Time   `json:"created_at" bun:"created_at"`
+	UpdatedAt  time.Time   `json:"updated_at" bun:"updated_at"`
 }
 
 // PartnerCreate is the body of a partner creation.
@@ -52,6 +54,8 @@ type PartnerUpdate struct {
 	Name   *string `json:"name"`
 	Email  *string `json:"email"`
 	Status *string `json:"status"`
+	// RewardRule: absent unchanged, null follows the vendor's rule.
+	RewardRule RewardRuleUpdate `json:"reward_rule"`
 }
 
 // Apply validates upd and copies it onto p.
@@ -76,7 +80,21 @@ func (upd PartnerUpdate) Apply(p *Partner) error {
 		}
 		p.Status = *upd.Status
 	}
+	rule, err := upd.RewardRule.apply(p.RewardRule)
+	if err != nil {
+		return err
+	}
+	p.RewardRule = rule
 	return nil
+}
+
+// RuleFor returns the reward rule that applies to partner p of vendor v:
+// the partner's override, else the vendor's rule (nil: no rewards).
+func RuleFor(v *Vendor, p *Partner) *RewardRule {
+	if p != nil && p.RewardRule != nil {
+		return p.RewardRule
+	}
+	return v.RewardRule
 }
 
 func validatePartnerStatus(s string) error {

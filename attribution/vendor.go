@@ -18,19 +18,20 @@ const (
 // and the columns of the store (bun reads its tags without this package
 // importing it).
 type Vendor struct {
-	ID                    string    `json:"id" bun:"id,pk"`
-	Name                  string    `json:"name" bun:"name"`
-	Domain                string    `json:"domain" bun:"domain"`
-	AllowedOrigins        []string  `json:"allowed_origins" bun:"allowed_origins"`
-	CookieDomain          string    `json:"cookie_domain" bun:"cookie_domain"`
-	AttributionWindowDays int       `json:"attribution_window_days" bun:"attribution_window_days"`
-	FallbackURL           string    `json:"fallback_url" bun:"fallback_url"`
-	PublicKey             string    `json:"public_key" bun:"public_key"`
-	SecretKeyHash         string    `json:"-" bun:"secret_key_hash"`
-	StripeWebhookSecret   string    `json:"-" bun:"stripe_webhook_secret"`
-	HasStripeSecret       bool      `json:"stripe_webhook_secret_set" bun:"-"`
-	CreatedAt             time.Time `json:"created_at" bun:"created_at"`
-	UpdatedAt             time.Time `json:"updated_at" bun:"updated_at"`
+	ID                    string      `json:"id" bun:"id,pk"`
+	Name                  string      `json:"name" bun:"name"`
+	Domain                string      `json:"domain" bun:"domain"`
+	AllowedOrigins        []string    `json:"allowed_origins" bun:"allowed_origins"`
+	CookieDomain          string      `json:"cookie_domain" bun:"cookie_domain"`
+	AttributionWindowDays int         `json:"attribution_window_days" bun:"attribution_window_days"`
+	FallbackURL           string      `json:"fallback_url" bun:"fallback_url"`
+	PublicKey             string      `json:"public_key" bun:"public_key"`
+	SecretKeyHash         string      `json:"-" bun:"secret_key_hash"`
+	StripeWebhookSecret   string      `json:"-" bun:"stripe_webhook_secret"`
+	HasStripeSecret       bool        `json:"stripe_webhook_secret_set" bun:"-"`
+	RewardRule            *RewardRule `json:"reward_rule" bun:"reward_rule"` // nil: no rewards
+	CreatedAt             time.Time   `json:"created_at" bun:"created_at"`
+	UpdatedAt             time.Time   `json:"updated_at" bun:"updated_at"`
 }
 
 // Window returns the vendor's attribution window as a duration.
@@ -50,13 +51,14 @@ type NewVendor struct {
 
 // VendorUpdate holds the fields a PATCH may change; nil means unchanged.
 type VendorUpdate struct {
-	Name                  *string   `json:"name"`
-	Domain                *string   `json:"domain"`
-	AllowedOrigins        *[]string `json:"allowed_origins"`
-	CookieDomain          *string   `json:"cookie_domain"`
-	AttributionWindowDays *int      `json:"attribution_window_days"`
-	StripeWebhookSecret   *string   `json:"stripe_webhook_secret"`
-	FallbackURL           *string   `json:"fallback_url"`
+	Name                  *string          `json:"name"`
+	Domain                *string          `json:"domain"`
+	AllowedOrigins        *[]string        `json:"allowed_origins"`
+	CookieDomain          *string          `json:"cookie_domain"`
+	AttributionWindowDays *int             `json:"attribution_window_days"`
+	StripeWebhookSecret   *string          `json:"stripe_webhook_secret"`
+	FallbackURL           *string          `json:"fallback_url"`
+	RewardRule            RewardRuleUpdate `json:"reward_rule"`
 }
 
 // Apply validates upd and copies it onto v.
@@ -119,6 +121,11 @@ func (upd VendorUpdate) Apply(v *Vendor) error {
 		}
 		v.FallbackURL = u
 	}
+	rule, err := upd.RewardRule.apply(v.RewardRule)
+	if err != nil {
+		return err
+	}
+	v.RewardRule = rule
 	return nil
 }
 

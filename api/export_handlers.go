@@ -1,0 +1,170 @@
+package api
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// Exports are RFC 4180 CSV with a header row, streamed from a database
+// cursor and flushed every flushEvery rows; never built in memory.
+const flushEvery = 200
+
+var purchaseCSVHeader = []string{
+	"purchase_id", "purchased_at", "source", "customer_id", "customer_external_id", "customer_email",
+	"partner_id", "partner_name", "link_key", "utm_source", "utm_medium", "utm_campaign",
+	"amount", "currency", "refunded_amount", "status", "reward_id", "reward_amount", "reward_currency",
+	"reward_status", "attributed_by", "attribution_reason", "promotion_code",
+}
+
+var rewardCSVHeader = []string{
+	"reward_id", "created_at", "partner_id", "partner_name", "partner_email", "kind", "status",
+	"amount", "currency", "purchase_id", "customer_id", "reason", "approved_at", "paid_at",
+}
+
+// exportRange reads start and end: RFC 3339 times or YYYY-MM-DD dates
+// (UTC); end is exclusive, and a date end includes that whole day.
+func exportRange(c echo.Context) (attribution.ExportFilter, error) {
+	var f attribution.ExportFilter
+	parse := func(name string, endOfDay bool) (time.Time, error) {
+		s := c.QueryParam(name)
+		if s == "" {
+			return time.Time{}, nil
+		}
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t.UTC(), nil
+		}
+		if t, err := time.Parse(time.DateOnly, s); err == nil {
+			if endOfDay {
+				t = t.AddDate(0, 0, 1)
+			}
+			return t, nil
+		}
+		return time.Time{}, invalid("%s must be an RFC 3339 time or a date (YYYY-MM-DD).", name)
+	}
+	var err error
+	if f.Start, err = parse("start", false); err != nil {
+		return f, err
+	}
+	if f.End, err = parse("end", true); err != nil {
+		return f, err
+	}
+	if !f.Start.IsZero() && !f.End.IsZero() && !f.End.After(f.Start) {
+		return f, invalid("end must be after start.")
+	}
+	f.PartnerID = c.QueryParam("partner_id")
+	return f, nil
+}
+
+// csvStream writes the header before the first row (or at the end when
+// there are none), so an error before any row still answers JSON.
+type csvStream struct {
+	c       echo.Context
+	w       *csv.Writer
+	name    string
+	header  []string
+	started bool
+	rows    int
+}
+
+func newCSVStream(c echo.Context, name string, header []string) *csvStream {
+	return &csvStream{c: c, name: name, header: header}
+}
+
+func (s *csvStream) write(rec []string) error {
+	if !s.started {
+		s.started = true
+		h := s.c.Response().Header()
+		h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+		h.Set(echo.HeaderContentDisposition, `attachment; filename="`+s.name+`"`)
+		h.Set("Cache-Control", "no-store")
+		s.c.Response().WriteHeader(http.StatusOK)
+		s.w = csv.NewWriter(s.c.Response())
+		if err := s.w.Write(s.header); err != nil {
+			return err
+		}
+	}
+	if rec == nil {
+		return nil
+	}
+	if err := s.w.Write(rec); err != nil {
+		return err
+	}
+	s.rows++
+	if s.rows%flushEvery == 0 {
+		s.w.Flush()
+		s.c.Response().Flush()
+		return s.w.Error()
+	}
+	return nil
+}
+
+// finish ends the stream: err before the first row becomes a JSON error;
+// after it, the answer is cut short (the status is sent already).
+func (s *csvStream) finish(err error) error {
+	if err != nil {
+		if !s.started {
+			return err
+		}
+		s.c.Logger().Error("csv export cut short: ", err)
+		return nil
+	}
+	if err := s.write(nil); err != nil {
+		return nil
+	}
+	s.w.Flush()
+	return nil
+}
+
+func csvTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func (m *money) exportPurchases(c echo.Context) error {
+	f, err := exportRange(c)
+	if err != nil {
+		return err
+	}
+	out := newCSVStream(c, "purchases.csv", purchaseCSVHeader)
+	err = m.store.ExportPurchases(c.Request().Context(), VendorOf(c).ID, f, func(r *attribution.PurchaseExportRow) error {
+		reward := ""
+		if r.RewardID != "" {
+			reward = strconv.FormatInt(r.RewardAmount, 10)
+		}
+		return out.write([]string{
+			r.PurchaseID, csvTime(&r.PurchasedAt), r.Source, r.CustomerID, r.CustomerExternalID, r.CustomerEmail,
+			r.PartnerID, r.PartnerName, r.LinkKey, r.UTMSource, r.UTMMedium, r.UTMCampaign,
+			strconv.FormatInt(r.Amount, 10), r.Currency, strconv.FormatInt(r.RefundedAmount, 10), r.Status,
+			r.RewardID, reward, r.RewardCurrency, r.RewardStatus, r.AttributedBy, r.Reason, r.PromotionCode,
+		})
+	})
+	return out.finish(err)
+}
+
+func (m *money) exportRewards(c echo.Context) error {
+	f, err := exportRange(c)
+	if err != nil {
+		return err
+	}
+	if f.Status, err = enumParam(c, "status", attribution.RewardPending, attribution.RewardApproved,
+		attribution.RewardPaid, attribution.RewardDeclined, attribution.RewardReversed); err != nil {
+		return err
+	}
+	out := newCSVStream(c, "rewards.csv", rewardCSVHeader)
+	err = m.store.ExportRewards(c.Request().Context(), VendorOf(c).ID, f, func(r *attribution.RewardExportRow) error {
+		return out.write([]string{
+			r.RewardID, csvTime(&r.CreatedAt), r.PartnerID, r.PartnerName, r.PartnerEmail, r.Kind, r.Status,
+			strconv.FormatInt(r.Amount, 10), r.Currency, r.PurchaseID, r.CustomerID, r.Reason,
+			csvTime(r.ApprovedAt), csvTime(r.PaidAt),
+		})
+	})
+	return out.finish(err)
+}

@@ -1,0 +1,35 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// createCustomer creates a customer attributed to a partner by hand.
+func (m *money) createCustomer(c echo.Context) error {
+	var req attribution.CustomerCreate
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	cust, err := m.store.CreateCustomer(c.Request().Context(), VendorOf(c), ActorOf(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, cust)
+}
+
+// reassignCustomer credits a customer to another partner by hand.
+func (m *money) reassignCustomer(c echo.Context) error {
+	var req attribution.Reassignment
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	res, err := m.store.ReassignCustomer(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}

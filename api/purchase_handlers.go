@@ -1,0 +1,71 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+func (m *money) listPurchases(c echo.Context) error {
+	page, err := pageParams(c, attribution.PrefixPurchase)
+	if err != nil {
+		return err
+	}
+	status, err := enumParam(c, "status", attribution.PurchaseSucceeded, attribution.PurchasePartiallyRefunded,
+		attribution.PurchaseRefunded, "attributed", "unattributed")
+	if err != nil {
+		return err
+	}
+	list, more, err := m.store.ListPurchases(c.Request().Context(), VendorOf(c).ID, attribution.PurchaseFilter{
+		CustomerID: c.QueryParam("customer_id"), PartnerID: c.QueryParam("partner_id"), Status: status, Page: page,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listOf(list, more, func(p *attribution.Purchase) string { return p.ID }))
+}
+
+func (m *money) getPurchase(c echo.Context) error {
+	d, err := m.store.FindPurchase(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+// createPurchase records a purchase by hand (an override: reason required).
+func (m *money) createPurchase(c echo.Context) error {
+	var req attribution.ManualPurchase
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	d, err := m.store.RecordManualPurchase(c.Request().Context(), VendorOf(c), ActorOf(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, d)
+}
+
+func (m *money) addPromotionCode(c echo.Context) error {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	pc, err := m.store.AddPromotionCode(c.Request().Context(), VendorOf(c).ID, c.Param("id"), req.Code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, pc)
+}
+
+func (m *money) listPromotionCodes(c echo.Context) error {
+	list, err := m.store.ListPromotionCodes(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listOf(list, false, func(p *attribution.PromotionCode) string { return p.ID }))
+}

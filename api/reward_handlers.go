@@ -1,0 +1,73 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// RewardActionRequest is the body of POST /v1/rewards/{id}/approve|decline|pay.
+type RewardActionRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (m *money) listRewards(c echo.Context) error {
+	page, err := pageParams(c, attribution.PrefixReward)
+	if err != nil {
+		return err
+	}
+	status, err := enumParam(c, "status", attribution.RewardPending, attribution.RewardApproved,
+		attribution.RewardPaid, attribution.RewardDeclined, attribution.RewardReversed)
+	if err != nil {
+		return err
+	}
+	kind, err := enumParam(c, "kind", attribution.RewardKindPurchase, attribution.RewardKindManual, attribution.RewardKindAdjustment)
+	if err != nil {
+		return err
+	}
+	list, more, err := m.store.ListRewards(c.Request().Context(), VendorOf(c).ID, attribution.RewardFilter{
+		PartnerID: c.QueryParam("partner_id"), CustomerID: c.QueryParam("customer_id"),
+		PurchaseID: c.QueryParam("purchase_id"), Status: status, Kind: kind, Page: page,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listOf(list, more, func(r *attribution.Reward) string { return r.ID }))
+}
+
+func (m *money) getReward(c echo.Context) error {
+	r, err := m.store.FindReward(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+// createReward creates a manual reward for any partner (reason required).
+func (m *money) createReward(c echo.Context) error {
+	var req attribution.ManualReward
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	r, err := m.store.CreateManualReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, r)
+}
+
+func (m *money) rewardAction(action string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req RewardActionRequest
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		r, err := m.store.ChangeReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), action, req.Reason)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, r)
+	}
+}

@@ -1,0 +1,36 @@
+package api
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// money holds the handlers of purchases, rewards, manual overrides, the
+// audit log and the exports.
+type money struct {
+	s     *Server
+	store Store
+}
+
+// mountMoney adds the purchase, reward, override, audit and export routes
+// to the secret-key group.
+func (s *Server) mountMoney(v1 *echo.Group) {
+	m := &money{s: s, store: s.deps.Store}
+	v1.GET("/purchases", m.listPurchases)
+	v1.POST("/purchases", m.createPurchase)
+	v1.GET("/purchases.csv", m.exportPurchases)
+	v1.GET("/purchases/:id", m.getPurchase)
+	v1.GET("/rewards", m.listRewards)
+	v1.POST("/rewards", m.createReward)
+	v1.GET("/rewards.csv", m.exportRewards)
+	v1.GET("/rewards/:id", m.getReward)
+	v1.POST("/rewards/:id/approve", m.rewardAction(attribution.RewardActionApprove))
+	v1.POST("/rewards/:id/decline", m.rewardAction(attribution.RewardActionDecline))
+	v1.POST("/rewards/:id/pay", m.rewardAction(attribution.RewardActionPay))
+	v1.POST("/customers", m.createCustomer)
+	v1.POST("/customers/:id/attribution", m.reassignCustomer)
+	v1.POST("/partners/:id/codes", m.addPromotionCode)
+	v1.GET("/partners/:id/codes", m.listPromotionCodes)
+	v1.GET("/audit", m.listAudit)
+}

@@ -1,0 +1,52 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+var _ attribution.AuditService = (*Store)(nil)
+
+// audit writes one audit entry inside the override's transaction.
+func audit(ctx context.Context, db bun.IDB, vendorID, actor, action, objectType, objectID, reason string, before, after any, now time.Time) error {
+	e := &attribution.AuditEntry{
+		ID: attribution.NewID(attribution.PrefixAudit, now), VendorID: vendorID, Actor: actor,
+		Action: action, ObjectType: objectType, ObjectID: objectID, Reason: reason,
+		Before: attribution.ToRawJSON(before), After: attribution.ToRawJSON(after), CreatedAt: now,
+	}
+	_, err := db.NewInsert().Model(e).Exec(ctx)
+	return err
+}
+
+// ListAudit lists the vendor's audit entries, newest first.
+func (s *Store) ListAudit(ctx context.Context, vendorID string, f attribution.AuditFilter) ([]*attribution.AuditEntry, bool, error) {
+	page := f.Page.Normalize()
+	var out []*attribution.AuditEntry
+	q := s.db.NewSelect().Model(&out).Where("vendor_id = ?", vendorID).OrderExpr("id DESC").Limit(int64(page.Limit) + 1)
+	if page.Cursor != "" {
+		q = q.Where("id < ?", page.Cursor)
+	}
+	if f.ObjectType != "" {
+		q = q.Where("object_type = ?", f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		q = q.Where("object_id = ?", f.ObjectID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, false, classify(err)
+	}
+	return trimPage(out, page)
+}
+
+// trimPage cuts the extra row a list query fetched to learn whether more follow.
+func trimPage[T any](out []T, page attribution.Page) ([]T, bool, error) {
+	more := len(out) > page.Limit
+	if more {
+		out = out[:page.Limit]
+	}
+	return out, more, nil
+}

@@ -1,0 +1,284 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+var _ attribution.PurchaseService = (*Store)(nil)
+
+// RecordManualPurchase records a purchase by hand, its reward by the rule
+// and the audit entry, in one transaction.
+func (s *Store) RecordManualPurchase(ctx context.Context, v *attribution.Vendor, actor string, m attribution.ManualPurchase) (*attribution.PurchaseDetail, error) {
+	now := s.now()
+	if err := m.Validate(now); err != nil {
+		return nil, err
+	}
+	at := now
+	if m.PurchasedAt != nil {
+		at = *m.PurchasedAt
+	}
+	var out *attribution.PurchaseDetail
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		c, err := findCustomerByID(ctx, tx, v.ID, m.CustomerID)
+		if err != nil {
+			return err
+		}
+		p := &attribution.Purchase{
+			ID: attribution.NewID(attribution.PrefixPurchase, now), VendorID: v.ID,
+			Source: attribution.PurchaseSourceManual, Amount: m.Amount, Currency: m.Currency,
+			Status: attribution.PurchaseSucceeded, Note: m.Reason, PurchasedAt: at, CreatedAt: now, UpdatedAt: now,
+		}
+		p.AttributeTo(c)
+		if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
+			return err
+		}
+		r, err := s.rewardPurchase(ctx, tx, v, p, now)
+		if err != nil {
+			return err
+		}
+		out = &attribution.PurchaseDetail{Purchase: p, Rewards: rewardList(r)}
+		return audit(ctx, tx, v.ID, actor, attribution.ActionPurchaseCreate, attribution.ObjectPurchase, p.ID, m.Reason, nil, out, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func rewardList(r *attribution.Reward) []*attribution.Reward {
+	if r == nil {
+		return []*attribution.Reward{}
+	}
+	return []*attribution.Reward{r}
+}
+
+// FindPurchase returns a purchase with its rewards.
+func (s *Store) FindPurchase(ctx context.Context, vendorID, id string) (*attribution.PurchaseDetail, error) {
+	if _, err := s.ApproveDueRewards(ctx, vendorID); err != nil {
+		return nil, err
+	}
+	p, err := findPurchase(ctx, s.db, vendorID, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &attribution.PurchaseDetail{Purchase: p, Rewards: []*attribution.Reward{}}
+	if err := s.db.NewSelect().Model(&d.Rewards).Where("vendor_id = ? AND purchase_id = ?", vendorID, p.ID).OrderExpr("id ASC").Scan(ctx); err != nil {
+		return nil, classify(err)
+	}
+	return d, nil
+}
+
+func findPurchase(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Purchase, error) {
+	if !attribution.ValidID(attribution.PrefixPurchase, id) {
+		return nil, notFound("Purchase")
+	}
+	p := new(attribution.Purchase)
+	err := db.NewSelect().Model(p).Where("vendor_id = ? AND id = ?", vendorID, id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Purchase")
+	}
+	return p, classify(err)
+}
+
+// ListPurchases lists the vendor's purchases, newest first.
+func (s *Store) ListPurchases(ctx context.Context, vendorID string, f attribution.PurchaseFilter) ([]*attribution.Purchase, bool, error) {
+	page := f.Page.Normalize()
+	var out []*attribution.Purchase
+	q := s.db.NewSelect().Model(&out).Where("vendor_id = ?", vendorID).OrderExpr("id DESC").Limit(int64(page.Limit) + 1)
+	if page.Cursor != "" {
+		q = q.Where("id < ?", page.Cursor)
+	}
+	if f.CustomerID != "" {
+		q = q.Where("customer_id = ?", f.CustomerID)
+	}
+	if f.PartnerID != "" {
+		q = q.Where("partner_id = ?", f.PartnerID)
+	}
+	switch f.Status {
+	case "":
+	case "attributed":
+		q = q.Where("partner_id <> ''")
+	case "unattributed":
+		q = q.Where("partner_id = ''")
+	default:
+		q = q.Where("status = ?", f.Status)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, false, classify(err)
+	}
+	return trimPage(out, page)
+}
+
+// CreateCustomer creates a customer attributed to a partner by hand, gives
+// it the unmatched purchases with its email, and writes the audit entry.
+func (s *Store) CreateCustomer(ctx context.Context, v *attribution.Vendor, actor string, cc attribution.CustomerCreate) (*attribution.Customer, error) {
+	if err := cc.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out *attribution.Customer
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		partner, err := findPartnerByID(ctx, tx, v.ID, cc.PartnerID)
+		if err != nil {
+			return err
+		}
+		existing, err := findCustomer(ctx, tx, v.ID, cc.ExternalID, cc.Email)
+		if err == nil {
+			return attribution.Errorf(attribution.ECONFLICT, "Customer %s exists already; credit it with POST /v1/customers/%s/attribution.", existing.ID, existing.ID)
+		} else if attribution.ErrorCode(err) != attribution.ENOTFOUND {
+			return err
+		}
+		c := &attribution.Customer{
+			ID: attribution.NewID(attribution.PrefixCustomer, now), VendorID: v.ID,
+			ExternalID: cc.ExternalID, Email: cc.Email, Name: cc.Name, PartnerID: partner.ID,
+			AttributedAt: &now, AttributedBy: attribution.AttributedByManual,
+			SelfReferral: cc.Email != "" && cc.Email == attribution.NormalizeEmail(partner.Email),
+			CreatedAt:    now, UpdatedAt: now,
+		}
+		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := s.attachOrphans(ctx, tx, v, c, c.StripeCustomerID, now); err != nil {
+			return err
+		}
+		out = c
+		return audit(ctx, tx, v.ID, actor, attribution.ActionCustomerCreate, attribution.ObjectCustomer, c.ID, cc.Reason, nil, c, now)
+	})
+	if attribution.ErrorCode(err) == attribution.ECONFLICT && out == nil {
+		var e *attribution.Error
+		if errors.As(err, &e) && e.Message == "Already exists." {
+			return nil, attribution.Errorf(attribution.ECONFLICT, "A customer with this email or external_id exists already.")
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReassignCustomer credits a customer to another partner by hand.
+func (s *Store) ReassignCustomer(ctx context.Context, vendorID, actor, customerID string, r attribution.Reassignment) (*attribution.ReassignResult, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := &attribution.ReassignResult{MovedRewards: []string{}}
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		c, err := findCustomerByID(ctx, tx, vendorID, customerID)
+		if err != nil {
+			return err
+		}
+		partner, err := findPartnerByID(ctx, tx, vendorID, r.PartnerID)
+		if err != nil {
+			return err
+		}
+		if partner.Status != attribution.PartnerActive {
+			return attribution.Errorf(attribution.EINVALID, "Partner %s is disabled.", partner.ID)
+		}
+		before := *c
+		c.PartnerID, c.LinkID, c.ClickID, c.ClickedAt = partner.ID, "", "", nil
+		c.AttributedAt, c.AttributedBy, c.Reason = &now, attribution.AttributedByManual, ""
+		c.SelfReferral = c.Email != "" && attribution.NormalizeEmail(c.Email) == attribution.NormalizeEmail(partner.Email)
+		c.UpdatedAt = now
+		if _, err := tx.NewUpdate().Model(c).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if r.MoveRewards {
+			var moved []*attribution.Reward
+			err := tx.NewSelect().Model(&moved).
+				Where("vendor_id = ? AND customer_id = ? AND kind = ?", vendorID, c.ID, attribution.RewardKindPurchase).
+				Where("status IN (?)", bun.In([]string{attribution.RewardPending, attribution.RewardApproved})).
+				Where("partner_id <> ?", partner.ID).OrderExpr("id ASC").Scan(ctx)
+			if err != nil {
+				return err
+			}
+			for _, rw := range moved {
+				rw.PartnerID, rw.UpdatedAt = partner.ID, now
+				if _, err := tx.NewUpdate().Model(rw).Column("partner_id", "updated_at").WherePK().Exec(ctx); err != nil {
+					return err
+				}
+				if _, err := tx.NewUpdate().Model((*attribution.Purchase)(nil)).
+					Set("partner_id = ?", partner.ID).Set("link_id = ''").Set("click_id = ''").
+					Set("attributed_by = ?", attribution.AttributedByManual).Set("updated_at = ?", now).
+					Where("vendor_id = ? AND id = ?", vendorID, rw.PurchaseID).Exec(ctx); err != nil {
+					return err
+				}
+				out.MovedRewards = append(out.MovedRewards, rw.ID)
+			}
+		}
+		out.Customer = c
+		after := map[string]any{"customer": c, "moved_rewards": out.MovedRewards}
+		return audit(ctx, tx, vendorID, actor, attribution.ActionCustomerReassign, attribution.ObjectCustomer, c.ID, r.Reason, &before, after, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// attachOrphans gives customer c the unmatched purchases of a Stripe
+// customer id linked to it (and those without a Stripe customer that carry
+// its email), attributes them and creates their rewards. It returns how
+// many it attached.
+func (s *Store) attachOrphans(ctx context.Context, db bun.IDB, v *attribution.Vendor, c *attribution.Customer, stripeCustomerID string, now time.Time) (int, error) {
+	if stripeCustomerID == "" && c.Email == "" {
+		return 0, nil
+	}
+	var orphans []*attribution.Purchase
+	q := db.NewSelect().Model(&orphans).Where("vendor_id = ? AND customer_id = ''", v.ID)
+	q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+		if stripeCustomerID != "" {
+			q = q.WhereOr("stripe_customer_id = ?", stripeCustomerID)
+		}
+		if c.Email != "" {
+			q = q.WhereOr("(stripe_customer_id = '' AND email = ?)", c.Email)
+		}
+		return q
+	})
+	if err := q.OrderExpr("purchased_at ASC, id ASC").Scan(ctx); err != nil {
+		return 0, err
+	}
+	for _, p := range orphans {
+		if err := s.attributePurchase(ctx, db, v, p, c, now); err != nil {
+			return 0, err
+		}
+	}
+	return len(orphans), nil
+}
+
+// attributePurchase gives a stored purchase to customer c, and its reward.
+func (s *Store) attributePurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, c *attribution.Customer, now time.Time) error {
+	p.AttributeTo(c)
+	p.UpdatedAt = now
+	if _, err := db.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	_, err := s.rewardPurchase(ctx, db, v, p, now)
+	return err
+}
+
+func findCustomerByID(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Customer, error) {
+	if !attribution.ValidID(attribution.PrefixCustomer, id) {
+		return nil, notFound("Customer")
+	}
+	c := new(attribution.Customer)
+	err := db.NewSelect().Model(c).Where("vendor_id = ? AND id = ?", vendorID, id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Customer")
+	}
+	return c, classify(err)
+}
+
+func findPartnerByID(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Partner, error) {
+	if !attribution.ValidID(attribution.PrefixPartner, id) {
+		return nil, notFound("Partner")
+	}
+	return findPartner(ctx, db, vendorID, id)
+}

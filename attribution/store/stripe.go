@@ -1,0 +1,448 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+var _ attribution.PaymentService = (*Store)(nil)
+
+// stripeEvent is a stored Stripe event. A refund whose purchase has not
+// arrived keeps its keys, and is applied when the purchase arrives.
+type stripeEvent struct {
+	bun.BaseModel `bun:"table:stripe_events"`
+
+	VendorID              string    `bun:"vendor_id,pk"`
+	ID                    string    `bun:"id,pk"`
+	Type                  string    `bun:"type"`
+	APIVersion            string    `bun:"api_version"`
+	Livemode              bool      `bun:"livemode"`
+	Outcome               string    `bun:"outcome"`
+	StripeChargeID        string    `bun:"stripe_charge_id"`
+	StripePaymentIntentID string    `bun:"stripe_payment_intent_id"`
+	StripeInvoiceID       string    `bun:"stripe_invoice_id"`
+	RefundedAmount        int64     `bun:"refunded_amount"`
+	ReceivedAt            time.Time `bun:"received_at"`
+}
+
+// ApplyPaymentEvent stores the event once and applies it, in one transaction.
+func (s *Store) ApplyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
+	for attempt := 1; ; attempt++ {
+		out, err := s.applyPaymentEvent(ctx, v, ev)
+		// A racing signup or event created the same customer or purchase: run again and find it.
+		if attribution.ErrorCode(err) == attribution.ECONFLICT && attempt < 4 {
+			continue
+		}
+		return out, err
+	}
+}
+
+func (s *Store) applyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
+	now := s.now()
+	var outcome string
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		row := &stripeEvent{VendorID: v.ID, ID: ev.ID, Type: ev.Type, APIVersion: ev.APIVersion, Livemode: ev.Livemode, ReceivedAt: now}
+		res, err := tx.NewInsert().Model(row).On("CONFLICT DO NOTHING").Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			outcome = attribution.OutcomeDuplicate
+			return nil
+		}
+		switch {
+		case ev.Purchase != nil:
+			outcome, err = s.stripePurchase(ctx, tx, v, ev.Purchase, now)
+		case ev.Refund != nil:
+			outcome, err = s.stripeRefund(ctx, tx, v, ev.Refund, row, now)
+		case ev.Customer != nil:
+			outcome, err = s.stripeCustomer(ctx, tx, v, ev.Customer, now)
+		default:
+			outcome = attribution.OutcomeIgnored
+		}
+		if err != nil {
+			return err
+		}
+		row.Outcome = outcome
+		_, err = tx.NewUpdate().Model(row).WherePK().Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return outcome, nil
+}
+
+// stripePurchase records a paid checkout session or invoice.
+func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Vendor, pp *attribution.PaymentPurchase, now time.Time) (string, error) {
+	c, tokenReason, err := s.matchCustomer(ctx, tx, v, pp, now)
+	if err != nil {
+		return "", err
+	}
+	if c != nil && pp.StripeCustomerID != "" {
+		if err := s.linkStripeCustomer(ctx, tx, v, c, pp.StripeCustomerID, now); err != nil {
+			return "", err
+		}
+	}
+	if pp.LinkOnly {
+		if c == nil {
+			return attribution.OutcomeCustomerUnmatched, nil
+		}
+		return attribution.OutcomeCustomerLinked, nil
+	}
+	if p, err := findKnownPurchase(ctx, tx, v.ID, pp); err != nil {
+		return "", err
+	} else if p != nil {
+		// The same money seen again (a payment-mode session with its invoice):
+		// complete the ids, attribute it if it was not, count it once.
+		fillIDs(p, pp)
+		if p.CustomerID == "" && c != nil {
+			if err := s.attributePurchase(ctx, tx, v, p, c, now); err != nil {
+				return "", err
+			}
+		} else {
+			p.UpdatedAt = now
+			if _, err := tx.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
+				return "", err
+			}
+		}
+		return attribution.OutcomePurchaseKnown, nil
+	}
+	p := &attribution.Purchase{
+		ID: attribution.NewID(attribution.PrefixPurchase, now), VendorID: v.ID,
+		Source: attribution.PurchaseSourceStripe, Amount: pp.Amount, Currency: pp.Currency,
+		Status: attribution.PurchaseSucceeded, Email: pp.Email, StripeRef: pp.Ref,
+		StripeCustomerID: pp.StripeCustomerID, PurchasedAt: pp.PurchasedAt, CreatedAt: now, UpdatedAt: now,
+	}
+	fillIDs(p, pp)
+	if c != nil {
+		p.AttributeTo(c)
+	} else {
+		p.Reason = tokenReason
+		if p.Reason == "" || p.Reason == attribution.ReasonNoToken {
+			p.Reason = attribution.ReasonNoCustomer
+		}
+	}
+	// A promotion code credits its partner when nothing else does.
+	if p.PartnerID == "" && len(pp.PromotionCodes) > 0 {
+		partner, code, err := partnerByCodes(ctx, tx, v.ID, pp.PromotionCodes)
+		if err != nil {
+			return "", err
+		}
+		if partner != nil {
+			if c, err = s.attributeByCode(ctx, tx, v, c, partner, pp, now); err != nil {
+				return "", err
+			}
+			p.PromotionCode = code
+			if c != nil {
+				p.AttributeTo(c)
+			} else {
+				p.PartnerID, p.AttributedBy, p.Reason = partner.ID, attribution.AttributedByCode, ""
+			}
+		}
+	}
+	if p.PromotionCode == "" && len(pp.PromotionCodes) > 0 {
+		p.PromotionCode = pp.PromotionCodes[0]
+	}
+	if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
+		return "", err
+	}
+	if err := applyOrphanRefunds(ctx, tx, p, now); err != nil {
+		return "", err
+	}
+	if _, err := s.rewardPurchase(ctx, tx, v, p, now); err != nil {
+		return "", err
+	}
+	if p.CustomerID == "" && p.PartnerID == "" {
+		return attribution.OutcomePurchaseUnmatched, nil
+	}
+	return attribution.OutcomePurchase, nil
+}
+
+func fillIDs(p *attribution.Purchase, pp *attribution.PaymentPurchase) {
+	if p.StripeInvoiceID == "" {
+		p.StripeInvoiceID = pp.InvoiceID
+	}
+	if p.StripePaymentIntentID == "" {
+		p.StripePaymentIntentID = pp.PaymentIntentID
+	}
+	if p.StripeChargeID == "" {
+		p.StripeChargeID = pp.ChargeID
+	}
+	if p.StripeCustomerID == "" {
+		p.StripeCustomerID = pp.StripeCustomerID
+	}
+	if p.Email == "" {
+		p.Email = pp.Email
+	}
+}
+
+// findKnownPurchase finds the purchase of the same object, or of the same
+// payment (a payment-mode session and the invoice it created).
+func findKnownPurchase(ctx context.Context, db bun.IDB, vendorID string, pp *attribution.PaymentPurchase) (*attribution.Purchase, error) {
+	for _, k := range [][2]string{
+		{"stripe_ref", pp.Ref}, {"stripe_invoice_id", pp.InvoiceID}, {"stripe_payment_intent_id", pp.PaymentIntentID},
+	} {
+		if k[1] == "" {
+			continue
+		}
+		p := new(attribution.Purchase)
+		err := db.NewSelect().Model(p).Where("vendor_id = ? AND ? = ?", vendorID, bun.Ident(k[0]), k[1]).Limit(1).Scan(ctx)
+		if err == nil {
+			return p, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// matchCustomer finds the purchase's customer: client_reference_id (a
+// tally_ref token, which also attributes by last click, or an external id),
+// then metadata.tally_customer_id, then the linked Stripe customer, then
+// email. A valid token with no customer creates one. It returns the
+// token's reason when the token attributed nothing.
+func (s *Store) matchCustomer(ctx context.Context, db bun.IDB, v *attribution.Vendor, pp *attribution.PaymentPurchase, now time.Time) (*attribution.Customer, string, error) {
+	var checks []attribution.TokenCheck
+	var c *attribution.Customer
+	var err error
+	if ref := pp.ClientReferenceID; ref != "" {
+		chk := attribution.CheckToken(s.tokens, ref, v.ID, v.Window(), pp.PurchasedAt)
+		if chk.Token.ClickID == "" {
+			// Not a token: the vendor's own id for the customer.
+			if c, err = customerBy(ctx, db, v.ID, "external_id", ref); err != nil {
+				return nil, "", err
+			}
+		} else {
+			checks = append(checks, chk)
+		}
+	}
+	if c == nil && pp.MetadataCustomerID != "" {
+		if c, err = customerByTallyID(ctx, db, v.ID, pp.MetadataCustomerID); err != nil {
+			return nil, "", err
+		}
+	}
+	if c == nil && pp.StripeCustomerID != "" {
+		if c, err = customerBy(ctx, db, v.ID, "stripe_customer_id", pp.StripeCustomerID); err != nil {
+			return nil, "", err
+		}
+	}
+	if c == nil && pp.Email != "" {
+		c, err = findCustomer(ctx, db, v.ID, "", pp.Email)
+		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
+			c, err = nil, nil
+		} else if err != nil {
+			return nil, "", err
+		}
+	}
+	if len(checks) == 0 {
+		return c, "", nil
+	}
+	winner, reason, partnerEmail, err := s.lastClick(ctx, db, v.ID, checks)
+	if err != nil {
+		return nil, "", err
+	}
+	created := false
+	if c == nil {
+		if winner == nil {
+			return nil, reason, nil
+		}
+		c = &attribution.Customer{
+			ID: attribution.NewID(attribution.PrefixCustomer, now), VendorID: v.ID,
+			Email: pp.Email, CreatedAt: now,
+		}
+		created = true
+	}
+	attribution.Decide(c, winner, reason, partnerEmail, now)
+	c.UpdatedAt = now
+	if created {
+		_, err = db.NewInsert().Model(c).Exec(ctx)
+	} else {
+		_, err = db.NewUpdate().Model(c).WherePK().Exec(ctx)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return c, reason, nil
+}
+
+// attributeByCode credits a promotion code's partner: the matched but
+// unattributed customer, or a new customer for the purchase (so the
+// customer's later purchases follow). Without an email or Stripe customer
+// there is no one to create, and nil is returned.
+func (s *Store) attributeByCode(ctx context.Context, db bun.IDB, v *attribution.Vendor, c *attribution.Customer, partner *attribution.Partner, pp *attribution.PaymentPurchase, now time.Time) (*attribution.Customer, error) {
+	created := false
+	if c == nil {
+		if pp.Email == "" && pp.StripeCustomerID == "" {
+			return nil, nil
+		}
+		c = &attribution.Customer{
+			ID: attribution.NewID(attribution.PrefixCustomer, now), VendorID: v.ID,
+			Email: pp.Email, StripeCustomerID: pp.StripeCustomerID, CreatedAt: now,
+		}
+		created = true
+	}
+	c.PartnerID, c.LinkID, c.ClickID, c.ClickedAt = partner.ID, "", "", nil
+	c.AttributedAt, c.AttributedBy, c.Reason = &now, attribution.AttributedByCode, ""
+	c.SelfReferral = c.Email != "" && attribution.NormalizeEmail(c.Email) == attribution.NormalizeEmail(partner.Email)
+	c.UpdatedAt = now
+	var err error
+	if created {
+		_, err = db.NewInsert().Model(c).Exec(ctx)
+	} else {
+		_, err = db.NewUpdate().Model(c).WherePK().Exec(ctx)
+	}
+	return c, err
+}
+
+// linkStripeCustomer records c's Stripe customer id (the first one stays)
+// and gives c the unmatched purchases of that Stripe customer.
+func (s *Store) linkStripeCustomer(ctx context.Context, db bun.IDB, v *attribution.Vendor, c *attribution.Customer, stripeID string, now time.Time) error {
+	if c.StripeCustomerID == "" {
+		c.StripeCustomerID, c.UpdatedAt = stripeID, now
+		if _, err := db.NewUpdate().Model(c).Column("stripe_customer_id", "updated_at").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+	}
+	_, err := s.attachOrphans(ctx, db, v, c, stripeID, now)
+	return err
+}
+
+// stripeCustomer links a Stripe customer to a Tally customer by
+// metadata.tally_customer_id or email, then attributes the purchases of
+// that Stripe customer that arrived first.
+func (s *Store) stripeCustomer(ctx context.Context, db bun.IDB, v *attribution.Vendor, pc *attribution.PaymentCustomer, now time.Time) (string, error) {
+	if pc.StripeCustomerID == "" {
+		return attribution.OutcomeIgnored, nil
+	}
+	var c *attribution.Customer
+	var err error
+	if pc.MetadataCustomerID != "" {
+		if c, err = customerByTallyID(ctx, db, v.ID, pc.MetadataCustomerID); err != nil {
+			return "", err
+		}
+	}
+	if c == nil && pc.Email != "" {
+		c, err = findCustomer(ctx, db, v.ID, "", pc.Email)
+		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
+			c, err = nil, nil
+		} else if err != nil {
+			return "", err
+		}
+	}
+	if c == nil {
+		return attribution.OutcomeCustomerUnmatched, nil
+	}
+	if err := s.linkStripeCustomer(ctx, db, v, c, pc.StripeCustomerID, now); err != nil {
+		return "", err
+	}
+	return attribution.OutcomeCustomerLinked, nil
+}
+
+// stripeRefund records a charge's cumulative refund on its purchase and
+// reverses the reward in proportion; a refund whose purchase has not
+// arrived is kept on the event row for later.
+func (s *Store) stripeRefund(ctx context.Context, db bun.IDB, v *attribution.Vendor, r *attribution.PaymentRefund, row *stripeEvent, now time.Time) (string, error) {
+	var p *attribution.Purchase
+	for _, k := range [][2]string{
+		{"stripe_charge_id", r.ChargeID}, {"stripe_payment_intent_id", r.PaymentIntentID}, {"stripe_invoice_id", r.InvoiceID},
+	} {
+		if k[1] == "" {
+			continue
+		}
+		found := new(attribution.Purchase)
+		err := db.NewSelect().Model(found).Where("vendor_id = ? AND ? = ?", v.ID, bun.Ident(k[0]), k[1]).Limit(1).Scan(ctx)
+		if err == nil {
+			p = found
+			break
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return "", err
+		}
+	}
+	refunded := r.Refunded
+	if p == nil {
+		row.StripeChargeID, row.StripePaymentIntentID, row.StripeInvoiceID = r.ChargeID, r.PaymentIntentID, r.InvoiceID
+		row.RefundedAmount = refunded
+		return attribution.OutcomeOrphanRefund, nil
+	}
+	if r.ChargeAmount > 0 && r.ChargeAmount != p.Amount {
+		refunded = refunded * p.Amount / r.ChargeAmount // the charge paid more or less than the purchase
+	}
+	if p.StripeChargeID == "" {
+		p.StripeChargeID = r.ChargeID
+	}
+	if err := setRefunded(ctx, db, p, refunded, now); err != nil {
+		return "", err
+	}
+	return attribution.OutcomeRefund, nil
+}
+
+func setRefunded(ctx context.Context, db bun.IDB, p *attribution.Purchase, refunded int64, now time.Time) error {
+	p.SetRefunded(refunded)
+	p.UpdatedAt = now
+	if _, err := db.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	return refundRewards(ctx, db, p, now)
+}
+
+// applyOrphanRefunds applies refunds that arrived before their purchase.
+func applyOrphanRefunds(ctx context.Context, db bun.IDB, p *attribution.Purchase, now time.Time) error {
+	var rows []*stripeEvent
+	q := db.NewSelect().Model(&rows).Where("vendor_id = ? AND outcome = ?", p.VendorID, attribution.OutcomeOrphanRefund)
+	q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Where("1 = 0")
+		for _, k := range [][2]string{
+			{"stripe_charge_id", p.StripeChargeID}, {"stripe_payment_intent_id", p.StripePaymentIntentID}, {"stripe_invoice_id", p.StripeInvoiceID},
+		} {
+			if k[1] != "" {
+				q = q.WhereOr("? = ?", bun.Ident(k[0]), k[1])
+			}
+		}
+		return q
+	})
+	if err := q.Scan(ctx); err != nil {
+		return err
+	}
+	var refunded int64
+	for _, r := range rows {
+		refunded = max(refunded, r.RefundedAmount)
+		r.Outcome = attribution.OutcomeRefund
+		if _, err := db.NewUpdate().Model(r).Column("outcome").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if refunded == 0 {
+		return nil
+	}
+	return setRefunded(ctx, db, p, refunded, now)
+}
+
+func customerBy(ctx context.Context, db bun.IDB, vendorID, column, value string) (*attribution.Customer, error) {
+	c := new(attribution.Customer)
+	err := db.NewSelect().Model(c).Where("vendor_id = ? AND ? = ?", vendorID, bun.Ident(column), value).OrderExpr("id ASC").Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return c, err
+}
+
+// customerByTallyID reads metadata.tally_customer_id: a Tally customer id,
+// or else the vendor's external id.
+func customerByTallyID(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Customer, error) {
+	if attribution.ValidID(attribution.PrefixCustomer, id) {
+		c, err := findCustomerByID(ctx, db, vendorID, id)
+		if err == nil {
+			return c, nil
+		} else if attribution.ErrorCode(err) != attribution.ENOTFOUND {
+			return nil, err
+		}
+	}
+	return customerBy(ctx, db, vendorID, "external_id", id)
+}
