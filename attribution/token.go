@@ -33,6 +33,17 @@ func NewTokenCodec(keyPairs ...[]byte) (*TokenCodec, error) {
 	if len(keyPairs) == 0 || len(keyPairs[0]) < 32 {
 		return nil, errors.New("token codec: a hash key of at least 32 bytes is required")
 	}
+	for i := 0; i < len(keyPairs); i += 2 {
+		if len(keyPairs[i]) < 32 {
+			return nil, errors.New("token codec: every hash key needs at least 32 bytes")
+		}
+		if i+1 < len(keyPairs) {
+			if n := len(keyPairs[i+1]); n != 0 && n != 16 && n != 24 && n != 32 {
+				// securecookie would accept it here and fail every Encode later.
+				return nil, errors.New("token codec: a block key must be 16, 24 or 32 bytes")
+			}
+		}
+	}
 	codecs := securecookie.CodecsFromPairs(keyPairs...)
 	for _, c := range codecs {
 		sc := c.(*securecookie.SecureCookie)
