@@ -136,6 +136,10 @@ func New(cfg Config, deps Deps) *Server {
 	v1.GET("/customers", s.listCustomers)
 	v1.GET("/customers/:id", s.getCustomer)
 	s.mountMoney(v1)
+	s.mountHealth(v1)
+	s.mountDiagnose(v1)
+	s.mountAnalytics(v1)
+	s.mountPartnerAPI(e)
 	return s
 }
 

