@@ -26,27 +26,12 @@ func audit(ctx context.Context, db bun.IDB, vendorID, actor, action, objectType,
 func (s *Store) ListAudit(ctx context.Context, vendorID string, f attribution.AuditFilter) ([]*attribution.AuditEntry, bool, error) {
 	page := f.Page.Normalize()
 	var out []*attribution.AuditEntry
-	q := s.db.NewSelect().Model(&out).Where("vendor_id = ?", vendorID).OrderExpr("id DESC").Limit(int64(page.Limit) + 1)
-	if page.Cursor != "" {
-		q = q.Where("id < ?", page.Cursor)
-	}
+	q := listQuery(s.db, &out, vendorID, page)
 	if f.ObjectType != "" {
 		q = q.Where("object_type = ?", f.ObjectType)
 	}
 	if f.ObjectID != "" {
 		q = q.Where("object_id = ?", f.ObjectID)
 	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, false, classify(err)
-	}
-	return trimPage(out, page)
-}
-
-// trimPage cuts the extra row a list query fetched to learn whether more follow.
-func trimPage[T any](out []T, page attribution.Page) ([]T, bool, error) {
-	more := len(out) > page.Limit
-	if more {
-		out = out[:page.Limit]
-	}
-	return out, more, nil
+	return scanPage(ctx, q, &out, page)
 }

@@ -24,10 +24,7 @@ func (s *Store) FindCustomer(ctx context.Context, vendorID, id string) (*attribu
 func (s *Store) ListCustomers(ctx context.Context, vendorID string, f attribution.CustomerFilter) ([]*attribution.Customer, bool, error) {
 	page := f.Page.Normalize()
 	var out []*attribution.Customer
-	q := s.db.NewSelect().Model(&out).Where("vendor_id = ?", vendorID).OrderExpr("id DESC").Limit(int64(page.Limit) + 1)
-	if page.Cursor != "" {
-		q = q.Where("id < ?", page.Cursor)
-	}
+	q := listQuery(s.db, &out, vendorID, page)
 	if f.Email != "" {
 		q = q.Where("email = ?", attribution.NormalizeEmail(f.Email))
 	}
@@ -43,12 +40,5 @@ func (s *Store) ListCustomers(ctx context.Context, vendorID string, f attributio
 	case "unattributed":
 		q = q.Where("partner_id = ''")
 	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, false, classify(err)
-	}
-	more := len(out) > page.Limit
-	if more {
-		out = out[:page.Limit]
-	}
-	return out, more, nil
+	return scanPage(ctx, q, &out, page)
 }

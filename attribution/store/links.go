@@ -70,24 +70,14 @@ func findLink(ctx context.Context, db bun.IDB, vendorID, id string) (*attributio
 func (s *Store) ListLinks(ctx context.Context, vendorID string, f attribution.LinkFilter) ([]*attribution.Link, bool, error) {
 	page := f.Page.Normalize()
 	var out []*attribution.Link
-	q := s.db.NewSelect().Model(&out).Where("vendor_id = ?", vendorID).OrderExpr("id DESC").Limit(int64(page.Limit) + 1)
-	if page.Cursor != "" {
-		q = q.Where("id < ?", page.Cursor)
-	}
+	q := listQuery(s.db, &out, vendorID, page)
 	if f.PartnerID != "" {
 		q = q.Where("partner_id = ?", f.PartnerID)
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, false, classify(err)
-	}
-	more := len(out) > page.Limit
-	if more {
-		out = out[:page.Limit]
-	}
-	return out, more, nil
+	return scanPage(ctx, q, &out, page)
 }
 
 // UpdateLink applies upd in one transaction.

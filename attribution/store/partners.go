@@ -52,24 +52,14 @@ func findPartner(ctx context.Context, db bun.IDB, vendorID, id string) (*attribu
 func (s *Store) ListPartners(ctx context.Context, vendorID string, f attribution.PartnerFilter) ([]*attribution.Partner, bool, error) {
 	page := f.Page.Normalize()
 	var out []*attribution.Partner
-	q := s.db.NewSelect().Model(&out).Where("vendor_id = ?", vendorID).OrderExpr("id DESC").Limit(int64(page.Limit) + 1)
-	if page.Cursor != "" {
-		q = q.Where("id < ?", page.Cursor)
-	}
+	q := listQuery(s.db, &out, vendorID, page)
 	if f.Email != "" {
 		q = q.Where("email = ?", attribution.NormalizeEmail(f.Email))
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, false, classify(err)
-	}
-	more := len(out) > page.Limit
-	if more {
-		out = out[:page.Limit]
-	}
-	return out, more, nil
+	return scanPage(ctx, q, &out, page)
 }
 
 // UpdatePartner applies upd in one transaction.

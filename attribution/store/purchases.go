@@ -91,10 +91,7 @@ func findPurchase(ctx context.Context, db bun.IDB, vendorID, id string) (*attrib
 func (s *Store) ListPurchases(ctx context.Context, vendorID string, f attribution.PurchaseFilter) ([]*attribution.Purchase, bool, error) {
 	page := f.Page.Normalize()
 	var out []*attribution.Purchase
-	q := s.db.NewSelect().Model(&out).Where("vendor_id = ?", vendorID).OrderExpr("id DESC").Limit(int64(page.Limit) + 1)
-	if page.Cursor != "" {
-		q = q.Where("id < ?", page.Cursor)
-	}
+	q := listQuery(s.db, &out, vendorID, page)
 	if f.CustomerID != "" {
 		q = q.Where("customer_id = ?", f.CustomerID)
 	}
@@ -110,10 +107,7 @@ func (s *Store) ListPurchases(ctx context.Context, vendorID string, f attributio
 	default:
 		q = q.Where("status = ?", f.Status)
 	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, false, classify(err)
-	}
-	return trimPage(out, page)
+	return scanPage(ctx, q, &out, page)
 }
 
 // CreateCustomer creates a customer attributed to a partner by hand, gives

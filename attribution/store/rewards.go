@@ -40,19 +40,13 @@ func (s *Store) ListRewards(ctx context.Context, vendorID string, f attribution.
 	}
 	page := f.Page.Normalize()
 	var out []*attribution.Reward
-	q := s.db.NewSelect().Model(&out).Where("vendor_id = ?", vendorID).OrderExpr("id DESC").Limit(int64(page.Limit) + 1)
-	if page.Cursor != "" {
-		q = q.Where("id < ?", page.Cursor)
-	}
+	q := listQuery(s.db, &out, vendorID, page)
 	for col, val := range map[string]string{"partner_id": f.PartnerID, "customer_id": f.CustomerID, "purchase_id": f.PurchaseID, "status": f.Status, "kind": f.Kind} {
 		if val != "" {
 			q = q.Where("? = ?", bun.Ident(col), val)
 		}
 	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, false, classify(err)
-	}
-	return trimPage(out, page)
+	return scanPage(ctx, q, &out, page)
 }
 
 // FindReward returns one reward, after approving due ones.
