@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,14 +93,35 @@ func (s *Server) redirect(c echo.Context) error {
 		if window <= 0 {
 			window = attribution.DefaultWindowDays * 24 * time.Hour
 		}
-		c.SetCookie(&http.Cookie{
-			Name: attribution.RefParam, Value: token, Path: "/",
-			MaxAge: int(window / time.Second), Expires: now.Add(window),
-			HttpOnly: true, SameSite: http.SameSiteLaxMode,
-			Secure: s.public.Scheme == "https", Domain: t.CookieDomain,
-		})
+		h.Add(echo.HeaderSetCookie, refCookie(token, t.CookieDomain, now.Add(window), window, s.public.Scheme == "https"))
 	}
 	return c.Redirect(http.StatusFound, dest)
+}
+
+// refCookie renders the tally_ref Set-Cookie value directly: the same
+// attributes net/http's Cookie.String writes, without its per-call
+// sanitising of a value that is always URL-safe base64 here (the token) and
+// a domain validated when the vendor set it.
+func refCookie(token, domain string, expires time.Time, maxAge time.Duration, secure bool) string {
+	b := make([]byte, 0, len(attribution.RefParam)+len(token)+len(domain)+128)
+	b = append(b, attribution.RefParam...)
+	b = append(b, '=')
+	b = append(b, token...)
+	b = append(b, "; Path=/"...)
+	if domain != "" {
+		b = append(b, "; Domain="...)
+		b = append(b, strings.TrimPrefix(domain, ".")...)
+	}
+	b = append(b, "; Expires="...)
+	b = expires.UTC().AppendFormat(b, http.TimeFormat)
+	b = append(b, "; Max-Age="...)
+	b = strconv.AppendInt(b, int64(maxAge/time.Second), 10)
+	b = append(b, "; HttpOnly"...)
+	if secure {
+		b = append(b, "; Secure"...)
+	}
+	b = append(b, "; SameSite=Lax"...)
+	return string(b)
 }
 
 // country prefers a trusted CDN header, then the GeoIP database.
@@ -134,9 +156,14 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// clip bounds a visitor-supplied string before it is stored.
+// clip bounds a visitor-supplied string before it is stored. NUL bytes go
+// too: PostgreSQL text cannot hold them, and one would make its click's
+// whole batch fail.
 func clip(s string, n int) string {
 	s = strings.ToValidUTF8(s, "")
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
 	if len(s) > n {
 		s = strings.ToValidUTF8(s[:n], "")
 	}

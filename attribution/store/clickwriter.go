@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,10 +13,15 @@ import (
 
 // ClickWriterOptions tune group commit.
 type ClickWriterOptions struct {
-	MaxBatch  int           // rows per insert; default 500
-	MaxWait   time.Duration // how long a batch waits to fill; default 2ms
-	QueueSize int           // clicks held in memory while the database is slow or down; default 200,000
-	Async     bool          // answer without waiting for the commit (fire and forget)
+	MaxBatch int // rows per write; default 1000
+	// MaxWait is how long a batch may stay open to gather more clicks,
+	// counted from the arrival of its first click; default 1ms. Clicks that
+	// arrive while a batch is being written queue up and go together in the
+	// next one, so under load batches grow by themselves.
+	MaxWait   time.Duration
+	Writers   int  // batches written at the same time (database connections); default 2
+	QueueSize int  // clicks held in memory while the database is slow or down; default 200,000
+	Async     bool // answer without waiting for the commit (fire and forget)
 	Logger    *slog.Logger
 }
 
@@ -27,10 +33,12 @@ var ErrClickQueueFull = attribution.Errorf(attribution.EUNAVAILABLE, "click queu
 var ErrClickWriterClosed = attribution.Errorf(attribution.EUNAVAILABLE, "click writer closed")
 
 // ClickWriter records clicks by group commit: concurrent Record calls are
-// gathered into one multi-row insert, and each caller returns once the batch
-// holding its click is committed. A failed batch is retried until it is
-// written, so a caller that stopped waiting never loses its click while the
-// process lives.
+// gathered into one write (COPY on PostgreSQL, a multi-row insert on
+// SQLite), and each caller returns once the batch holding its click is
+// committed. Writers goroutines fill and write batches side by side, so one
+// batch gathers clicks while another commits. A failed batch is retried
+// until it is written, so a caller that stopped waiting never loses its
+// click while the process lives.
 type ClickWriter struct {
 	store *Store
 	opts  ClickWriterOptions
@@ -47,18 +55,22 @@ type ClickWriter struct {
 
 type pendingClick struct {
 	click *attribution.Click
+	at    time.Time  // when it was queued: the batch window counts from its first click
 	done  chan error // buffered: the writer never blocks on a caller that left
 }
 
 var _ attribution.ClickRecorder = (*ClickWriter)(nil)
 
-// NewClickWriter starts the writer goroutine.
+// NewClickWriter starts the writer goroutines.
 func (s *Store) NewClickWriter(opts ClickWriterOptions) *ClickWriter {
 	if opts.MaxBatch <= 0 {
-		opts.MaxBatch = 500
+		opts.MaxBatch = 1000
 	}
 	if opts.MaxWait <= 0 {
-		opts.MaxWait = 2 * time.Millisecond
+		opts.MaxWait = time.Millisecond
+	}
+	if opts.Writers <= 0 {
+		opts.Writers = 2
 	}
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 200_000
@@ -67,13 +79,24 @@ func (s *Store) NewClickWriter(opts ClickWriterOptions) *ClickWriter {
 		opts.Logger = slog.Default()
 	}
 	w := &ClickWriter{store: s, opts: opts, in: make(chan *pendingClick, opts.QueueSize), done: make(chan struct{})}
-	go w.run()
+	var wg sync.WaitGroup
+	for range opts.Writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.run()
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(w.done)
+	}()
 	return w
 }
 
 // Record queues c and, unless the writer is async, waits for its commit or ctx.
 func (w *ClickWriter) Record(ctx context.Context, c *attribution.Click) error {
-	p := &pendingClick{click: c, done: make(chan error, 1)}
+	p := &pendingClick{click: c, at: time.Now(), done: make(chan error, 1)}
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
@@ -123,19 +146,23 @@ func (w *ClickWriter) Close(ctx context.Context) (lost int64) {
 	return w.queued.Load()
 }
 
+// run is one writer: it takes the next click, gathers a batch around it,
+// writes it, and after Close drains what is left.
 func (w *ClickWriter) run() {
-	defer close(w.done)
 	batch := make([]*pendingClick, 0, w.opts.MaxBatch)
+	rows := make([]*attribution.Click, 0, w.opts.MaxBatch)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
 		p, ok := <-w.in
 		if !ok {
 			return
 		}
 		batch = append(batch[:0], p)
-		batch, open := w.fill(batch)
-		w.write(batch)
+		batch, open := w.fill(batch, timer)
+		rows = w.write(batch, rows)
 		if !open {
-			// Drain what is left after Close.
+			// Drain what is left after Close (the other writers drain too).
 			for p := range w.in {
 				batch = append(batch[:0], p)
 				for len(batch) < w.opts.MaxBatch {
@@ -145,17 +172,36 @@ func (w *ClickWriter) run() {
 					}
 					batch = append(batch, q)
 				}
-				w.write(batch)
+				rows = w.write(batch, rows)
 			}
 			return
 		}
 	}
 }
 
-// fill adds queued clicks to batch until it is full or MaxWait has passed.
-// It reports false when the input is closed.
-func (w *ClickWriter) fill(batch []*pendingClick) ([]*pendingClick, bool) {
-	timer := time.NewTimer(w.opts.MaxWait)
+// fill adds queued clicks to batch until it is full or MaxWait has passed
+// since its first click was queued (a click that already waited that long,
+// behind a busy writer, goes with what is queued now). It reports false
+// when the input is closed.
+func (w *ClickWriter) fill(batch []*pendingClick, timer *time.Timer) ([]*pendingClick, bool) {
+	// What is already queued joins without waiting.
+	for len(batch) < w.opts.MaxBatch {
+		select {
+		case p, ok := <-w.in:
+			if !ok {
+				return batch, false
+			}
+			batch = append(batch, p)
+			continue
+		default:
+		}
+		break
+	}
+	wait := time.Until(batch[0].at.Add(w.opts.MaxWait))
+	if len(batch) >= w.opts.MaxBatch || wait <= 0 {
+		return batch, true
+	}
+	timer.Reset(wait)
 	defer timer.Stop()
 	for len(batch) < w.opts.MaxBatch {
 		select {
@@ -172,14 +218,15 @@ func (w *ClickWriter) fill(batch []*pendingClick) ([]*pendingClick, bool) {
 }
 
 // write inserts the batch, retrying with backoff until it succeeds (or Close
-// gave up), then releases every waiting caller.
-func (w *ClickWriter) write(batch []*pendingClick) {
+// gave up), then releases every waiting caller. rows is scratch space,
+// returned for reuse.
+func (w *ClickWriter) write(batch []*pendingClick, rows []*attribution.Click) []*attribution.Click {
 	if len(batch) == 0 {
-		return
+		return rows
 	}
-	rows := make([]*attribution.Click, len(batch))
-	for i, p := range batch {
-		rows[i] = p.click
+	rows = rows[:0]
+	for _, p := range batch {
+		rows = append(rows, p.click)
 	}
 	backoff := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -194,7 +241,8 @@ func (w *ClickWriter) write(batch []*pendingClick) {
 			for _, p := range batch {
 				p.done <- err
 			}
-			return
+			clear(rows)
+			return rows[:0]
 		}
 		if attempt == 1 || attempt%20 == 0 {
 			w.opts.Logger.Warn("click batch not written; retrying", "count", len(batch), "attempt", attempt, "err", err)
@@ -207,17 +255,43 @@ func (w *ClickWriter) write(batch []*pendingClick) {
 	for _, p := range batch {
 		p.done <- nil
 	}
+	clear(rows) // let the clicks be collected
+	return rows[:0]
 }
 
 // InsertClicks writes clicks in one statement; ids already present are
 // skipped, so a batch retried after an ambiguous failure never duplicates.
+// On PostgreSQL it uses COPY, and falls back to INSERT … ON CONFLICT DO
+// NOTHING when COPY meets an id that is already there. NUL bytes are
+// removed from the clicks' text first: neither database takes them in a
+// statement, and one must not hold back its whole batch forever.
 func (s *Store) InsertClicks(ctx context.Context, clicks []*attribution.Click) error {
 	if len(clicks) == 0 {
 		return nil
+	}
+	for _, c := range clicks {
+		stripNUL(c)
+	}
+	if s.dialect == Postgres {
+		err := s.copyClicks(ctx, clicks)
+		if err == nil || !isUniqueViolation(err) {
+			return classify(err)
+		}
 	}
 	_, err := s.db.NewInsert().Model(&clicks).On("CONFLICT (id) DO NOTHING").Exec(ctx)
 	if err != nil {
 		return classify(err)
 	}
 	return nil
+}
+
+// stripNUL removes NUL bytes from every text field of c.
+func stripNUL(c *attribution.Click) {
+	for _, f := range [...]*string{&c.ID, &c.VendorID, &c.LinkID, &c.PartnerID, &c.IPTrunc, &c.IPHash,
+		&c.VisitorHash, &c.Browser, &c.OS, &c.Device, &c.ReferrerHost, &c.Source, &c.UTMSource,
+		&c.UTMMedium, &c.UTMCampaign, &c.UTMContent, &c.UTMTerm, &c.Variant, &c.Country} {
+		if strings.IndexByte(*f, 0) >= 0 {
+			*f = strings.ReplaceAll(*f, "\x00", "")
+		}
+	}
 }
