@@ -55,7 +55,13 @@ func RedirectURL(destination string, linkUTM UTM, incoming url.Values, token str
 		}
 	}
 	for _, k := range order {
-		parts = append(parts, url.QueryEscape(k)+"="+url.QueryEscape(set[k]))
+		v := url.QueryEscape(set[k])
+		if k == RefParam {
+			// Tokens are URL-safe base64; '=' padding is legal in a query
+			// value and keeping it makes the URL's token equal the cookie's.
+			v = strings.ReplaceAll(v, "%3D", "=")
+		}
+		parts = append(parts, url.QueryEscape(k)+"="+v)
 	}
 	u.RawQuery = strings.Join(parts, "&")
 	u.ForceQuery = false

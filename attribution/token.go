@@ -50,7 +50,7 @@ func NewTokenCodec(keyPairs ...[]byte) (*TokenCodec, error) {
 		// The window is checked against clicked_at with the service clock,
 		// not securecookie's own wall-clock timestamp.
 		sc.MaxAge(0)
-		sc.SetSerializer(securecookie.JSONEncoder{})
+		sc.SetSerializer(tokenWire{})
 	}
 	return &TokenCodec{codecs: codecs}, nil
 }
