@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: test build run bench fmt vet
+.PHONY: test build run bench bench-analytics fmt vet
 
 test:
 	bash scripts/test.sh
@@ -15,6 +15,11 @@ run:
 
 bench:
 	bash bench/run.sh
+
+# GET /v1/analytics on a fresh PostgreSQL database with 5 million clicks
+# (scripts/pg-setup.sh, or TALLY_BENCH_PG=postgres://…); prints Markdown.
+bench-analytics:
+	$(GO) run ./bench/analytics
 
 fmt:
 	gofmt -w $$(find . \( -name .git -o -name node_modules \) -prune -o -name '*.go' -type f -print)

@@ -1,6 +1,18 @@
 package api
 
-import "github.com/labstack/echo/v4"
+import (
+	"github.com/labstack/echo/v4"
+)
+
+// diagnosis holds the handlers of GET /v1/diagnose and DELETE /v1/customers/{id}.
+type diagnosis struct {
+	s     *Server
+	store Store
+}
 
 // mountDiagnose adds GET /v1/diagnose and DELETE /v1/customers/{id}.
-func (s *Server) mountDiagnose(v1 *echo.Group) {}
+func (s *Server) mountDiagnose(v1 *echo.Group) {
+	d := &diagnosis{s: s, store: s.deps.Store}
+	v1.GET("/diagnose", d.diagnose)
+	v1.DELETE("/customers/:id", d.eraseCustomer)
+}

@@ -32,6 +32,7 @@ type pingKey struct {
 
 type pingCounts struct {
 	pings, refInURL, cookieFailures int
+	refCookieFailures               int // loads with tally_ref in the URL whose cookie failed
 	lastSeen                        time.Time
 }
 
@@ -68,6 +69,9 @@ func (b *PingBuffer) RecordPing(p attribution.Ping) {
 	}
 	if !p.CookieOK {
 		c.cookieFailures++
+		if p.RefInURL {
+			c.refCookieFailures++
+		}
 	}
 	if p.At.After(c.lastSeen) {
 		c.lastSeen = p.At
@@ -101,14 +105,15 @@ func (b *PingBuffer) Flush(ctx context.Context) error {
 	err := b.store.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		for k, c := range batch {
 			_, err := tx.NewRaw(`INSERT INTO snippet_pages
-				(vendor_id, public_key, origin, path, hour, pings, ref_in_url, cookie_failures, last_seen)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+				(vendor_id, public_key, origin, path, hour, pings, ref_in_url, cookie_failures, ref_cookie_failures, last_seen)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (vendor_id, public_key, origin, path, hour) DO UPDATE SET
 				pings = snippet_pages.pings + excluded.pings,
 				ref_in_url = snippet_pages.ref_in_url + excluded.ref_in_url,
 				cookie_failures = snippet_pages.cookie_failures + excluded.cookie_failures,
+				ref_cookie_failures = snippet_pages.ref_cookie_failures + excluded.ref_cookie_failures,
 				last_seen = CASE WHEN excluded.last_seen > snippet_pages.last_seen THEN excluded.last_seen ELSE snippet_pages.last_seen END`,
-				k.vendorID, k.publicKey, k.origin, k.path, k.hour, c.pings, c.refInURL, c.cookieFailures, c.lastSeen).Exec(ctx)
+				k.vendorID, k.publicKey, k.origin, k.path, k.hour, c.pings, c.refInURL, c.cookieFailures, c.refCookieFailures, c.lastSeen).Exec(ctx)
 			if err != nil {
 				return err
 			}
@@ -122,6 +127,7 @@ func (b *PingBuffer) Flush(ctx context.Context) error {
 				cur.pings += c.pings
 				cur.refInURL += c.refInURL
 				cur.cookieFailures += c.cookieFailures
+				cur.refCookieFailures += c.refCookieFailures
 				if c.lastSeen.After(cur.lastSeen) {
 					cur.lastSeen = c.lastSeen
 				}

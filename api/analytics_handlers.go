@@ -1,0 +1,38 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// analyticsHandlers serve the vendor's analytics.
+type analyticsHandlers struct {
+	s   *Server
+	svc attribution.AnalyticsService
+}
+
+// AnalyticsParamsOf reads the analytics query parameters of a request
+// (also for the partner API, which forces partner_id).
+func AnalyticsParamsOf(c echo.Context) attribution.AnalyticsParams {
+	return attribution.AnalyticsParams{
+		Start: c.QueryParam("start"), End: c.QueryParam("end"), TZ: c.QueryParam("tz"),
+		GroupBy: c.QueryParam("group_by"), PartnerID: c.QueryParam("partner_id"), LinkID: c.QueryParam("link_id"),
+		Variant: c.QueryParam("variant"), UTMSource: c.QueryParam("utm_source"),
+	}
+}
+
+// getAnalytics answers GET /v1/analytics.
+func (h *analyticsHandlers) getAnalytics(c echo.Context) error {
+	q, err := AnalyticsParamsOf(c).Query(h.s.deps.Clock())
+	if err != nil {
+		return err
+	}
+	rep, err := h.svc.Analytics(c.Request().Context(), VendorOf(c).ID, q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rep)
+}

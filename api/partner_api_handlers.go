@@ -1,0 +1,187 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// PartnerRewardList is GET /v1/partner/rewards: a page of rewards and the
+// totals of all the partner's rewards per status and currency.
+type PartnerRewardList struct {
+	ListResponse[*attribution.Reward]
+	Totals []attribution.RewardTotal `json:"totals"`
+}
+
+// PartnerAnalyticsResponse is GET /v1/partner/analytics.
+type PartnerAnalyticsResponse struct {
+	Start time.Time                 `json:"start"`
+	End   time.Time                 `json:"end"`
+	Days  []*attribution.PartnerDay `json:"data"`
+	Total *attribution.PartnerDay   `json:"total"`
+}
+
+// maxPartnerAnalyticsDays bounds one analytics request.
+const maxPartnerAnalyticsDays = 366
+
+func (p *partnerPortal) vendor(c echo.Context) (*attribution.Vendor, error) {
+	return p.store.FindVendor(c.Request().Context(), PartnerOf(c).VendorID)
+}
+
+func (p *partnerPortal) me(c echo.Context) error {
+	v, err := p.vendor(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, attribution.ProfileOf(v, PartnerOf(c)))
+}
+
+func (p *partnerPortal) listLinks(c echo.Context) error {
+	page, err := pageParams(c, attribution.PrefixLink)
+	if err != nil {
+		return err
+	}
+	status, err := enumParam(c, "status", attribution.LinkActive, attribution.LinkArchived)
+	if err != nil {
+		return err
+	}
+	me := PartnerOf(c)
+	list, more, err := p.store.ListLinks(c.Request().Context(), me.VendorID,
+		attribution.LinkFilter{PartnerID: me.ID, Status: status, Page: page})
+	if err != nil {
+		return err
+	}
+	for _, l := range list {
+		p.s.withURL(l)
+	}
+	return c.JSON(http.StatusOK, listOf(list, more, func(l *attribution.Link) string { return l.ID }))
+}
+
+// createLink creates a link of the calling partner, only to a destination
+// on the vendor's domain.
+func (p *partnerPortal) createLink(c echo.Context) error {
+	var req attribution.PartnerLinkCreate
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	v, err := p.vendor(c)
+	if err != nil {
+		return err
+	}
+	me := PartnerOf(c)
+	lc, err := req.LinkCreate(v, me)
+	if err != nil {
+		return err
+	}
+	l, err := p.store.CreateLink(c.Request().Context(), me.VendorID, lc)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, p.s.withURL(l))
+}
+
+func (p *partnerPortal) listRewards(c echo.Context) error {
+	page, err := pageParams(c, attribution.PrefixReward)
+	if err != nil {
+		return err
+	}
+	status, err := enumParam(c, "status", attribution.RewardPending, attribution.RewardApproved,
+		attribution.RewardPaid, attribution.RewardDeclined, attribution.RewardReversed)
+	if err != nil {
+		return err
+	}
+	me := PartnerOf(c)
+	ctx := c.Request().Context()
+	totals, err := p.portal.PartnerRewardTotals(ctx, me.VendorID, me.ID)
+	if err != nil {
+		return err
+	}
+	list, more, err := p.store.ListRewards(ctx, me.VendorID, attribution.RewardFilter{PartnerID: me.ID, Status: status, Page: page})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, PartnerRewardList{
+		ListResponse: listOf(list, more, func(r *attribution.Reward) string { return r.ID }),
+		Totals:       totals,
+	})
+}
+
+// analytics answers the partner's figures per UTC day of [start, end);
+// start and end are dates (2026-01-31) or RFC 3339 times, by default the
+// last 30 days.
+func (p *partnerPortal) analytics(c echo.Context) error {
+	now := p.s.deps.Clock().UTC()
+	end := now.Truncate(24*time.Hour).AddDate(0, 0, 1)
+	start := end.AddDate(0, 0, -30)
+	if v := c.QueryParam("start"); v != "" {
+		t, err := parsePartnerTime("start", v)
+		if err != nil {
+			return err
+		}
+		start = t
+	}
+	if v := c.QueryParam("end"); v != "" {
+		t, err := parsePartnerTime("end", v)
+		if err != nil {
+			return err
+		}
+		end = t
+	}
+	if !end.After(start) {
+		return invalid("end must be after start.")
+	}
+	if end.Sub(start) > maxPartnerAnalyticsDays*24*time.Hour {
+		return invalid("The period is at most %d days.", maxPartnerAnalyticsDays)
+	}
+	me := PartnerOf(c)
+	days, err := p.portal.PartnerAnalytics(c.Request().Context(), me.VendorID, me.ID, start, end)
+	if err != nil {
+		return err
+	}
+	total := &attribution.PartnerDay{Revenue: map[string]int64{}, Rewards: map[string]int64{}}
+	for _, d := range days {
+		total.Clicks += d.Clicks
+		total.UniqueClicks += d.UniqueClicks
+		total.Signups += d.Signups
+		total.Purchases += d.Purchases
+		for k, v := range d.Revenue {
+			total.Revenue[k] += v
+		}
+		for k, v := range d.Rewards {
+			total.Rewards[k] += v
+		}
+	}
+	return c.JSON(http.StatusOK, PartnerAnalyticsResponse{Start: start, End: end, Days: days, Total: total})
+}
+
+func parsePartnerTime(name, v string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, invalid("%s must be a date (2026-01-31) or an RFC 3339 time.", name)
+}
+
+// listCustomers lists the partner's referred customers, emails masked.
+func (p *partnerPortal) listCustomers(c echo.Context) error {
+	page, err := pageParams(c, attribution.PrefixCustomer)
+	if err != nil {
+		return err
+	}
+	me := PartnerOf(c)
+	list, more, err := p.store.ListCustomers(c.Request().Context(), me.VendorID,
+		attribution.CustomerFilter{PartnerID: me.ID, Page: page})
+	if err != nil {
+		return err
+	}
+	out := make([]*attribution.PartnerCustomer, len(list))
+	for i, cust := range list {
+		out[i] = attribution.PartnerViewOf(cust)
+	}
+	return c.JSON(http.StatusOK, listOf(out, more, func(pc *attribution.PartnerCustomer) string { return pc.ID }))
+}

@@ -1,0 +1,315 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+var _ attribution.AnalyticsService = (*Store)(nil)
+
+// rollupKeyColumn is the click_rollups column of each group-by ("" for day,
+// grouped by hour and folded into days of the query's zone in Go).
+var rollupKeyColumn = map[string]string{
+	attribution.GroupByDay:       "",
+	attribution.GroupByPartner:   "partner_id",
+	attribution.GroupByLink:      "link_id",
+	attribution.GroupByVariant:   "variant",
+	attribution.GroupByUTMSource: "utm_source",
+	attribution.GroupByReferrer:  "referrer_host",
+	attribution.GroupBySource:    "source",
+	attribution.GroupByCountry:   "country",
+	attribution.GroupByDevice:    "device",
+	attribution.GroupByBrowser:   "browser",
+	attribution.GroupByOS:        "os",
+}
+
+// keyOf returns the group key of a rollup row.
+func (k *rollupKey) keyOf(groupBy string) string {
+	switch groupBy {
+	case attribution.GroupByPartner:
+		return k.partnerID
+	case attribution.GroupByLink:
+		return k.linkID
+	case attribution.GroupByVariant:
+		return k.variant
+	case attribution.GroupByUTMSource:
+		return k.utmSource
+	case attribution.GroupByReferrer:
+		return k.referrer
+	case attribution.GroupBySource:
+		return k.source
+	case attribution.GroupByCountry:
+		return k.country
+	case attribution.GroupByDevice:
+		return k.device
+	case attribution.GroupByBrowser:
+		return k.browse
+	case attribution.GroupByOS:
+		return k.os
+	}
+	return ""
+}
+
+// report accumulates rows by key.
+type report struct {
+	q    attribution.AnalyticsQuery
+	rows map[string]*attribution.AnalyticsRow
+}
+
+// row returns the row of key; for day, key is empty and the day of hour is used.
+func (r *report) row(key string, hour time.Time) *attribution.AnalyticsRow {
+	if r.q.GroupBy == attribution.GroupByDay {
+		key = attribution.DayKey(hour, r.q.Location)
+	}
+	row := r.rows[key]
+	if row == nil {
+		row = &attribution.AnalyticsRow{Key: key}
+		r.rows[key] = row
+	}
+	return row
+}
+
+// Analytics implements attribution.AnalyticsService: rollups for the hours
+// rolled up, raw clicks after them, conversions from their own tables.
+func (s *Store) Analytics(ctx context.Context, vendorID string, q attribution.AnalyticsQuery) (*attribution.AnalyticsReport, error) {
+	if _, ok := rollupKeyColumn[q.GroupBy]; !ok {
+		return nil, attribution.Errorf(attribution.EINVALID, "group_by must be one of %s.", strings.Join(attribution.AnalyticsGroupBys, ", "))
+	}
+	if q.Location == nil {
+		q.Location = time.UTC
+	}
+	q.Start, q.End = q.Start.UTC(), q.End.UTC()
+	through, err := s.RolledUpThrough(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &report{q: q, rows: map[string]*attribution.AnalyticsRow{}}
+	segs := attribution.UniqueSegments(q.Start, q.End, q.Location)
+	if q.Start.Before(through) {
+		end := q.End
+		if through.Before(end) {
+			end = through
+		}
+		if err := s.rollupPart(ctx, r, vendorID, q.Start, end, segs); err != nil {
+			return nil, classify(err)
+		}
+	}
+	if through.Before(q.End) {
+		from := q.Start
+		if from.Before(through) {
+			from = through
+		}
+		rows, err := rollUp(ctx, s.db, vendorID, q.PartnerID, q.LinkID, from, q.End)
+		if err != nil {
+			return nil, classify(err)
+		}
+		for k, c := range rows {
+			if (q.Variant != "" && k.variant != q.Variant) || (q.UTMSource != "" && k.utmSource != q.UTMSource) {
+				continue
+			}
+			row := r.row(k.keyOf(q.GroupBy), k.hour)
+			row.Clicks += c.clicks
+			row.BotClicks += c.bots
+			row.UniqueClicks += c.u[uniqueHour(segs, k.hour)]
+		}
+	}
+	if err := s.conversions(ctx, r, vendorID); err != nil {
+		return nil, classify(err)
+	}
+
+	out := &attribution.AnalyticsReport{Start: q.Start, End: q.End, TZ: q.Location.String(), GroupBy: q.GroupBy, Rows: []attribution.AnalyticsRow{}}
+	if !through.IsZero() {
+		out.RolledUpThrough = &through
+	}
+	if q.GroupBy == attribution.GroupByDay {
+		for _, d := range attribution.DayStarts(q.Start, q.End, q.Location) {
+			r.row("", d)
+		}
+	}
+	for _, row := range r.rows {
+		row.Finish()
+		out.Totals.Add(row)
+		out.Rows = append(out.Rows, *row)
+	}
+	out.Totals.Finish()
+	sort.Slice(out.Rows, func(i, j int) bool {
+		a, b := &out.Rows[i], &out.Rows[j]
+		if q.GroupBy != attribution.GroupByDay && a.Clicks != b.Clicks {
+			return a.Clicks > b.Clicks
+		}
+		return a.Key < b.Key
+	})
+	return out, nil
+}
+
+// uniqueHour returns the unique counter to read for the hour h.
+func uniqueHour(segs []attribution.UniqueSegment, h time.Time) int {
+	for _, s := range segs {
+		if h.Before(s.Until) {
+			return s.Hour
+		}
+	}
+	if len(segs) > 0 {
+		return segs[len(segs)-1].Hour
+	}
+	return 0
+}
+
+// rollupPart adds the rollups of the hours starting in [from, to).
+func (s *Store) rollupPart(ctx context.Context, r *report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) error {
+	q := r.q
+	var uniq strings.Builder
+	var args []any
+	if len(segs) <= 1 {
+		fmt.Fprintf(&uniq, "u%02d", uniqueHour(segs, from))
+	} else {
+		uniq.WriteString("CASE")
+		for _, sg := range segs[:len(segs)-1] {
+			fmt.Fprintf(&uniq, " WHEN hour < ? THEN u%02d", sg.Hour)
+			args = append(args, sg.Until)
+		}
+		fmt.Fprintf(&uniq, " ELSE u%02d END", segs[len(segs)-1].Hour)
+	}
+	col := rollupKeyColumn[q.GroupBy]
+	sel, group := col+" AS k", col
+	if col == "" {
+		sel, group = "hour", "hour"
+	}
+	sqlq := "SELECT " + sel + ", SUM(clicks) AS clicks, SUM(bot_clicks) AS bots, SUM(" + uniq.String() + ") AS uniq" +
+		" FROM click_rollups WHERE vendor_id = ? AND hour >= ? AND hour < ?"
+	args = append(args, vendorID, from, to)
+	for _, f := range [...]struct{ col, v string }{{"partner_id", q.PartnerID}, {"link_id", q.LinkID}, {"variant", q.Variant}, {"utm_source", q.UTMSource}} {
+		if f.v != "" {
+			sqlq += " AND " + f.col + " = ?"
+			args = append(args, f.v)
+		}
+	}
+	sqlq += " GROUP BY " + group
+	var rows []struct {
+		K      string    `bun:"k"`
+		Hour   time.Time `bun:"hour"`
+		Clicks int64     `bun:"clicks"`
+		Bots   int64     `bun:"bots"`
+		Uniq   int64     `bun:"uniq"`
+	}
+	if err := s.db.NewRaw(sqlq, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	for _, x := range rows {
+		row := r.row(x.K, x.Hour.UTC())
+		row.Clicks += x.Clicks
+		row.BotClicks += x.Bots
+		row.UniqueClicks += x.Uniq
+	}
+	return nil
+}
+
+// eventKey is the SQL of the group key of a conversion, given the aliases
+// of its partner/link source (pl) and of its click (c, maybe NULL).
+func eventKey(groupBy, partner, link string) string {
+	switch groupBy {
+	case attribution.GroupByPartner:
+		return partner
+	case attribution.GroupByLink:
+		return link
+	case attribution.GroupByDay:
+		return "''"
+	}
+	return "COALESCE(c." + rollupKeyColumn[groupBy] + ", '')"
+}
+
+// hourExpr is the SQL of the hour (since the Unix epoch) of a time column:
+// the one place analytics differ per dialect.
+func (s *Store) hourExpr(col string) string {
+	if s.dialect == Postgres {
+		return "CAST(floor(extract(epoch FROM " + col + ") / 3600) AS BIGINT)"
+	}
+	return "(CAST(strftime('%s', " + col + ") AS INTEGER) / 3600)"
+}
+
+// conversions adds signups, purchases (net of refunds) and rewards (not
+// declined). Each is credited through the customer's (for purchases: the
+// purchase's copy of the customer's) partner, link and attributing click.
+func (s *Store) conversions(ctx context.Context, r *report, vendorID string) error {
+	q := r.q
+	type part struct {
+		from, partner, link, at, count, currency, amount, where string
+	}
+	parts := []part{
+		{
+			from: "signups e JOIN customers cu ON cu.id = e.customer_id LEFT JOIN clicks c ON c.id = cu.click_id AND cu.click_id <> ''",
+			// A repeated signup of a customer already credited ("kept") is not a new one.
+			partner: "cu.partner_id", link: "cu.link_id", at: "e.created_at", count: "COUNT(*)", currency: "''", amount: "0",
+			where: "e.vendor_id = ? AND e.outcome <> '" + attribution.OutcomeKept + "' AND cu.partner_id <> ''",
+		},
+		{
+			from:    "purchases e LEFT JOIN clicks c ON c.id = e.click_id AND e.click_id <> ''",
+			partner: "e.partner_id", link: "e.link_id", at: "e.purchased_at", count: "COUNT(*)", currency: "e.currency",
+			amount: "SUM(e.amount - e.refunded_amount)", where: "e.vendor_id = ? AND e.partner_id <> ''",
+		},
+		{
+			from: "rewards e LEFT JOIN purchases p ON p.id = e.purchase_id AND e.purchase_id <> ''" +
+				" LEFT JOIN customers cu ON cu.id = e.customer_id AND e.customer_id <> ''" +
+				" LEFT JOIN clicks c ON c.id = CASE WHEN p.click_id <> '' THEN p.click_id ELSE cu.click_id END",
+			partner: "e.partner_id", link: "CASE WHEN p.link_id <> '' THEN p.link_id ELSE COALESCE(cu.link_id, '') END",
+			at: "e.created_at", count: "0", currency: "e.currency", amount: "SUM(e.amount)",
+			where: "e.vendor_id = ? AND e.status <> '" + attribution.RewardDeclined + "'",
+		},
+	}
+	for i, p := range parts {
+		key := eventKey(q.GroupBy, p.partner, p.link)
+		hour := "0"
+		if q.GroupBy == attribution.GroupByDay {
+			hour = s.hourExpr(p.at)
+		}
+		where := p.where + " AND " + p.at + " >= ? AND " + p.at + " < ?"
+		args := []any{vendorID, q.Start, q.End}
+		for _, f := range [...]struct{ col, v string }{{p.partner, q.PartnerID}, {p.link, q.LinkID},
+			{"COALESCE(c.variant, '')", q.Variant}, {"COALESCE(c.utm_source, '')", q.UTMSource}} {
+			if f.v != "" {
+				where += " AND " + f.col + " = ?"
+				args = append(args, f.v)
+			}
+		}
+		sqlq := "SELECT " + key + " AS k, " + hour + " AS h, " + p.currency + " AS currency, " + p.count + " AS n, " +
+			p.amount + " AS amount FROM " + p.from + " WHERE " + where + " GROUP BY 1, 2, 3"
+		var rows []struct {
+			K        string `bun:"k"`
+			H        int64  `bun:"h"`
+			Currency string `bun:"currency"`
+			N        int64  `bun:"n"`
+			Amount   int64  `bun:"amount"`
+		}
+		if err := s.db.NewRaw(sqlq, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		for _, x := range rows {
+			row := r.row(x.K, time.Unix(x.H*3600, 0).UTC())
+			switch i {
+			case 0:
+				row.Signups += x.N
+			case 1:
+				row.Purchases += x.N
+				row.Revenue = addAmount(row.Revenue, x.Currency, x.Amount)
+			case 2:
+				row.Rewards = addAmount(row.Rewards, x.Currency, x.Amount)
+			}
+		}
+	}
+	return nil
+}
+
+func addAmount(m map[string]int64, currency string, amount int64) map[string]int64 {
+	if m == nil {
+		m = map[string]int64{}
+	}
+	m[strings.ToLower(currency)] += amount
+	return m
+}

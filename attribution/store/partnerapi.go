@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+var _ attribution.PartnerPortalService = (*Store)(nil)
+
+// PartnerRewardTotals sums one partner's rewards per status and currency,
+// approving due rewards first so no total shows a stale pending.
+func (s *Store) PartnerRewardTotals(ctx context.Context, vendorID, partnerID string) ([]attribution.RewardTotal, error) {
+	if _, err := s.ApproveDueRewards(ctx, vendorID); err != nil {
+		return nil, err
+	}
+	out := []attribution.RewardTotal{}
+	err := s.db.NewSelect().TableExpr("rewards").
+		ColumnExpr("status, currency, COALESCE(SUM(amount), 0) AS amount, COUNT(*) AS count").
+		Where("vendor_id = ? AND partner_id = ?", vendorID, partnerID).
+		GroupExpr("status, currency").OrderExpr("status, currency").Scan(ctx, &out)
+	return out, classify(err)
+}
+
+// partnerDayExpr is the UTC day (YYYY-MM-DD) of a timestamp column: both
+// databases store UTC; SQLite stores times as text that starts with the date.
+func (s *Store) partnerDayExpr(col string) string {
+	if s.dialect == Postgres {
+		return "to_char(" + col + ", 'YYYY-MM-DD')"
+	}
+	return "substr(" + col + ", 1, 10)"
+}
+
+// PartnerAnalytics returns the partner's activity per UTC day of [start, end).
+func (s *Store) PartnerAnalytics(ctx context.Context, vendorID, partnerID string, start, end time.Time) ([]*attribution.PartnerDay, error) {
+	days := map[string]*attribution.PartnerDay{}
+	get := func(d string) *attribution.PartnerDay {
+		if days[d] == nil {
+			days[d] = &attribution.PartnerDay{Date: d, Revenue: map[string]int64{}, Rewards: map[string]int64{}}
+		}
+		return days[d]
+	}
+	var clicks []struct {
+		Day    string `bun:"day"`
+		Clicks int    `bun:"clicks"`
+		Unique int    `bun:"uniq"`
+	}
+	err := s.db.NewSelect().TableExpr("clicks").
+		ColumnExpr(s.partnerDayExpr("clicked_at")+" AS day, COUNT(*) AS clicks, COUNT(DISTINCT link_id || ':' || visitor_hash) AS uniq").
+		Where("vendor_id = ? AND partner_id = ? AND bot = ? AND clicked_at >= ? AND clicked_at < ?", vendorID, partnerID, false, start, end).
+		GroupExpr("1").Scan(ctx, &clicks)
+	if err != nil {
+		return nil, classify(err)
+	}
+	for _, r := range clicks {
+		d := get(r.Day)
+		d.Clicks, d.UniqueClicks = r.Clicks, r.Unique
+	}
+	var signups []struct {
+		Day string `bun:"day"`
+		N   int    `bun:"n"`
+	}
+	err = s.db.NewSelect().TableExpr("signups").
+		ColumnExpr(s.partnerDayExpr("created_at")+" AS day, COUNT(*) AS n").
+		Where("vendor_id = ? AND partner_id = ? AND created_at >= ? AND created_at < ?", vendorID, partnerID, start, end).
+		GroupExpr("1").Scan(ctx, &signups)
+	if err != nil {
+		return nil, classify(err)
+	}
+	for _, r := range signups {
+		get(r.Day).Signups = r.N
+	}
+	var purchases []struct {
+		Day      string `bun:"day"`
+		Currency string `bun:"currency"`
+		N        int    `bun:"n"`
+		Revenue  int64  `bun:"revenue"`
+	}
+	err = s.db.NewSelect().TableExpr("purchases").
+		ColumnExpr(s.partnerDayExpr("purchased_at")+" AS day, currency, COUNT(*) AS n, COALESCE(SUM(amount - refunded_amount), 0) AS revenue").
+		Where("vendor_id = ? AND partner_id = ? AND purchased_at >= ? AND purchased_at < ?", vendorID, partnerID, start, end).
+		GroupExpr("1, currency").Scan(ctx, &purchases)
+	if err != nil {
+		return nil, classify(err)
+	}
+	for _, r := range purchases {
+		d := get(r.Day)
+		d.Purchases += r.N
+		d.Revenue[r.Currency] += r.Revenue
+	}
+	var rewards []struct {
+		Day      string `bun:"day"`
+		Currency string `bun:"currency"`
+		Amount   int64  `bun:"amount"`
+	}
+	err = s.db.NewSelect().TableExpr("rewards").
+		ColumnExpr(s.partnerDayExpr("created_at")+" AS day, currency, COALESCE(SUM(amount), 0) AS amount").
+		Where("vendor_id = ? AND partner_id = ? AND status <> ? AND created_at >= ? AND created_at < ?",
+			vendorID, partnerID, attribution.RewardDeclined, start, end).
+		GroupExpr("1, currency").Scan(ctx, &rewards)
+	if err != nil {
+		return nil, classify(err)
+	}
+	for _, r := range rewards {
+		get(r.Day).Rewards[r.Currency] += r.Amount
+	}
+	out := make([]*attribution.PartnerDay, 0, len(days))
+	for _, k := range diagKeys(func() map[string]bool {
+		m := map[string]bool{}
+		for d := range days {
+			m[d] = true
+		}
+		return m
+	}()) {
+		out = append(out, days[k])
+	}
+	return out, nil
+}

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// retentionBatch bounds the rows deleted per statement, so retention never
+// holds long locks on the clicks table.
+const retentionBatch = 5000
+
+// RetentionResult says what a retention run removed.
+type RetentionResult struct {
+	Before        time.Time // clicks before this were pruned
+	ClicksDeleted int64
+	ClicksKept    int64 // attributing clicks kept, their visitor data erased
+	PingsPruned   bool  // whether the snippet page aggregates were pruned too
+}
+
+// ApplyRetention deletes raw clicks and snippet pings older than days, but
+// only clicks already rolled up (analytics read their rollups): the cutoff
+// is moved back to a day before the rollup's end when needed. A click that
+// credits a customer or a purchase is kept (analytics and the audit trail
+// read its link, campaign and device), with its IP and visitor hashes
+// erased.
+func (s *Store) ApplyRetention(ctx context.Context, days int) (RetentionResult, error) {
+	if days <= 0 {
+		return RetentionResult{}, nil
+	}
+	return s.PruneClicks(ctx, s.now().UTC().AddDate(0, 0, -days))
+}
+
+// PruneClicks is ApplyRetention with an explicit cutoff.
+func (s *Store) PruneClicks(ctx context.Context, before time.Time) (RetentionResult, error) {
+	res := RetentionResult{}
+	through, err := s.RolledUpThrough(ctx)
+	if err != nil {
+		return res, err
+	}
+	// The rollup re-reads the day before what it rolls up (unique counters)
+	// and rolls the last hour up again.
+	if limit := through.Add(-rollupRelook - uniqueContext).Truncate(time.Hour); limit.Before(before) {
+		before = limit
+	}
+	res.Before = before
+	if through.IsZero() || before.IsZero() {
+		return res, nil
+	}
+	var vendors []string
+	if err := s.db.NewRaw("SELECT id FROM vendors ORDER BY id").Scan(ctx, &vendors); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return res, classify(err)
+	}
+	for _, v := range vendors {
+		for {
+			r, err := s.db.NewRaw(`DELETE FROM clicks WHERE id IN (
+				SELECT id FROM clicks WHERE vendor_id = ? AND clicked_at < ?
+				AND id NOT IN (SELECT click_id FROM customers WHERE vendor_id = ? AND click_id <> '')
+				AND id NOT IN (SELECT click_id FROM purchases WHERE vendor_id = ? AND click_id <> '')
+				LIMIT ?)`, v, before, v, v, retentionBatch).Exec(ctx)
+			if err != nil {
+				return res, classify(err)
+			}
+			n, _ := r.RowsAffected()
+			res.ClicksDeleted += n
+			if n < retentionBatch {
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+		}
+		r, err := s.db.NewRaw(`UPDATE clicks SET ip_trunc = '', ip_hash = '', visitor_hash = ''
+			WHERE vendor_id = ? AND clicked_at < ? AND (ip_trunc <> '' OR ip_hash <> '' OR visitor_hash <> '')`, v, before).Exec(ctx)
+		if err != nil {
+			return res, classify(err)
+		}
+		n, _ := r.RowsAffected()
+		res.ClicksKept += n
+	}
+	res.PingsPruned, err = s.prunePings(ctx, before)
+	return res, err
+}
+
+// prunePings prunes the snippet page aggregates (health.go) with the clicks.
+func (s *Store) prunePings(ctx context.Context, before time.Time) (bool, error) {
+	if _, err := s.PruneSnippetPages(ctx, before); err != nil {
+		return false, err
+	}
+	return true, nil
+}

@@ -1,0 +1,285 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// The rollup of clicks: click_rollups holds, per vendor, UTC hour, link and
+// click dimensions, the clicks, bot clicks and unique-click counters (see
+// attribution.VisitorDayMask). A background job (RollUpClicks) rolls up the
+// complete hours; analytics read the rollups before rollup_state.through
+// and the raw clicks after it, so they are never stale.
+const (
+	// rollupLockID is the PostgreSQL advisory lock held by each rollup
+	// transaction: several instances roll up once, one after the other.
+	rollupLockID = 7283520
+	// rollupStateClicks names the clicks rollup in rollup_state.
+	rollupStateClicks = "clicks"
+	// rollupSettle: an hour is rolled up once it ended this long ago.
+	rollupSettle = 2 * time.Minute
+	// rollupRelook: each run rolls the last hour up again, for clicks
+	// committed late (a click writer that retried through a short outage).
+	rollupRelook = time.Hour
+	// rollupChunk: hours rolled up per transaction.
+	rollupChunk = 24 * time.Hour
+	// uniqueContext: the unique counters of a click depend on the visitor's
+	// previous click on the link within this long.
+	uniqueContext = 24 * time.Hour
+)
+
+// rollupKey is one row of click_rollups.
+type rollupKey struct {
+	hour                                      time.Time
+	linkID, partnerID, variant, utmSource     string
+	source, referrer, country, device, browse string
+	os                                        string
+}
+
+type rollupCounts struct {
+	clicks, bots int64
+	u            [24]int64
+}
+
+// clickFact is what the rollup reads of a click.
+type clickFact struct {
+	LinkID       string    `bun:"link_id"`
+	PartnerID    string    `bun:"partner_id"`
+	ClickedAt    time.Time `bun:"clicked_at"`
+	VisitorHash  string    `bun:"visitor_hash"`
+	Bot          bool      `bun:"bot"`
+	Variant      string    `bun:"variant"`
+	UTMSource    string    `bun:"utm_source"`
+	Source       string    `bun:"source"`
+	ReferrerHost string    `bun:"referrer_host"`
+	Country      string    `bun:"country"`
+	Device       string    `bun:"device"`
+	Browser      string    `bun:"browser"`
+	OS           string    `bun:"os"`
+}
+
+// rollUp aggregates a vendor's clicks in [from, to) per hour and
+// dimensions, reading the day before from for the unique counters.
+// partnerID and linkID, when set, narrow the clicks (a visitor's uniqueness
+// is per link, so this changes no count).
+func rollUp(ctx context.Context, db bun.IDB, vendorID, partnerID, linkID string, from, to time.Time) (map[rollupKey]*rollupCounts, error) {
+	q := `SELECT link_id, partner_id, clicked_at, visitor_hash, bot, variant, utm_source, source,
+		referrer_host, country, device, browser, os
+		FROM clicks WHERE vendor_id = ? AND clicked_at >= ? AND clicked_at < ?`
+	args := []any{vendorID, from.Add(-uniqueContext).UTC(), to.UTC()}
+	if partnerID != "" {
+		q += " AND partner_id = ?"
+		args = append(args, partnerID)
+	}
+	if linkID != "" {
+		q += " AND link_id = ?"
+		args = append(args, linkID)
+	}
+	q += " ORDER BY link_id, visitor_hash, clicked_at"
+	var facts []clickFact
+	if err := db.NewRaw(q, args...).Scan(ctx, &facts); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	out := map[rollupKey]*rollupCounts{}
+	var prev *clickFact // the previous non-bot click of the same link and visitor
+	for i := range facts {
+		f := &facts[i]
+		f.ClickedAt = f.ClickedAt.UTC()
+		if prev != nil && (prev.LinkID != f.LinkID || prev.VisitorHash != f.VisitorHash || f.VisitorHash == "") {
+			prev = nil
+		}
+		if f.ClickedAt.Before(from) {
+			if !f.Bot {
+				prev = f
+			}
+			continue
+		}
+		k := rollupKey{f.ClickedAt.Truncate(time.Hour), f.LinkID, f.PartnerID, f.Variant, f.UTMSource,
+			f.Source, f.ReferrerHost, f.Country, f.Device, f.Browser, f.OS}
+		c := out[k]
+		if c == nil {
+			c = &rollupCounts{}
+			out[k] = c
+		}
+		if f.Bot {
+			c.bots++
+			continue
+		}
+		c.clicks++
+		var p time.Time
+		if prev != nil {
+			p = prev.ClickedAt
+		}
+		m := attribution.VisitorDayMask(f.ClickedAt, p)
+		for b := 0; b < 24; b++ {
+			if m&(1<<b) != 0 {
+				c.u[b]++
+			}
+		}
+		prev = f
+	}
+	return out, nil
+}
+
+// RolledUpThrough returns the end of the rolled-up hours (zero: none yet).
+func (s *Store) RolledUpThrough(ctx context.Context) (time.Time, error) {
+	return rolledUpThrough(ctx, s.db)
+}
+
+func rolledUpThrough(ctx context.Context, db bun.IDB) (time.Time, error) {
+	var st []struct {
+		Through time.Time `bun:"through"`
+	}
+	if err := db.NewRaw("SELECT through FROM rollup_state WHERE name = ?", rollupStateClicks).Scan(ctx, &st); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, classify(err)
+	}
+	if len(st) == 0 {
+		return time.Time{}, nil
+	}
+	return st[0].Through.UTC(), nil
+}
+
+// RollUpClicks rolls up every complete hour not rolled up yet (and the last
+// one again), a day per transaction, and returns the new end of the
+// rolled-up hours. Safe to run from several instances at once.
+func (s *Store) RollUpClicks(ctx context.Context) (time.Time, error) {
+	target := s.now().UTC().Add(-rollupSettle).Truncate(time.Hour)
+	relook := rollupRelook
+	for {
+		var through time.Time
+		done := false
+		err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			if s.dialect == Postgres {
+				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", rollupLockID); err != nil {
+					return err
+				}
+			}
+			var err error
+			if through, err = rolledUpThrough(ctx, tx); err != nil {
+				return err
+			}
+			from := through.Add(-relook)
+			if through.IsZero() {
+				if from, err = firstClickHour(ctx, tx, target); err != nil {
+					return err
+				}
+			}
+			if !from.Before(target) {
+				done = true
+				return nil
+			}
+			to := from.Add(rollupChunk)
+			if to.After(target) {
+				to = target
+			}
+			if err := s.rollUpRange(ctx, tx, from, to); err != nil {
+				return err
+			}
+			if to.After(through) {
+				through = to
+			}
+			_, err = tx.NewRaw(`INSERT INTO rollup_state (name, through) VALUES (?, ?)
+				ON CONFLICT (name) DO UPDATE SET through = excluded.through`, rollupStateClicks, through).Exec(ctx)
+			return err
+		})
+		if err != nil {
+			return through, err
+		}
+		relook = 0
+		if done || !through.Before(target) {
+			return through, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return through, err
+		}
+	}
+}
+
+// firstClickHour is where the first rollup starts: the hour of the oldest
+// click, or target when there is none.
+func firstClickHour(ctx context.Context, db bun.IDB, target time.Time) (time.Time, error) {
+	var first []struct {
+		At *time.Time `bun:"at"`
+	}
+	if err := db.NewRaw("SELECT MIN(clicked_at) AS at FROM clicks").Scan(ctx, &first); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, err
+	}
+	if len(first) == 0 || first[0].At == nil {
+		return target, nil
+	}
+	return first[0].At.UTC().Truncate(time.Hour), nil
+}
+
+// rollUpRange replaces the rollups of [from, to) (whole hours) by fresh ones.
+func (s *Store) rollUpRange(ctx context.Context, tx bun.Tx, from, to time.Time) error {
+	var vendors []string
+	if err := tx.NewRaw("SELECT id FROM vendors ORDER BY id").Scan(ctx, &vendors); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	for _, v := range vendors {
+		if _, err := tx.NewRaw("DELETE FROM click_rollups WHERE vendor_id = ? AND hour >= ? AND hour < ?", v, from, to).Exec(ctx); err != nil {
+			return err
+		}
+		rows, err := rollUp(ctx, tx, v, "", "", from, to)
+		if err != nil {
+			return err
+		}
+		if err := insertRollups(ctx, tx, v, rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var rollupColumns = func() string {
+	cols := "vendor_id, hour, link_id, partner_id, variant, utm_source, source, referrer_host, country, device, browser, os, clicks, bot_clicks"
+	for k := 0; k < 24; k++ {
+		cols += fmt.Sprintf(", u%02d", k)
+	}
+	return cols
+}()
+
+const rollupInsertBatch = 500 // 38 parameters a row
+
+func insertRollups(ctx context.Context, tx bun.Tx, vendorID string, rows map[rollupKey]*rollupCounts) error {
+	var b strings.Builder
+	args := make([]any, 0, rollupInsertBatch*38)
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		_, err := tx.NewRaw(b.String(), args...).Exec(ctx)
+		b.Reset()
+		args, n = args[:0], 0
+		return err
+	}
+	row := "(?" + strings.Repeat(", ?", 37) + ")"
+	for k, c := range rows {
+		if n == 0 {
+			b.WriteString("INSERT INTO click_rollups (" + rollupColumns + ") VALUES ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+		args = append(args, vendorID, k.hour, k.linkID, k.partnerID, k.variant, k.utmSource, k.source,
+			k.referrer, k.country, k.device, k.browse, k.os, c.clicks, c.bots)
+		for _, u := range c.u {
+			args = append(args, u)
+		}
+		if n++; n == rollupInsertBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
