@@ -42,6 +42,9 @@ func decodeJSON(c echo.Context, v any) error {
 	if raw = bytes.TrimSpace(raw); len(raw) == 0 || raw[0] != '{' {
 		return invalid("The body must be a JSON object.")
 	}
+	if HasJSONNUL(raw) { // the database cannot store it (see hostile.go)
+		return invalid("Text fields must not contain NUL characters (\\u0000).")
+	}
 	dec = json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

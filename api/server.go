@@ -21,14 +21,15 @@ import (
 
 // Config is what the HTTP layer needs to know about the deployment.
 type Config struct {
-	PublicURL      string         // base of referral links and the snippet URL
-	AdminToken     string         // enables /admin/v1 when set
-	TrustedProxies []netip.Prefix // forwarded-for headers are read only from these
-	CountryHeader  string         // a CDN header carrying the visitor's country, trusted when set
-	ClickWait      time.Duration  // the longest a redirect waits for its click's commit
-	IPSalt         []byte         // salts IP hashes
-	SnippetRate    float64        // snippet requests per second per IP
-	SnippetBurst   int            // and the burst above that rate
+	PublicURL         string         // base of referral links and the snippet URL
+	AdminToken        string         // enables /admin/v1 when set
+	TrustedProxies    []netip.Prefix // forwarded-for headers are read only from these
+	CountryHeader     string         // a CDN header carrying the visitor's country, trusted when set
+	ClickWait         time.Duration  // the longest a redirect waits for its click's commit
+	IPSalt            []byte         // salts IP hashes
+	SnippetRate       float64        // snippet requests per second per IP
+	SnippetBurst      int            // and the burst above that rate
+	CheckAllowPrivate bool           // the link check may fetch private addresses
 }
 
 // Store is the set of domain services the handlers call.
@@ -42,6 +43,11 @@ type Store interface {
 	attribution.RewardService
 	attribution.AuditService
 	attribution.ExportService
+	attribution.HealthService
+	attribution.DiagnosisService
+	attribution.ErasureService
+	attribution.PartnerPortalService
+	attribution.AnalyticsService
 	Ping(ctx context.Context) error
 }
 
@@ -98,8 +104,9 @@ func New(cfg Config, deps Deps) *Server {
 			return err
 		},
 	}))
-	e.Use(securityHeaders)
+	e.Use(securityHeaders(public.Scheme == "https"))
 	e.Use(requestLog(deps.Logger))
+	e.Use(rejectBadText) // see hostile.go
 	// Stripe events can be larger; the webhook sets its own 1 MiB limit.
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit:   "256K",
@@ -169,17 +176,24 @@ func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// securityHeaders are set on every answer.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		if !strings.HasPrefix(c.Request().URL.Path, "/snippet.js") {
-			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+// securityHeaders are set on every answer; Strict-Transport-Security too
+// when the public URL is https (behind a TLS-terminating proxy the request
+// itself may arrive over plain HTTP, so the public URL decides).
+func securityHeaders(https bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+			if https {
+				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			}
+			if !strings.HasPrefix(c.Request().URL.Path, "/snippet.js") {
+				h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+			}
+			return next(c)
 		}
-		return next(c)
 	}
 }
 

@@ -117,9 +117,12 @@ func TestVendor_StripeWebhookSecretWriteOnly(t *testing.T) {
 
 	// Other changes keep it.
 	check(e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 2"})), true)
-	var stored string
-	if err := e.App.Store.DB().NewSelect().Table("vendors").Column("stripe_webhook_secret").Where("id = ?", v.ID).Scan(t.Context(), &stored); err != nil || stored != secret {
-		t.Fatalf("stored secret = %q, %v", stored, err)
+	// Kept, and stored encrypted (TestSecurity_StripeSecretEncryptedAtRest).
+	if got, err := e.App.Store.FindVendor(t.Context(), v.ID); err != nil || got.StripeWebhookSecret != secret {
+		t.Fatalf("stored secret lost: %v", err)
+	}
+	if raw := rawStripeSecret(t, e, v.ID); strings.Contains(raw, secret) {
+		t.Fatalf("stored secret in clear: %q", raw)
 	}
 
 	// A bad one is refused and the stored one kept.

@@ -62,6 +62,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if a.Tokens, err = tokenCodec(ctx, st, cfg); err != nil {
 		return nil, err
 	}
+	box, err := secretBox(ctx, st, cfg)
+	if err != nil {
+		return nil, err
+	}
+	st.SetSecretBox(box)
 	salt, err := ipSalt(ctx, st)
 	if err != nil {
 		return nil, err
@@ -82,6 +87,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, TrustedProxies: proxies,
 		CountryHeader: cfg.CountryHeader, ClickWait: cfg.ClickWait, IPSalt: salt,
 		SnippetRate: cfg.SnippetRate, SnippetBurst: cfg.SnippetBurst,
+		CheckAllowPrivate: cfg.CheckAllowPrivate,
 	}, api.Deps{
 		Store: st, Tokens: a.Tokens, Clicks: a.Clicks, Agents: clickinfo.NewAgentParser(50_000),
 		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings,
@@ -91,6 +97,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	jobs, stop := context.WithCancel(context.Background())
 	a.stopJobs = stop
 	go a.approveRewards(jobs, time.Minute)
+	go a.rollupAndRetention(jobs, time.Minute, time.Hour)
 	ok = true
 	return a, nil
 }
@@ -142,6 +149,39 @@ func (a *App) approveRewards(ctx context.Context, period time.Duration) {
 				a.Logger.Warn("approving due rewards failed", "err", err)
 			} else if n > 0 {
 				a.Logger.Info("rewards approved after their hold", "count", n)
+			}
+		}
+	}
+}
+
+// rollupAndRetention rolls up the complete hours of clicks for analytics
+// every period and, every retentionPeriod, deletes the raw clicks and pings
+// older than TALLY_RETENTION_DAYS that are rolled up. The first run is one
+// period after start.
+func (a *App) rollupAndRetention(ctx context.Context, period, retentionPeriod time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	var lastRetention time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := a.Store.RollUpClicks(ctx); err != nil {
+			if ctx.Err() == nil {
+				a.Logger.Warn("click rollup failed; analytics read raw clicks meanwhile", "err", err)
+			}
+			continue
+		}
+		if a.Config.RetentionDays > 0 && time.Since(lastRetention) >= retentionPeriod {
+			lastRetention = time.Now()
+			res, err := a.Store.ApplyRetention(ctx, a.Config.RetentionDays)
+			if err != nil && ctx.Err() == nil {
+				a.Logger.Warn("retention failed", "err", err)
+			} else if res.ClicksDeleted > 0 || res.ClicksKept > 0 {
+				a.Logger.Info("retention applied", "before", res.Before, "clicks_deleted", res.ClicksDeleted,
+					"attributing_clicks_erased", res.ClicksKept, "pings_pruned", res.PingsPruned)
 			}
 		}
 	}

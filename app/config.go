@@ -21,6 +21,7 @@ type Config struct {
 	AdminToken     string        `env:"TALLY_ADMIN_TOKEN"`
 	HashKey        string        `env:"TALLY_HASH_KEY"`
 	BlockKey       string        `env:"TALLY_BLOCK_KEY"`
+	SecretKey      string        `env:"TALLY_SECRET_KEY"` // encrypts stored secrets at rest; see app/keys.go
 	GeoIPDB        string        `env:"TALLY_GEOIP_DB"`
 	TrustedProxies []string      `env:"TALLY_TRUSTED_PROXIES" envSeparator:","`
 	CountryHeader  string        `env:"TALLY_COUNTRY_HEADER"`
@@ -33,6 +34,12 @@ type Config struct {
 	SnippetBurst   int           `env:"TALLY_SNIPPET_BURST" envDefault:"40"`
 	LogLevel       string        `env:"TALLY_LOG_LEVEL" envDefault:"info"`
 	LogFormat      string        `env:"TALLY_LOG_FORMAT" envDefault:"text"`
+	// RetentionDays: raw clicks and pings older than this are deleted once
+	// rolled up (analytics keep their aggregates); 0 keeps them forever.
+	RetentionDays int `env:"TALLY_RETENTION_DAYS" envDefault:"400"`
+	// CheckAllowPrivate lets POST /v1/links/{id}/check fetch private,
+	// loopback and link-local addresses (tests, private deployments).
+	CheckAllowPrivate bool `env:"TALLY_CHECK_ALLOW_PRIVATE"`
 
 	// Clock is for tests; nil means the system clock.
 	Clock attribution.Clock `env:"-"`
@@ -57,6 +64,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("TALLY_PUBLIC_URL must be an absolute http(s) URL, got %q", c.PublicURL)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.RetentionDays < 0 {
+		return fmt.Errorf("TALLY_RETENTION_DAYS must be 0 (keep forever) or more, got %d", c.RetentionDays)
+	}
 	if _, err := c.trustedProxies(); err != nil {
 		return err
 	}

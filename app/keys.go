@@ -56,6 +56,40 @@ func tokenCodec(ctx context.Context, s *store.Store, cfg Config) (*attribution.T
 	return attribution.NewTokenCodec(pairs...)
 }
 
+// secretBox builds the encryption of stored secrets from TALLY_SECRET_KEY
+// (comma-separated, newest first) or, when unset, from a key generated on
+// first start and kept in the settings table. Production should set
+// TALLY_SECRET_KEY from a secret store: a key kept beside the data it
+// protects only guards against leaks of the vendors table alone.
+func secretBox(ctx context.Context, s *store.Store, cfg Config) (*store.SecretBox, error) {
+	var keys [][]byte
+	if cfg.SecretKey != "" {
+		var err error
+		if keys, err = parseKeys("TALLY_SECRET_KEY", cfg.SecretKey); err != nil {
+			return nil, err
+		}
+	} else {
+		k, err := s.Setting(ctx, "secret_key", randomHex(store.SecretKeySize))
+		if err != nil {
+			return nil, err
+		}
+		b, err := hex.DecodeString(k)
+		if err != nil {
+			return nil, fmt.Errorf("settings.secret_key: %w", err)
+		}
+		keys = [][]byte{b}
+	}
+	for _, k := range keys {
+		if len(k) != store.SecretKeySize {
+			return nil, fmt.Errorf("TALLY_SECRET_KEY: each key must be %d bytes (64 hex characters or 44 base64), got %d", store.SecretKeySize, len(k))
+		}
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("TALLY_SECRET_KEY: no key given")
+	}
+	return store.NewSecretBox(keys...)
+}
+
 // ipSalt returns the salt of IP hashes, generated once per deployment.
 func ipSalt(ctx context.Context, s *store.Store) ([]byte, error) {
 	v, err := s.Setting(ctx, "ip_salt", randomHex(32))

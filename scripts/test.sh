@@ -8,6 +8,7 @@
 #   TALLY_TEST_CHROMIUM browser binary (default /usr/bin/chromium, installed with apt if missing)
 #   TEST_ARGS           extra arguments for go test (e.g. "-run TestFoo -v")
 #   TEST_PKGS           packages to test (default ./...)
+#   FUZZTIME            time per fuzz target in the fuzz pass (default 10s; 0 skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -163,5 +164,29 @@ sqlite_ok=yes pg_ok=yes
 run_suite SQLite sqlite || sqlite_ok=no
 run_suite PostgreSQL "$pg_url" || pg_ok=no
 
-banner "Summary: SQLite $([ $sqlite_ok = yes ] && echo PASS || echo FAIL), PostgreSQL $([ $pg_ok = yes ] && echo PASS || echo FAIL)"
-[ "$sqlite_ok" = yes ] && [ "$pg_ok" = yes ]
+# ---------------------------------------------------------------------------
+# A short fuzz pass (issue 6), once, on SQLite: each target runs its committed
+# seed corpus (testdata/fuzz/) and then explores for FUZZTIME. A crash fails
+# the test command and leaves the input under testdata/fuzz/<target>/.
+fuzz_targets=(
+	"FuzzTokenDecode ./attribution"
+	"FuzzRedirectURL ./attribution"
+	"FuzzStripeEvent ./webhooks"
+	"FuzzSnippetSignupBody ./snippet"
+	"FuzzSnippetPingBody ./snippet"
+	"FuzzServerSignupBody ./api"
+)
+fuzz_ok=yes
+if [ "${FUZZTIME:-10s}" != 0 ]; then
+	banner "fuzz pass (${FUZZTIME:-10s} per target, TALLY_TEST_DB=sqlite)"
+	for target in "${fuzz_targets[@]}"; do
+		read -r name pkg <<<"$target"
+		if ! TALLY_TEST_DB=sqlite go test -run='^$' -fuzz="^${name}\$" -fuzztime="${FUZZTIME:-10s}" -fuzzminimizetime=5s "$pkg"; then
+			log "fuzz: $name FAILED"
+			fuzz_ok=no
+		fi
+	done
+fi
+
+banner "Summary: SQLite $([ $sqlite_ok = yes ] && echo PASS || echo FAIL), PostgreSQL $([ $pg_ok = yes ] && echo PASS || echo FAIL), fuzz $([ $fuzz_ok = yes ] && echo PASS || echo FAIL)"
+[ "$sqlite_ok" = yes ] && [ "$pg_ok" = yes ] && [ "$fuzz_ok" = yes ]

@@ -172,6 +172,9 @@ func (h *handlers) ping(c echo.Context) error {
 	if err := json.Unmarshal(data, &b); err != nil {
 		return attribution.Errorf(attribution.EINVALID, "The body must be a JSON object {public_key, url, ref_in_url, cookie_ok}.")
 	}
+	if api.HasJSONNUL(data) { // the database cannot store it
+		return attribution.Errorf(attribution.EINVALID, "The body must not contain NUL characters.")
+	}
 	u, err := url.Parse(b.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return attribution.Errorf(attribution.EINVALID, "url must be the page's absolute http(s) URL.")

@@ -84,6 +84,13 @@ func (h *handler) stripe(c echo.Context) error {
 	if event.ID == "" || event.Type == "" {
 		return attribution.Errorf(attribution.EINVALID, "The event has no id or type.")
 	}
+	if strings.ContainsRune(event.ID, 0) || strings.ContainsRune(string(event.Type), 0) || strings.ContainsRune(event.APIVersion, 0) {
+		return attribution.Errorf(attribution.EINVALID, "The event's id, type or api_version holds a NUL character.")
+	}
+	if event.Data != nil {
+		// The database cannot store a NUL: keep the event, with U+FFFD instead.
+		event.Data.Raw = api.ReplaceJSONNUL(event.Data.Raw)
+	}
 	ev, err := reduce(&event)
 	if err != nil {
 		return attribution.Errorf(attribution.EINVALID, "The %s event could not be read: %s.", event.Type, err.Error())
@@ -129,6 +136,10 @@ func signatureMessage(err error) string {
 	return "The event could not be verified or parsed."
 }
 
+// maxUnix is 9999-12-31T23:59:59Z: a later time cannot be stored (PostgreSQL
+// refuses it), so an event claiming one gets the receipt time instead.
+const maxUnix = 253402300799
+
 // reduce turns a verified event into the domain event.
 func reduce(e *stripe.Event) (attribution.PaymentEvent, error) {
 	ev := attribution.PaymentEvent{ID: e.ID, Type: string(e.Type), APIVersion: e.APIVersion, Livemode: e.Livemode}
@@ -136,7 +147,7 @@ func reduce(e *stripe.Event) (attribution.PaymentEvent, error) {
 		return ev, nil
 	}
 	created := time.Unix(e.Created, 0).UTC()
-	if e.Created <= 0 {
+	if e.Created <= 0 || e.Created > maxUnix {
 		created = time.Now().UTC().Truncate(time.Second)
 	}
 	raw := e.Data.Raw
@@ -216,7 +227,7 @@ func fromInvoice(in *invoice, created time.Time) *attribution.PaymentPurchase {
 		return nil
 	}
 	at := created
-	if in.StatusTransitions != nil && in.StatusTransitions.PaidAt > 0 {
+	if in.StatusTransitions != nil && in.StatusTransitions.PaidAt > 0 && in.StatusTransitions.PaidAt <= maxUnix {
 		at = time.Unix(in.StatusTransitions.PaidAt, 0).UTC()
 	}
 	meta := in.Metadata.get(metadataKey)

@@ -32,6 +32,7 @@ type Store struct {
 	now     attribution.Clock
 	links   *linkCache
 	tokens  *attribution.TokenCodec
+	secrets *SecretBox // encrypts secrets at rest; see secrets.go
 }
 
 // Options tune a Store.

@@ -73,7 +73,13 @@ func (s *Store) UpdateVendor(ctx context.Context, id string, upd attribution.Ven
 			return err
 		}
 		v.UpdatedAt = s.now()
-		if _, err := tx.NewUpdate().Model(v).WherePK().Exec(ctx); err != nil {
+		// The signing secret is written encrypted (a legacy clear value is
+		// encrypted on this write); v keeps the clear value for the caller.
+		row := *v
+		if row.StripeWebhookSecret, err = s.secrets.Seal(v.StripeWebhookSecret, stripeSecretPlace(v.ID)); err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
 			return err
 		}
 		out = v
@@ -99,5 +105,13 @@ func (s *Store) findVendor(ctx context.Context, db bun.IDB, where string, arg an
 		v.AllowedOrigins = []string{}
 	}
 	v.HasStripeSecret = v.StripeWebhookSecret != ""
+	if plain, err := s.secrets.Open(v.StripeWebhookSecret, stripeSecretPlace(v.ID)); err == nil {
+		v.StripeWebhookSecret = plain
+	} else {
+		// Encrypted with a key this server does not have: webhooks cannot
+		// be verified until the vendor sets the secret again (or the old
+		// key is given back in TALLY_SECRET_KEY); never use the ciphertext.
+		v.StripeWebhookSecret = ""
+	}
 	return v, nil
 }
