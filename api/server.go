@@ -212,8 +212,12 @@ func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
 			if status >= 500 {
 				level = slog.LevelWarn
 			}
-			logger.Log(c.Request().Context(), level, "http", "method", c.Request().Method, "route", c.Path(),
-				"status", status, "duration_ms", time.Since(start).Milliseconds())
+			// Checked first: building the attributes costs allocations on
+			// the redirect's hot path even when the level is off.
+			if logger.Enabled(c.Request().Context(), level) {
+				logger.Log(c.Request().Context(), level, "http", "method", c.Request().Method, "route", c.Path(),
+					"status", status, "duration_ms", time.Since(start).Milliseconds())
+			}
 			return nil
 		}
 	}

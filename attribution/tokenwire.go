@@ -69,10 +69,13 @@ func (tokenWire) Deserialize(src []byte, dst any) error {
 
 // appendID writes 1 + 16 bytes for prefix+ULID, else 0 + length + bytes.
 func appendID(b []byte, prefix, id string) []byte {
-	if ValidID(prefix, id) {
-		u, _ := ulid.ParseStrict(strings.ToUpper(id[len(prefix):]))
-		b = append(b, 1)
-		return append(b, u[:]...)
+	if strings.HasPrefix(id, prefix) && len(id) == len(prefix)+ulid.EncodedSize {
+		// ParseStrict reads Crockford base32 in either case; a ULID that
+		// would not print back the same (upper-case letters) stays a string.
+		if u, err := ulid.ParseStrict(id[len(prefix):]); err == nil && prefix+strings.ToLower(u.String()) == id {
+			b = append(b, 1)
+			return append(b, u[:]...)
+		}
 	}
 	b = append(b, 0)
 	b = binary.AppendUvarint(b, uint64(len(id)))
