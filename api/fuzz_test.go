@@ -2,7 +2,7 @@ package api_test
 
 import (
 	"bytes"
-	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,44 +10,6 @@ import (
 
 	"github.com/tally-dev/tally/internal/testenv"
 )
-
-// allTableCounts counts the rows of every table but the migration bookkeeping.
-func allTableCounts(tb testing.TB, e *testenv.Env) map[string]int {
-	tb.Helper()
-	db := e.App.Store.DB()
-	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-	if testenv.IsPostgres() {
-		q = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-	}
-	var tables []string
-	if err := db.NewRaw(q).Scan(context.Background(), &tables); err != nil {
-		tb.Fatalf("list tables: %v", err)
-	}
-	out := map[string]int{}
-	for _, t := range tables {
-		if strings.HasPrefix(t, "bun_") {
-			continue
-		}
-		n, err := db.NewSelect().TableExpr(t).Count(context.Background())
-		if err != nil {
-			tb.Fatalf("count %s: %v", t, err)
-		}
-		out[t] = int(n)
-	}
-	return out
-}
-
-func sameTableCounts(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
 
 // FuzzServerSignupBody posts arbitrary bodies to POST /v1/signups with the
 // vendor's secret key: 2xx or 4xx, never 5xx nor a panic, and a 4xx wrote
@@ -79,7 +41,7 @@ func FuzzServerSignupBody(f *testing.F) {
 	}
 	handler := e.App.Handler()
 	f.Fuzz(func(t *testing.T, body []byte) {
-		before := allTableCounts(t, e)
+		before := e.TableCounts(t)
 		req := httptest.NewRequest(http.MethodPost, "/v1/signups", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+v.SecretKey)
@@ -89,7 +51,7 @@ func FuzzServerSignupBody(f *testing.F) {
 		case code >= 500:
 			t.Fatalf("body %q answered %d: %s", body, code, rec.Body)
 		case code >= 400:
-			if after := allTableCounts(t, e); !sameTableCounts(before, after) {
+			if after := e.TableCounts(t); !maps.Equal(before, after) {
 				t.Fatalf("body %q answered %d but wrote rows: %v -> %v", body, code, before, after)
 			}
 		case code < 200 || code >= 300:

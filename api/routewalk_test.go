@@ -214,7 +214,7 @@ func TestRouteWalk_Isolation(t *testing.T) {
 		}
 		return b.String()
 	}
-	before, beforeRows := snapshot(), allTableCounts(t, e)
+	before, beforeRows := snapshot(), e.TableCounts(t)
 	walked := 0
 	for _, r := range routes(e) {
 		kind := kindOf(r)
@@ -282,7 +282,7 @@ func TestRouteWalk_Isolation(t *testing.T) {
 	}
 	// B's own creates add rows; none of A's rows may change, which the
 	// snapshot checks. Rows of tables B cannot write stay as they were.
-	afterRows := allTableCounts(t, e)
+	afterRows := e.TableCounts(t)
 	for _, table := range []string{"clicks", "stripe_events"} {
 		if afterRows[table] != beforeRows[table] {
 			t.Errorf("%s: %d rows -> %d", table, beforeRows[table], afterRows[table])

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -439,7 +440,7 @@ func TestSecurity_BadTextAnswers400(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	e := w.e
-	before := allTableCounts(t, e)
+	before := e.TableCounts(t)
 	for _, tc := range []struct {
 		method, path string
 		token        string
@@ -465,10 +466,10 @@ func TestSecurity_BadTextAnswers400(t *testing.T) {
 	}
 	// A literal backslash-u0000 in text is text, not a NUL.
 	e.Must(http.StatusCreated, e.Do("POST", "/v1/partners", w.a.SecretKey, `{"name":"N\\u0000","email":"slash@partner.example"}`))
-	after := allTableCounts(t, e)
+	after := e.TableCounts(t)
 	after["partners"]--
 	after["audit_entries"] = before["audit_entries"] // the partner creation may be audited
-	if !sameTableCounts(before, after) {
+	if !maps.Equal(before, after) {
 		t.Errorf("refused requests wrote rows: %v -> %v", before, after)
 	}
 }

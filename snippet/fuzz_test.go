@@ -3,6 +3,7 @@ package snippet_test
 import (
 	"bytes"
 	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,44 +11,6 @@ import (
 
 	"github.com/tally-dev/tally/internal/testenv"
 )
-
-// tableCounts counts the rows of every table but the migration bookkeeping.
-func tableCounts(tb testing.TB, e *testenv.Env) map[string]int {
-	tb.Helper()
-	db := e.App.Store.DB()
-	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-	if testenv.IsPostgres() {
-		q = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-	}
-	var tables []string
-	if err := db.NewRaw(q).Scan(context.Background(), &tables); err != nil {
-		tb.Fatalf("list tables: %v", err)
-	}
-	out := map[string]int{}
-	for _, t := range tables {
-		if strings.HasPrefix(t, "bun_") {
-			continue
-		}
-		n, err := db.NewSelect().TableExpr(t).Count(context.Background())
-		if err != nil {
-			tb.Fatalf("count %s: %v", t, err)
-		}
-		out[t] = int(n)
-	}
-	return out
-}
-
-func sameCounts(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
 
 // fuzzEnv is one Tally per fuzz process, with a vendor, a partner, a link
 // and a valid token the seeds use.
@@ -97,7 +60,7 @@ func FuzzSnippetSignupBody(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		before := tableCounts(t, fe.Env)
+		before := fe.Env.TableCounts(t)
 		rec := fe.post("/v1/snippet/signup", "application/json", body)
 		checkAnswer(t, fe.Env, body, rec, before)
 	})
@@ -130,7 +93,7 @@ func FuzzSnippetPingBody(f *testing.F) {
 		if err := fe.App.Pings.Flush(ctx); err != nil {
 			t.Fatal(err)
 		}
-		before := tableCounts(t, fe.Env)
+		before := fe.Env.TableCounts(t)
 		rec := fe.post("/v1/snippet/ping", "text/plain", body)
 		if err := fe.App.Pings.Flush(ctx); err != nil {
 			t.Fatalf("flush after %q: %v", body, err)
@@ -145,7 +108,7 @@ func checkAnswer(t *testing.T, e *testenv.Env, body []byte, rec *httptest.Respon
 	case code >= 500:
 		t.Fatalf("body %q answered %d: %s", body, code, rec.Body)
 	case code >= 400:
-		if after := tableCounts(t, e); !sameCounts(before, after) {
+		if after := e.TableCounts(t); !maps.Equal(before, after) {
 			t.Fatalf("body %q answered %d but wrote rows: %v -> %v", body, code, before, after)
 		}
 	case code < 200 || code >= 300:

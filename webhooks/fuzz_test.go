@@ -3,6 +3,7 @@ package webhooks_test
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -93,23 +94,11 @@ func FuzzStripeEvent(f *testing.F) {
 		case code >= 500:
 			t.Fatalf("signed payload %q answered %d: %s", payload, code, rec.Body)
 		case code >= 400:
-			if after := fuzzCounts(t, e); !mapsEqual(before, after) {
+			if after := fuzzCounts(t, e); !maps.Equal(before, after) {
 				t.Fatalf("signed payload %q answered %d but wrote rows: %v -> %v", payload, code, before, after)
 			}
 		case code != http.StatusOK:
 			t.Fatalf("signed payload %q answered %d: %s", payload, code, rec.Body)
 		}
 	})
-}
-
-func mapsEqual(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
