@@ -56,6 +56,9 @@ func (s *Store) applyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev
 			outcome = attribution.OutcomeDuplicate
 			return nil
 		}
+		if err := s.lockStripeCustomer(ctx, tx, v.ID, ev); err != nil {
+			return err
+		}
 		switch {
 		case ev.Purchase != nil:
 			outcome, err = s.stripePurchase(ctx, tx, v, ev.Purchase, now)
@@ -77,6 +80,30 @@ func (s *Store) applyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev
 		return "", err
 	}
 	return outcome, nil
+}
+
+// lockStripeCustomer serializes, on PostgreSQL, the events of one Stripe
+// customer: an invoice.paid and the customer.created that links its customer,
+// applied at the same moment, would otherwise each miss the other's
+// uncommitted rows and leave the purchase unattributed (found by the webhook
+// storm of issue 6). The lock is held until the transaction ends; each event
+// takes at most one, so they cannot deadlock on each other.
+func (s *Store) lockStripeCustomer(ctx context.Context, tx bun.Tx, vendorID string, ev attribution.PaymentEvent) error {
+	if s.dialect != Postgres {
+		return nil // SQLite runs one write transaction at a time
+	}
+	var cus string
+	switch {
+	case ev.Purchase != nil:
+		cus = ev.Purchase.StripeCustomerID
+	case ev.Customer != nil:
+		cus = ev.Customer.StripeCustomerID
+	}
+	if cus == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "stripe_customer:"+vendorID+":"+cus)
+	return err
 }
 
 // stripePurchase records a paid checkout session or invoice.
