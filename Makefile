@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: test build run bench bench-analytics fmt vet
+.PHONY: test build run bench bench-analytics faults fmt vet
 
 test:
 	bash scripts/test.sh
@@ -20,6 +20,15 @@ bench:
 # (scripts/pg-setup.sh, or TALLY_BENCH_PG=postgres://…); prints Markdown.
 bench-analytics:
 	$(GO) run ./bench/analytics
+
+# Fault scenarios of issue 6 on a local PostgreSQL (scripts/pg-setup.sh, or
+# TALLY_BENCH_PG=postgres://…), everything on 127.0.0.1: webhook storm,
+# kill -9 of one of two instances at 5,000 redirects/s, mixed soak (SOAK=60s
+# shortens it; default 10m). SCENARIOS=storm,crash picks some. Prints Markdown
+# for BENCHMARKS.md ("Faults (issue 6)"). The PostgreSQL outage test runs in
+# the suite (app/outage_test.go).
+faults: build
+	$(GO) run ./bench/faults -bin bin/tally $(if $(SCENARIOS),-scenario $(SCENARIOS))
 
 fmt:
 	gofmt -w $$(find . \( -name .git -o -name node_modules \) -prune -o -name '*.go' -type f -print)

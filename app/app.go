@@ -82,6 +82,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Pings = st.NewPingBuffer(time.Second, logger)
 	a.Clicks = st.NewClickWriter(store.ClickWriterOptions{
 		QueueSize: cfg.ClickQueue, Async: cfg.ClickMode == "async", Logger: logger,
+		Writers: cfg.ClickWriters,
 	})
 	a.Server = api.New(api.Config{
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, TrustedProxies: proxies,
@@ -136,7 +137,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // approveRewards approves the rewards whose hold has passed, every period
-// (reads approve due rewards too, so a missed tick is never visible).
+// (reads approve due rewards too, so a missed tick is never visible). With
+// several instances, one of them approves per tick (advisory lock).
 func (a *App) approveRewards(ctx context.Context, period time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
@@ -145,19 +147,66 @@ func (a *App) approveRewards(ctx context.Context, period time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := a.Store.ApproveDueRewards(ctx, ""); err != nil && ctx.Err() == nil {
-				a.Logger.Warn("approving due rewards failed", "err", err)
-			} else if n > 0 {
-				a.Logger.Info("rewards approved after their hold", "count", n)
-			}
+			a.ApproveDueRewardsOnce(ctx)
 		}
 	}
+}
+
+// ApproveDueRewardsOnce is one tick of the reward approval job: it approves
+// the due rewards unless another instance is doing it right now, and
+// reports whether this instance ran it and how many rewards it approved.
+func (a *App) ApproveDueRewardsOnce(ctx context.Context) (n int, ran bool) {
+	n, ran, err := a.Store.ApproveDueRewardsJob(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		a.Logger.Warn("approving due rewards failed", "err", err)
+	case !ran:
+		a.Logger.Debug("reward approval skipped: another instance holds the job lock")
+	case n > 0:
+		a.Logger.Info("rewards approved after their hold", "count", n)
+	}
+	return n, ran
+}
+
+// RollUpOnce is one tick of the rollup job: it rolls up the complete hours
+// of clicks unless another instance is doing it right now (ran == false).
+func (a *App) RollUpOnce(ctx context.Context) (ran bool, err error) {
+	ran, err = a.Store.RunJob(ctx, store.JobRollup, func(ctx context.Context) error {
+		_, err := a.Store.RollUpClicks(ctx)
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		a.Logger.Warn("click rollup failed; analytics read raw clicks meanwhile", "err", err)
+	} else if !ran {
+		a.Logger.Debug("click rollup skipped: another instance holds the job lock")
+	}
+	return ran, err
+}
+
+// RetentionOnce is one run of the retention job (old raw clicks, snippet
+// page aggregates) unless another instance is doing it right now.
+func (a *App) RetentionOnce(ctx context.Context) (ran bool, err error) {
+	ran, err = a.Store.RunJob(ctx, store.JobRetention, func(ctx context.Context) error {
+		res, err := a.Store.ApplyRetention(ctx, a.Config.RetentionDays)
+		if err == nil && (res.ClicksDeleted > 0 || res.ClicksKept > 0) {
+			a.Logger.Info("retention applied", "before", res.Before, "clicks_deleted", res.ClicksDeleted,
+				"attributing_clicks_erased", res.ClicksKept, "pings_pruned", res.PingsPruned)
+		}
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		a.Logger.Warn("retention failed", "err", err)
+	} else if !ran {
+		a.Logger.Debug("retention skipped: another instance holds the job lock")
+	}
+	return ran, err
 }
 
 // rollupAndRetention rolls up the complete hours of clicks for analytics
 // every period and, every retentionPeriod, deletes the raw clicks and pings
 // older than TALLY_RETENTION_DAYS that are rolled up. The first run is one
-// period after start.
+// period after start. With several instances each run happens on one of
+// them at a time (advisory locks; the others skip that tick).
 func (a *App) rollupAndRetention(ctx context.Context, period, retentionPeriod time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
@@ -168,21 +217,12 @@ func (a *App) rollupAndRetention(ctx context.Context, period, retentionPeriod ti
 			return
 		case <-t.C:
 		}
-		if _, err := a.Store.RollUpClicks(ctx); err != nil {
-			if ctx.Err() == nil {
-				a.Logger.Warn("click rollup failed; analytics read raw clicks meanwhile", "err", err)
-			}
+		if _, err := a.RollUpOnce(ctx); err != nil {
 			continue
 		}
 		if a.Config.RetentionDays > 0 && time.Since(lastRetention) >= retentionPeriod {
 			lastRetention = time.Now()
-			res, err := a.Store.ApplyRetention(ctx, a.Config.RetentionDays)
-			if err != nil && ctx.Err() == nil {
-				a.Logger.Warn("retention failed", "err", err)
-			} else if res.ClicksDeleted > 0 || res.ClicksKept > 0 {
-				a.Logger.Info("retention applied", "before", res.Before, "clicks_deleted", res.ClicksDeleted,
-					"attributing_clicks_erased", res.ClicksKept, "pings_pruned", res.PingsPruned)
-			}
+			a.RetentionOnce(ctx)
 		}
 	}
 }

@@ -18,6 +18,27 @@ func (s *Store) ApproveDueRewards(ctx context.Context, vendorID string) (int, er
 	return approveDue(ctx, s.db, vendorID, s.now())
 }
 
+// ApproveDueRewardsJob is the background job's ApproveDueRewards, for every
+// vendor: it runs in one transaction holding the JobApproveRewards advisory
+// lock (taken without waiting), so when several instances tick at once one
+// approves and the others skip (ran == false). Approving is idempotent
+// anyway (only pending rewards change), so a skipped tick loses nothing.
+func (s *Store) ApproveDueRewardsJob(ctx context.Context) (n int, ran bool, err error) {
+	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		ok, err := s.tryXactLock(ctx, tx, JobApproveRewards)
+		if err != nil || !ok {
+			return err
+		}
+		ran = true
+		n, err = approveDue(ctx, tx, "", s.now())
+		return err
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	return n, ran, nil
+}
+
 func approveDue(ctx context.Context, db bun.IDB, vendorID string, now time.Time) (int, error) {
 	q := db.NewUpdate().Model((*attribution.Reward)(nil)).
 		Set("status = ?", attribution.RewardApproved).Set("approved_at = ?", now).Set("updated_at = ?", now).
