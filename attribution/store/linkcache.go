@@ -38,6 +38,15 @@ func (c *linkCache) get(key string) (*attribution.RedirectTarget, bool, bool) {
 	return e.target, e.target != nil, true
 }
 
+// stale returns an entry whatever its age: while the database is down a
+// redirect is better served from what was known than refused.
+func (c *linkCache) stale(key string) (*attribution.RedirectTarget, bool) {
+	c.mu.RLock()
+	e, ok := c.entries[key]
+	c.mu.RUnlock()
+	return e.target, ok && e.target != nil
+}
+
 // generation is read before a database lookup so that a purge racing the
 // lookup keeps its stale answer out of the cache.
 func (c *linkCache) generation() uint64 {

@@ -140,6 +140,9 @@ func (s *Store) ResolveLink(ctx context.Context, key string) (*attribution.Redir
 		s.links.put(key, nil, gen)
 		return nil, notFound("Link")
 	} else if err != nil {
+		if t, ok := s.links.stale(key); ok {
+			return t, nil // the database is unreachable: keep redirecting
+		}
 		return nil, classify(err)
 	}
 	t := &attribution.RedirectTarget{
