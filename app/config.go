@@ -28,7 +28,7 @@ type Config struct {
 	ClickMode      string        `env:"TALLY_CLICK_MODE" envDefault:"durable"`
 	ClickWait      time.Duration `env:"TALLY_CLICK_WAIT" envDefault:"2s"`
 	ClickQueue     int           `env:"TALLY_CLICK_QUEUE" envDefault:"200000"`
-	ClickWriters   int           `env:"TALLY_CLICK_WRITERS" envDefault:"4"`
+	ClickWriters   int           `env:"TALLY_CLICK_WRITERS" envDefault:"2"`
 	ShutdownWait   time.Duration `env:"TALLY_SHUTDOWN_TIMEOUT" envDefault:"30s"`
 	LinkCacheTTL   time.Duration `env:"TALLY_LINK_CACHE_TTL" envDefault:"10s"`
 	SnippetRate    float64       `env:"TALLY_SNIPPET_RATE" envDefault:"10"`
