@@ -130,6 +130,15 @@ ALTER SYSTEM SET synchronous_commit = off;
 ALTER SYSTEM SET full_page_writes = off;
 SELECT pg_reload_conf();
 SQL
+else
+	# Anywhere else (a developer's machine, `make bench`): undo what a CI run
+	# on this machine may have set, so benchmarks measure durable commits.
+	as_postgres "$psql_cmd" >/dev/null <<'SQL'
+ALTER SYSTEM RESET fsync;
+ALTER SYSTEM RESET synchronous_commit;
+ALTER SYSTEM RESET full_page_writes;
+SELECT pg_reload_conf();
+SQL
 fi
 
 log "ensuring role tally (LOGIN CREATEDB, password tally)"

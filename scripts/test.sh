@@ -181,10 +181,20 @@ if [ "${FUZZTIME:-10s}" != 0 ]; then
 	banner "fuzz pass (${FUZZTIME:-10s} per target, TALLY_TEST_DB=sqlite)"
 	for target in "${fuzz_targets[@]}"; do
 		read -r name pkg <<<"$target"
-		if ! TALLY_TEST_DB=sqlite go test -run='^$' -fuzz="^${name}\$" -fuzztime="${FUZZTIME:-10s}" -fuzzminimizetime=5s "$pkg"; then
-			log "fuzz: $name FAILED"
-			fuzz_ok=no
+		fuzz_log="$(mktemp)"
+		if ! TALLY_TEST_DB=sqlite go test -run='^$' -fuzz="^${name}\$" -fuzztime="${FUZZTIME:-10s}" -fuzzminimizetime=5s "$pkg" 2>&1 | tee "$fuzz_log"; then
+			# Go's fuzzer sometimes ends a timed run with a bare "context deadline
+			# exceeded" when the deadline meets a worker still minimizing a new
+			# input: no failing input is written, nothing crashed. A real crash
+			# always names the input it wrote under testdata/fuzz/.
+			if grep -q "context deadline exceeded" "$fuzz_log" && ! grep -q "Failing input written to" "$fuzz_log"; then
+				log "fuzz: $name ended on the fuzzer's own deadline without a failing input (not a crash)"
+			else
+				log "fuzz: $name FAILED"
+				fuzz_ok=no
+			fi
 		fi
+		rm -f "$fuzz_log"
 	done
 fi
 
