@@ -30,7 +30,7 @@ const Tolerance = 300 * time.Second
 
 // Store is what the webhook needs.
 type Store interface {
-	FindVendor(ctx context.Context, id string) (*attribution.Vendor, error)
+	FindVendorCached(ctx context.Context, id string) (*attribution.Vendor, error)
 	attribution.PaymentService
 }
 
@@ -60,7 +60,7 @@ func (h *handler) stripe(c echo.Context) error {
 	if !attribution.ValidID(attribution.PrefixVendor, vendorID) {
 		return attribution.Errorf(attribution.ENOTFOUND, "Unknown vendor.")
 	}
-	v, err := h.store.FindVendor(ctx, vendorID)
+	v, err := h.store.FindVendorCached(ctx, vendorID)
 	if attribution.ErrorCode(err) == attribution.ENOTFOUND {
 		return attribution.Errorf(attribution.ENOTFOUND, "Unknown vendor.")
 	} else if err != nil {

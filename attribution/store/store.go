@@ -31,6 +31,7 @@ type Store struct {
 	dialect string
 	now     attribution.Clock
 	links   *linkCache
+	vendors vendorCache
 	tokens  *attribution.TokenCodec
 	secrets *SecretBox // encrypts secrets at rest; see secrets.go
 }

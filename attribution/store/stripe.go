@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -213,21 +214,36 @@ func fillIDs(p *attribution.Purchase, pp *attribution.PaymentPurchase) {
 // findKnownPurchase finds the purchase of the same object, or of the same
 // payment (a payment-mode session and the invoice it created).
 func findKnownPurchase(ctx context.Context, db bun.IDB, vendorID string, pp *attribution.PaymentPurchase) (*attribution.Purchase, error) {
-	for _, k := range [][2]string{
+	// One query for the three keys; the first key in this order wins.
+	var conds []string
+	var args, rankArgs []any
+	rank := "CASE"
+	for i, k := range [][2]string{
 		{"stripe_ref", pp.Ref}, {"stripe_invoice_id", pp.InvoiceID}, {"stripe_payment_intent_id", pp.PaymentIntentID},
 	} {
 		if k[1] == "" {
 			continue
 		}
-		p := new(attribution.Purchase)
-		err := db.NewSelect().Model(p).Where("vendor_id = ? AND ? = ?", vendorID, bun.Ident(k[0]), k[1]).Limit(1).Scan(ctx)
-		if err == nil {
-			return p, nil
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
+		conds = append(conds, "? = ?")
+		args = append(args, bun.Ident(k[0]), k[1])
+		rank += " WHEN ? = ? THEN ?"
+		rankArgs = append(rankArgs, bun.Ident(k[0]), k[1], i)
 	}
-	return nil, nil
+	if len(conds) == 0 {
+		return nil, nil
+	}
+	p := new(attribution.Purchase)
+	err := db.NewSelect().Model(p).
+		Where("vendor_id = ?", vendorID).
+		Where("("+strings.Join(conds, " OR ")+")", args...).
+		OrderExpr(rank+" END", rankArgs...).
+		Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // matchCustomer finds the purchase's customer: client_reference_id (a

@@ -90,6 +90,7 @@ func (s *Store) UpdateVendor(ctx context.Context, id string, upd attribution.Ven
 	}
 	out.HasStripeSecret = out.StripeWebhookSecret != ""
 	s.links.purge() // cookie domain, window or fallback may have changed
+	s.vendors.purge()
 	return out, nil
 }
 
