@@ -101,7 +101,10 @@ func TestToken_Tamper(t *testing.T) {
 		}
 		return 'A'
 	}
-	for _, i := range []int{0, 1, len(s) / 3, len(s) / 2, len(s) - 2, len(s) - 1} {
+	// Not the last characters: with '=' padding, the final base64 character
+	// carries unused bits, so some changes there decode to the same bytes
+	// (and the same claims; FuzzTokenDecode checks that) rather than fail.
+	for _, i := range []int{0, 1, len(s) / 3, len(s) / 2, len(s) - 5} {
 		b := []byte(s)
 		b[i] = flip(b[i])
 		if _, err := c.Decode(string(b)); err == nil {
