@@ -83,12 +83,7 @@ func TestLinks_Create(t *testing.T) {
 		body := func(fields string) string {
 			return `{"partner_id": "` + p.ID + `"` + fields + `}`
 		}
-		cases := []struct {
-			name   string
-			body   string
-			status int
-			code   string
-		}{
+		cases := []badRequest{
 			{"NoDestination", body(``), 400, "invalid"},
 			{"EmptyDestination", body(`, "destination_url": ""`), 400, "invalid"},
 			{"Javascript", body(`, "destination_url": "javascript:alert(document.cookie)"`), 400, "invalid"},
@@ -125,14 +120,7 @@ func TestLinks_Create(t *testing.T) {
 			{"GarbagePartner", `{"partner_id": "x' OR '1'='1", "destination_url": "https://acme.example/"}`, 400, "invalid"},
 			{"Oversized", oversized("destination_url"), 413, "invalid"},
 		}
-		for _, b := range badBodies {
-			cases = append(cases, struct {
-				name   string
-				body   string
-				status int
-				code   string
-			}{b.name, b.body, 400, "invalid"})
-		}
+		cases = withBadBodies(cases)
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				mustError(t, e.Do("POST", "/v1/links", v.SecretKey, tc.body), tc.status, tc.code)
@@ -270,12 +258,7 @@ func TestLinks_Patch(t *testing.T) {
 	})
 
 	before := get(t, e, v.SecretKey, "/v1/links/"+l.ID)
-	cases := []struct {
-		name   string
-		body   string
-		status int
-		code   string
-	}{
+	cases := []badRequest{
 		{"KeyTaken", `{"key": "` + other.Key + `"}`, 409, "conflict"},
 		{"KeyInvalid", `{"key": "a b"}`, 400, "invalid"},
 		{"KeyEmpty", `{"key": ""}`, 400, "invalid"},
@@ -290,14 +273,7 @@ func TestLinks_Patch(t *testing.T) {
 		{"ValidThenInvalid", `{"destination_url": "https://acme.example/changed", "key": "!"}`, 400, "invalid"},
 		{"Oversized", oversized("destination_url"), 413, "invalid"},
 	}
-	for _, b := range badBodies {
-		cases = append(cases, struct {
-			name   string
-			body   string
-			status int
-			code   string
-		}{b.name, b.body, 400, "invalid"})
-	}
+	cases = withBadBodies(cases)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			mustError(t, e.Do("PATCH", "/v1/links/"+l.ID, v.SecretKey, tc.body), tc.status, tc.code)

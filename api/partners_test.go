@@ -257,12 +257,7 @@ func TestPartners_Patch(t *testing.T) {
 	}
 
 	before := get(t, e, v.SecretKey, "/v1/partners/"+p.ID)
-	cases := []struct {
-		name   string
-		body   string
-		status int
-		code   string
-	}{
+	cases := []badRequest{
 		{"EmailTaken", `{"email": "bob@example.com"}`, 409, "conflict"},
 		{"EmailTakenOtherCase", `{"email": "BOB@example.com"}`, 409, "conflict"},
 		{"EmailEmpty", `{"email": ""}`, 400, "invalid"},
@@ -274,14 +269,7 @@ func TestPartners_Patch(t *testing.T) {
 		{"TokenField", `{"token": "pt_x"}`, 400, "invalid"},
 		{"Oversized", oversized("name"), 413, "invalid"},
 	}
-	for _, b := range badBodies {
-		cases = append(cases, struct {
-			name   string
-			body   string
-			status int
-			code   string
-		}{b.name, b.body, 400, "invalid"})
-	}
+	cases = withBadBodies(cases)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			mustError(t, e.Do("PATCH", "/v1/partners/"+p.ID, v.SecretKey, tc.body), tc.status, tc.code)

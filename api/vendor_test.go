@@ -10,6 +10,22 @@ import (
 )
 
 // oversized is a syntactically valid JSON object larger than the 256 KiB body limit.
+// badRequest is a request body a JSON endpoint must refuse, with the answer.
+type badRequest struct {
+	name   string
+	body   string
+	status int
+	code   string
+}
+
+// withBadBodies adds the bodies every JSON endpoint refuses with 400.
+func withBadBodies(cases []badRequest) []badRequest {
+	for _, b := range badBodies {
+		cases = append(cases, badRequest{b.name, b.body, 400, "invalid"})
+	}
+	return cases
+}
+
 func oversized(field string) string {
 	return `{"` + field + `":"` + strings.Repeat("a", 300<<10) + `"}`
 }
