@@ -23,9 +23,10 @@ import (
 func (s *Server) redirect(c echo.Context) error {
 	ctx := c.Request().Context()
 	t, err := s.deps.Store.ResolveLink(ctx, c.Param("key"))
-	if attribution.ErrorCode(err) == attribution.ENOTFOUND {
-		return notFoundPage(c)
-	} else if err != nil {
+	if err != nil {
+		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
+			return notFoundPage(c)
+		}
 		return err
 	}
 	if t.Link.Status != attribution.LinkActive {
@@ -41,12 +42,12 @@ func (s *Server) redirect(c echo.Context) error {
 	addr := clientAddr(c.RealIP())
 	now := s.deps.Clock()
 	query := req.URL.Query()
+	ipHash, visitorHash := clickinfo.ClickHashes(s.cfg.IPSalt, addr, ua)
 	click := &attribution.Click{
 		ID: attribution.NewID(attribution.PrefixClick, now), VendorID: t.Link.VendorID,
 		LinkID: t.Link.ID, PartnerID: t.Link.PartnerID, ClickedAt: now,
-		IPHash:      clickinfo.HashIP(s.cfg.IPSalt, addr),
-		VisitorHash: clickinfo.VisitorHash(s.cfg.IPSalt, addr, ua),
-		Browser:     agent.Browser, OS: agent.OS, Device: agent.Device, Bot: agent.Bot,
+		IPHash: ipHash, VisitorHash: visitorHash,
+		Browser: agent.Browser, OS: agent.OS, Device: agent.Device, Bot: agent.Bot,
 		UTMSource:   firstNonEmpty(query.Get("utm_source"), t.Link.UTM.Source),
 		UTMMedium:   firstNonEmpty(query.Get("utm_medium"), t.Link.UTM.Medium),
 		UTMCampaign: firstNonEmpty(query.Get("utm_campaign"), t.Link.UTM.Campaign),
@@ -89,10 +90,7 @@ func (s *Server) redirect(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	if token != "" {
-		window := time.Duration(t.WindowDays) * 24 * time.Hour
-		if window <= 0 {
-			window = attribution.DefaultWindowDays * 24 * time.Hour
-		}
+		window := t.Window()
 		h.Add(echo.HeaderSetCookie, refCookie(token, t.CookieDomain, now.Add(window), window, s.public.Scheme == "https"))
 	}
 	return c.Redirect(http.StatusFound, dest)
@@ -156,14 +154,11 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// clip bounds a visitor-supplied string before it is stored. NUL bytes go
-// too: PostgreSQL text cannot hold them, and one would make its click's
-// whole batch fail.
+// clip bounds a visitor-supplied string before it is stored, as valid
+// UTF-8. NUL bytes need nothing here: rejectBadText refuses them in the
+// query, and InsertClicks strips any from every click field.
 func clip(s string, n int) string {
 	s = strings.ToValidUTF8(s, "")
-	if strings.IndexByte(s, 0) >= 0 {
-		s = strings.ReplaceAll(s, "\x00", "")
-	}
 	if len(s) > n {
 		s = strings.ToValidUTF8(s[:n], "")
 	}

@@ -9,14 +9,13 @@ import (
 // money holds the handlers of purchases, rewards, manual overrides, the
 // audit log and the exports.
 type money struct {
-	s     *Server
 	store Store
 }
 
 // mountMoney adds the purchase, reward, override, audit and export routes
 // to the secret-key group.
 func (s *Server) mountMoney(v1 *echo.Group) {
-	m := &money{s: s, store: s.deps.Store}
+	m := &money{store: s.deps.Store}
 	v1.GET("/purchases", m.listPurchases)
 	v1.POST("/purchases", m.createPurchase)
 	v1.GET("/purchases.csv", m.exportPurchases)

@@ -72,11 +72,6 @@ type Server struct {
 	public *url.URL
 }
 
-// Body size limits: the API takes small JSON documents.
-const (
-	maxBodyBytes = 256 << 10
-)
-
 // New builds the router.
 func New(cfg Config, deps Deps) *Server {
 	if deps.Clock == nil {
@@ -107,7 +102,8 @@ func New(cfg Config, deps Deps) *Server {
 	e.Use(securityHeaders(public.Scheme == "https"))
 	e.Use(requestLog(deps.Logger))
 	e.Use(rejectBadText) // see hostile.go
-	// Stripe events can be larger; the webhook sets its own 1 MiB limit.
+	// The API takes small JSON documents. Stripe events can be larger; the
+	// webhook sets its own 1 MiB limit.
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit:   "256K",
 		Skipper: func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/webhooks/") },

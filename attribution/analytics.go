@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -58,7 +59,7 @@ func (p AnalyticsParams) Query(now time.Time) (AnalyticsQuery, error) {
 	if q.GroupBy == "" {
 		q.GroupBy = GroupByDay
 	}
-	if !validGroupBy(q.GroupBy) {
+	if !slices.Contains(AnalyticsGroupBys, q.GroupBy) {
 		return q, Errorf(EINVALID, "group_by must be one of %s.", strings.Join(AnalyticsGroupBys, ", "))
 	}
 	q.Location = time.UTC
@@ -111,15 +112,6 @@ func (p AnalyticsParams) Query(now time.Time) (AnalyticsQuery, error) {
 	}
 	q.Start, q.End = q.Start.UTC(), q.End.UTC()
 	return q, nil
-}
-
-func validGroupBy(g string) bool {
-	for _, a := range AnalyticsGroupBys {
-		if g == a {
-			return true
-		}
-	}
-	return false
 }
 
 func parseAnalyticsTime(name, v string, loc *time.Location) (time.Time, error) {

@@ -3,6 +3,7 @@ package attribution
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -300,7 +301,7 @@ func (d diagnoser) newestClick(conv time.Time, inWindow bool, vias ...string) *V
 	var best *FoundClick
 	for i := range d.f.Clicks {
 		k := &d.f.Clicks[i]
-		if k.Bot || !diagContains(vias, k.Via) || k.ClickedAt.After(conv.Add(maxClockSkew)) {
+		if k.Bot || !slices.Contains(vias, k.Via) || k.ClickedAt.After(conv.Add(maxClockSkew)) {
 			continue
 		}
 		within := conv.Truncate(time.Second).Sub(k.ClickedAt.Truncate(time.Second)) <= d.f.Window
@@ -680,15 +681,6 @@ func Timeline(f *DiagnosisFacts) []TimelineEvent {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out
-}
-
-func diagContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func diagOrNone(s string) string {

@@ -36,10 +36,11 @@ func Errorf(code, format string, args ...any) *Error {
 // ErrorCode returns the code of err, EINTERNAL for errors that are not *Error
 // and "" for nil.
 func ErrorCode(err error) string {
-	var e *Error
 	if err == nil {
-		return ""
-	} else if errors.As(err, &e) {
+		return "" // before the declaration below, which allocates: errors.As takes its address
+	}
+	var e *Error
+	if errors.As(err, &e) {
 		return e.Code
 	}
 	return EINTERNAL
@@ -47,10 +48,11 @@ func ErrorCode(err error) string {
 
 // ErrorMessage returns the caller-safe message of err.
 func ErrorMessage(err error) string {
-	var e *Error
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) {
+	}
+	var e *Error
+	if errors.As(err, &e) {
 		return e.Message
 	}
 	return "Internal error."

@@ -38,7 +38,19 @@ func NewID(prefix string, now time.Time) string {
 		// went back: fall back to fresh randomness.
 		id = ulid.MustNew(ulid.Timestamp(now), rand.Reader)
 	}
-	return prefix + strings.ToLower(id.String())
+	return formatID(prefix, id)
+}
+
+// formatID returns prefix + the lower-case text of u, with one allocation.
+func formatID(prefix string, u ulid.ULID) string {
+	var text [ulid.EncodedSize]byte
+	_ = u.MarshalTextTo(text[:]) // cannot fail: text is the right size
+	for i, c := range text {
+		if 'A' <= c && c <= 'Z' {
+			text[i] = c + ('a' - 'A')
+		}
+	}
+	return prefix + string(text[:])
 }
 
 // ValidID reports whether s looks like an id with the given prefix. Used to
@@ -47,6 +59,6 @@ func ValidID(prefix, s string) bool {
 	if !strings.HasPrefix(s, prefix) || len(s) != len(prefix)+ulid.EncodedSize {
 		return false
 	}
-	_, err := ulid.ParseStrict(strings.ToUpper(s[len(prefix):]))
+	_, err := ulid.ParseStrict(s[len(prefix):]) // either case
 	return err == nil
 }

@@ -22,15 +22,15 @@ type UTM struct {
 	Term     string `json:"term"`
 }
 
-// Params returns the UTM fields as query parameters, in a fixed order, skipping empty ones.
-func (u UTM) Params() [][2]string {
-	var out [][2]string
-	for _, p := range [][2]string{
-		{"utm_source", u.Source}, {"utm_medium", u.Medium}, {"utm_campaign", u.Campaign},
-		{"utm_content", u.Content}, {"utm_term", u.Term},
-	} {
-		if p[1] != "" {
-			out = append(out, p)
+// utmKeys are the UTM query parameters, in the order appendParams lists them.
+var utmKeys = [...]string{"utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"}
+
+// appendParams appends the UTM fields to out as query parameters, in a
+// fixed order, skipping empty ones.
+func (u UTM) appendParams(out [][2]string) [][2]string {
+	for i, v := range [...]string{u.Source, u.Medium, u.Campaign, u.Content, u.Term} {
+		if v != "" {
+			out = append(out, [2]string{utmKeys[i], v})
 		}
 	}
 	return out
@@ -144,12 +144,14 @@ type LinkFilter struct {
 
 // RedirectTarget is everything /r/{key} needs, resolved in one read and cached.
 type RedirectTarget struct {
-	Link          Link
-	PartnerActive bool
-	WindowDays    int
-	CookieDomain  string
-	FallbackURL   string
+	Link         Link
+	WindowDays   int
+	CookieDomain string
+	FallbackURL  string
 }
+
+// Window returns the vendor's attribution window, the tally_ref cookie's lifetime.
+func (t *RedirectTarget) Window() time.Duration { return windowOf(t.WindowDays) }
 
 // LinkService manages a vendor's links. Every method but ResolveLink is scoped to vendorID.
 type LinkService interface {

@@ -18,44 +18,35 @@ func RedirectURL(destination string, linkUTM UTM, incoming url.Values, token str
 	if err != nil {
 		return "", err
 	}
-	set := map[string]string{}
-	var order []string
-	add := func(k, v string) {
-		if _, ok := set[k]; !ok {
-			order = append(order, k)
-		}
-		set[k] = v
-	}
-	for _, p := range linkUTM.Params() {
-		add(p[0], p[1])
-	}
-	for _, k := range []string{"utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"} {
-		if _, ok := set[k]; !ok && incoming.Get(k) != "" {
-			add(k, incoming.Get(k))
+	// At most the five UTM keys and tally_ref, each once: a slice searched
+	// in order is all the bookkeeping this needs.
+	params := make([][2]string, 0, len(utmKeys)+1)
+	params = linkUTM.appendParams(params)
+	for _, k := range utmKeys {
+		if v := incoming.Get(k); v != "" && !hasParam(params, k) {
+			params = append(params, [2]string{k, v})
 		}
 	}
 	if token != "" {
-		add(RefParam, token)
+		params = append(params, [2]string{RefParam, token})
 	}
 
 	// Keep every existing segment whose key Tally does not set, untouched.
-	var parts []string
+	parts := make([]string, 0, 16)
 	if u.RawQuery != "" {
 		for _, seg := range strings.Split(u.RawQuery, "&") {
 			key := seg
 			if i := strings.IndexByte(seg, '='); i >= 0 {
 				key = seg[:i]
 			}
-			if k, err := url.QueryUnescape(key); err == nil {
-				if _, ours := set[k]; ours {
-					continue
-				}
+			if k, err := url.QueryUnescape(key); err == nil && hasParam(params, k) {
+				continue
 			}
 			parts = append(parts, seg)
 		}
 	}
-	for _, k := range order {
-		v := url.QueryEscape(set[k])
+	for _, p := range params {
+		k, v := p[0], url.QueryEscape(p[1])
 		if k == RefParam {
 			// Tokens are URL-safe base64; '=' padding is legal in a query
 			// value and keeping it makes the URL's token equal the cookie's.
@@ -66,4 +57,14 @@ func RedirectURL(destination string, linkUTM UTM, incoming url.Values, token str
 	u.RawQuery = strings.Join(parts, "&")
 	u.ForceQuery = false
 	return u.String(), nil
+}
+
+// hasParam reports whether params sets key k.
+func hasParam(params [][2]string, k string) bool {
+	for _, p := range params {
+		if p[0] == k {
+			return true
+		}
+	}
+	return false
 }

@@ -70,9 +70,10 @@ func (tokenWire) Deserialize(src []byte, dst any) error {
 // appendID writes 1 + 16 bytes for prefix+ULID, else 0 + length + bytes.
 func appendID(b []byte, prefix, id string) []byte {
 	if strings.HasPrefix(id, prefix) && len(id) == len(prefix)+ulid.EncodedSize {
-		// ParseStrict reads Crockford base32 in either case; a ULID that
-		// would not print back the same (upper-case letters) stays a string.
-		if u, err := ulid.ParseStrict(id[len(prefix):]); err == nil && prefix+strings.ToLower(u.String()) == id {
+		// ParseStrict reads Crockford base32 in either case (and nothing
+		// else, one character per value); a ULID that would not print back
+		// the same (upper-case letters) stays a string.
+		if u, err := ulid.ParseStrict(id[len(prefix):]); err == nil && strings.ToLower(id) == id {
 			b = append(b, 1)
 			return append(b, u[:]...)
 		}
@@ -93,7 +94,7 @@ func readID(b []byte, prefix string) (string, []byte, error) {
 		}
 		var u ulid.ULID
 		copy(u[:], b[1:17])
-		return prefix + strings.ToLower(u.String()), b[17:], nil
+		return formatID(prefix, u), b[17:], nil
 	case 0:
 		n, k := binary.Uvarint(b[1:])
 		if k <= 0 || n > 256 || uint64(len(b)-1-k) < n {

@@ -35,9 +35,11 @@ type Vendor struct {
 }
 
 // Window returns the vendor's attribution window as a duration.
-func (v *Vendor) Window() time.Duration {
-	days := v.AttributionWindowDays
-	if days == 0 {
+func (v *Vendor) Window() time.Duration { return windowOf(v.AttributionWindowDays) }
+
+// windowOf turns a window in days into a duration; unset (<= 0) means the default.
+func windowOf(days int) time.Duration {
+	if days <= 0 {
 		days = DefaultWindowDays
 	}
 	return time.Duration(days) * 24 * time.Hour

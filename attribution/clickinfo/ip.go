@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"net/netip"
 )
 
@@ -36,9 +37,7 @@ func HashIP(salt []byte, addr netip.Addr) string {
 	if !ok {
 		return ""
 	}
-	mac := hmac.New(sha256.New, salt)
-	mac.Write(ip)
-	return sum16(mac.Sum(nil))
+	return ipSum(hmac.New(sha256.New, salt), ip)
 }
 
 // VisitorHash returns a hex HMAC-SHA256 (first 16 bytes) of salt + full IP +
@@ -48,7 +47,28 @@ func VisitorHash(salt []byte, addr netip.Addr, userAgent string) string {
 	if !ok {
 		return ""
 	}
+	return visitorSum(hmac.New(sha256.New, salt), ip, userAgent)
+}
+
+// ClickHashes returns HashIP and VisitorHash together, keying the HMAC once:
+// every click stores both.
+func ClickHashes(salt []byte, addr netip.Addr, userAgent string) (ipHash, visitorHash string) {
+	ip, ok := ipBytes(addr)
+	if !ok {
+		return "", ""
+	}
 	mac := hmac.New(sha256.New, salt)
+	return ipSum(mac, ip), visitorSum(mac, ip, userAgent)
+}
+
+func ipSum(mac hash.Hash, ip []byte) string {
+	mac.Reset()
+	mac.Write(ip)
+	return sum16(mac.Sum(nil))
+}
+
+func visitorSum(mac hash.Hash, ip []byte, userAgent string) string {
+	mac.Reset()
 	// The length byte makes the encoding unambiguous (4- vs 16-byte IPs)
 	// and keeps these hashes distinct from HashIP's.
 	mac.Write([]byte{byte(len(ip))})

@@ -14,47 +14,24 @@ import (
 
 var _ attribution.AnalyticsService = (*Store)(nil)
 
-// rollupKeyColumn is the click_rollups column of each group-by ("" for day,
-// grouped by hour and folded into days of the query's zone in Go).
-var rollupKeyColumn = map[string]string{
-	attribution.GroupByDay:       "",
-	attribution.GroupByPartner:   "partner_id",
-	attribution.GroupByLink:      "link_id",
-	attribution.GroupByVariant:   "variant",
-	attribution.GroupByUTMSource: "utm_source",
-	attribution.GroupByReferrer:  "referrer_host",
-	attribution.GroupBySource:    "source",
-	attribution.GroupByCountry:   "country",
-	attribution.GroupByDevice:    "device",
-	attribution.GroupByBrowser:   "browser",
-	attribution.GroupByOS:        "os",
-}
-
-// keyOf returns the group key of a rollup row.
-func (k *rollupKey) keyOf(groupBy string) string {
-	switch groupBy {
-	case attribution.GroupByPartner:
-		return k.partnerID
-	case attribution.GroupByLink:
-		return k.linkID
-	case attribution.GroupByVariant:
-		return k.variant
-	case attribution.GroupByUTMSource:
-		return k.utmSource
-	case attribution.GroupByReferrer:
-		return k.referrer
-	case attribution.GroupBySource:
-		return k.source
-	case attribution.GroupByCountry:
-		return k.country
-	case attribution.GroupByDevice:
-		return k.device
-	case attribution.GroupByBrowser:
-		return k.browse
-	case attribution.GroupByOS:
-		return k.os
-	}
-	return ""
+// rollupDims gives each group-by its click_rollups column and the field of
+// a rollupKey holding it ("" for day: grouped by hour and folded into days
+// of the query's zone in Go).
+var rollupDims = map[string]struct {
+	col string
+	key func(*rollupKey) string
+}{
+	attribution.GroupByDay:       {"", func(*rollupKey) string { return "" }},
+	attribution.GroupByPartner:   {"partner_id", func(k *rollupKey) string { return k.partnerID }},
+	attribution.GroupByLink:      {"link_id", func(k *rollupKey) string { return k.linkID }},
+	attribution.GroupByVariant:   {"variant", func(k *rollupKey) string { return k.variant }},
+	attribution.GroupByUTMSource: {"utm_source", func(k *rollupKey) string { return k.utmSource }},
+	attribution.GroupByReferrer:  {"referrer_host", func(k *rollupKey) string { return k.referrer }},
+	attribution.GroupBySource:    {"source", func(k *rollupKey) string { return k.source }},
+	attribution.GroupByCountry:   {"country", func(k *rollupKey) string { return k.country }},
+	attribution.GroupByDevice:    {"device", func(k *rollupKey) string { return k.device }},
+	attribution.GroupByBrowser:   {"browser", func(k *rollupKey) string { return k.browse }},
+	attribution.GroupByOS:        {"os", func(k *rollupKey) string { return k.os }},
 }
 
 // report accumulates rows by key.
@@ -79,7 +56,8 @@ func (r *report) row(key string, hour time.Time) *attribution.AnalyticsRow {
 // Analytics implements attribution.AnalyticsService: rollups for the hours
 // rolled up, raw clicks after them, conversions from their own tables.
 func (s *Store) Analytics(ctx context.Context, vendorID string, q attribution.AnalyticsQuery) (*attribution.AnalyticsReport, error) {
-	if _, ok := rollupKeyColumn[q.GroupBy]; !ok {
+	dim, ok := rollupDims[q.GroupBy]
+	if !ok {
 		return nil, attribution.Errorf(attribution.EINVALID, "group_by must be one of %s.", strings.Join(attribution.AnalyticsGroupBys, ", "))
 	}
 	if q.Location == nil {
@@ -114,7 +92,7 @@ func (s *Store) Analytics(ctx context.Context, vendorID string, q attribution.An
 			if (q.Variant != "" && k.variant != q.Variant) || (q.UTMSource != "" && k.utmSource != q.UTMSource) {
 				continue
 			}
-			row := r.row(k.keyOf(q.GroupBy), k.hour)
+			row := r.row(dim.key(&k), k.hour)
 			row.Clicks += c.clicks
 			row.BotClicks += c.bots
 			row.UniqueClicks += c.u[uniqueHour(segs, k.hour)]
@@ -177,7 +155,7 @@ func (s *Store) rollupPart(ctx context.Context, r *report, vendorID string, from
 		}
 		fmt.Fprintf(&uniq, " ELSE u%02d END", segs[len(segs)-1].Hour)
 	}
-	col := rollupKeyColumn[q.GroupBy]
+	col := rollupDims[q.GroupBy].col
 	sel, group := col+" AS k", col
 	if col == "" {
 		sel, group = "hour", "hour"
@@ -222,7 +200,7 @@ func eventKey(groupBy, partner, link string) string {
 	case attribution.GroupByDay:
 		return "''"
 	}
-	return "COALESCE(c." + rollupKeyColumn[groupBy] + ", '')"
+	return "COALESCE(c." + rollupDims[groupBy].col + ", '')"
 }
 
 // hourExpr is the SQL of the hour (since the Unix epoch) of a time column:

@@ -21,7 +21,7 @@ func (s *Store) AddPromotionCode(ctx context.Context, vendorID, partnerID, code 
 		ID: attribution.NewID("pcd_", now), VendorID: vendorID, PartnerID: partnerID, Code: norm, CreatedAt: now,
 	}
 	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := findPartnerByID(ctx, tx, vendorID, partnerID); err != nil {
+		if _, err := findPartner(ctx, tx, vendorID, partnerID); err != nil {
 			return err
 		}
 		_, err := tx.NewInsert().Model(pc).Exec(ctx)
@@ -38,7 +38,7 @@ func (s *Store) AddPromotionCode(ctx context.Context, vendorID, partnerID, code 
 
 // ListPromotionCodes lists a partner's promotion codes.
 func (s *Store) ListPromotionCodes(ctx context.Context, vendorID, partnerID string) ([]*attribution.PromotionCode, error) {
-	if _, err := findPartnerByID(ctx, s.db, vendorID, partnerID); err != nil {
+	if _, err := findPartner(ctx, s.db, vendorID, partnerID); err != nil {
 		return nil, err
 	}
 	out := []*attribution.PromotionCode{}

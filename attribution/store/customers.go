@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
+
+	"github.com/uptrace/bun"
 
 	"github.com/tally-dev/tally/attribution"
 )
@@ -12,12 +12,20 @@ var _ attribution.CustomerService = (*Store)(nil)
 
 // FindCustomer returns one of the vendor's customers.
 func (s *Store) FindCustomer(ctx context.Context, vendorID, id string) (*attribution.Customer, error) {
-	c := new(attribution.Customer)
-	err := s.db.NewSelect().Model(c).Where("vendor_id = ? AND id = ?", vendorID, id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("Customer")
+	return findCustomerByID(ctx, s.db, vendorID, id)
+}
+
+func findCustomerByID(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Customer, error) {
+	return findByID[attribution.Customer](ctx, db, attribution.PrefixCustomer, "Customer", vendorID, id)
+}
+
+// customerByEmail finds the newest customer with the email, or nil.
+func customerByEmail(ctx context.Context, db bun.IDB, vendorID, email string) (*attribution.Customer, error) {
+	c, err := findCustomer(ctx, db, vendorID, "", email)
+	if attribution.ErrorCode(err) == attribution.ENOTFOUND {
+		return nil, nil
 	}
-	return c, classify(err)
+	return c, err
 }
 
 // ListCustomers lists the vendor's customers, newest first.

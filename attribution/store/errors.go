@@ -15,6 +15,10 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
+// errAlreadyExists is what a unique violation becomes; callers that know
+// which object collided replace it with a precise message.
+var errAlreadyExists = &attribution.Error{Code: attribution.ECONFLICT, Message: "Already exists."}
+
 // classify turns driver errors into domain errors: unique violations into
 // ECONFLICT, a database that cannot be reached into EUNAVAILABLE (so the HTTP
 // layer answers 503 and clients retry). Other errors pass through and become
@@ -28,7 +32,7 @@ func classify(err error) error {
 		return err
 	}
 	if isUniqueViolation(err) {
-		return &attribution.Error{Code: attribution.ECONFLICT, Message: "Already exists."}
+		return errAlreadyExists
 	}
 	if isUnavailable(err) {
 		return &unavailableError{cause: err}

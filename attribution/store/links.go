@@ -58,12 +58,7 @@ func (s *Store) FindLink(ctx context.Context, vendorID, id string) (*attribution
 }
 
 func findLink(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Link, error) {
-	l := new(attribution.Link)
-	err := db.NewSelect().Model(l).Where("vendor_id = ? AND id = ?", vendorID, id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("Link")
-	}
-	return l, classify(err)
+	return findByID[attribution.Link](ctx, db, attribution.PrefixLink, "Link", vendorID, id)
 }
 
 // ListLinks lists the vendor's links, newest first.
@@ -110,29 +105,27 @@ func (s *Store) UpdateLink(ctx context.Context, vendorID, id string, upd attribu
 
 // ResolveLink finds what /r/{key} redirects to, through the cache.
 func (s *Store) ResolveLink(ctx context.Context, key string) (*attribution.RedirectTarget, error) {
-	if !attribution.ValidLinkKey(key) {
-		return nil, notFound("Link")
-	}
+	// Only valid keys are ever cached, so the check can wait for a miss.
 	if t, found, ok := s.links.get(key); ok {
 		if !found {
 			return nil, notFound("Link")
 		}
 		return t, nil
 	}
+	if !attribution.ValidLinkKey(key) {
+		return nil, notFound("Link")
+	}
 	gen := s.links.generation()
 	var row struct {
 		attribution.Link `bun:",extend"`
-		PartnerStatus    string `bun:"partner_status"`
 		WindowDays       int    `bun:"window_days"`
 		CookieDomain     string `bun:"cookie_domain"`
 		FallbackURL      string `bun:"fallback_url"`
 	}
 	err := s.db.NewSelect().
 		ColumnExpr("l.*").
-		ColumnExpr("p.status AS partner_status").
 		ColumnExpr("v.attribution_window_days AS window_days, v.cookie_domain, v.fallback_url").
 		TableExpr("links AS l").
-		Join("JOIN partners AS p ON p.id = l.partner_id").
 		Join("JOIN vendors AS v ON v.id = l.vendor_id").
 		Where(`l."key" = ?`, key).
 		Scan(ctx, &row)
@@ -146,8 +139,7 @@ func (s *Store) ResolveLink(ctx context.Context, key string) (*attribution.Redir
 		return nil, classify(err)
 	}
 	t := &attribution.RedirectTarget{
-		Link: row.Link, PartnerActive: row.PartnerStatus == attribution.PartnerActive,
-		WindowDays: row.WindowDays, CookieDomain: row.CookieDomain, FallbackURL: row.FallbackURL,
+		Link: row.Link, WindowDays: row.WindowDays, CookieDomain: row.CookieDomain, FallbackURL: row.FallbackURL,
 	}
 	s.links.put(key, t, gen)
 	return t, nil

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/uptrace/bun"
 
@@ -31,4 +33,18 @@ func scanPage[T any](ctx context.Context, q *bun.SelectQuery, out *[]T, page att
 		items = items[:page.Limit]
 	}
 	return items, more, nil
+}
+
+// findByID reads one of the vendor's objects (a *T model) by id; an id
+// without prefix is not found without asking the database.
+func findByID[T any](ctx context.Context, db bun.IDB, prefix, what, vendorID, id string) (*T, error) {
+	if !attribution.ValidID(prefix, id) {
+		return nil, notFound(what)
+	}
+	out := new(T)
+	err := db.NewSelect().Model(out).Where("vendor_id = ? AND id = ?", vendorID, id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(what)
+	}
+	return out, classify(err)
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/tally-dev/tally/attribution"
@@ -106,13 +108,7 @@ func (s *Store) PartnerAnalytics(ctx context.Context, vendorID, partnerID string
 		get(r.Day).Rewards[r.Currency] += r.Amount
 	}
 	out := make([]*attribution.PartnerDay, 0, len(days))
-	for _, k := range diagKeys(func() map[string]bool {
-		m := map[string]bool{}
-		for d := range days {
-			m[d] = true
-		}
-		return m
-	}()) {
+	for _, k := range slices.Sorted(maps.Keys(days)) {
 		out = append(out, days[k])
 	}
 	return out, nil

@@ -40,12 +40,7 @@ func (s *Store) FindPartner(ctx context.Context, vendorID, id string) (*attribut
 }
 
 func findPartner(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Partner, error) {
-	p := new(attribution.Partner)
-	err := db.NewSelect().Model(p).Where("vendor_id = ? AND id = ?", vendorID, id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("Partner")
-	}
-	return p, classify(err)
+	return findByID[attribution.Partner](ctx, db, attribution.PrefixPartner, "Partner", vendorID, id)
 }
 
 // ListPartners lists the vendor's partners, newest first.
@@ -86,7 +81,6 @@ func (s *Store) UpdatePartner(ctx context.Context, vendorID, id string, upd attr
 	if err != nil {
 		return nil, err
 	}
-	s.links.purge() // the partner's status travels with its links
 	return out, nil
 }
 

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"time"
 
@@ -39,7 +38,7 @@ func (s *Store) RecordManualPurchase(ctx context.Context, v *attribution.Vendor,
 		if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
 			return err
 		}
-		r, err := s.rewardPurchase(ctx, tx, v, p, now)
+		r, err := s.rewardPurchase(ctx, tx, v, p, c, now)
 		if err != nil {
 			return err
 		}
@@ -76,15 +75,7 @@ func (s *Store) FindPurchase(ctx context.Context, vendorID, id string) (*attribu
 }
 
 func findPurchase(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Purchase, error) {
-	if !attribution.ValidID(attribution.PrefixPurchase, id) {
-		return nil, notFound("Purchase")
-	}
-	p := new(attribution.Purchase)
-	err := db.NewSelect().Model(p).Where("vendor_id = ? AND id = ?", vendorID, id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("Purchase")
-	}
-	return p, classify(err)
+	return findByID[attribution.Purchase](ctx, db, attribution.PrefixPurchase, "Purchase", vendorID, id)
 }
 
 // ListPurchases lists the vendor's purchases, newest first.
@@ -119,7 +110,7 @@ func (s *Store) CreateCustomer(ctx context.Context, v *attribution.Vendor, actor
 	now := s.now()
 	var out *attribution.Customer
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		partner, err := findPartnerByID(ctx, tx, v.ID, cc.PartnerID)
+		partner, err := findPartner(ctx, tx, v.ID, cc.PartnerID)
 		if err != nil {
 			return err
 		}
@@ -145,11 +136,8 @@ func (s *Store) CreateCustomer(ctx context.Context, v *attribution.Vendor, actor
 		out = c
 		return audit(ctx, tx, v.ID, actor, attribution.ActionCustomerCreate, attribution.ObjectCustomer, c.ID, cc.Reason, nil, c, now)
 	})
-	if attribution.ErrorCode(err) == attribution.ECONFLICT && out == nil {
-		var e *attribution.Error
-		if errors.As(err, &e) && e.Message == "Already exists." {
-			return nil, attribution.Errorf(attribution.ECONFLICT, "A customer with this email or external_id exists already.")
-		}
+	if errors.Is(err, errAlreadyExists) {
+		return nil, attribution.Errorf(attribution.ECONFLICT, "A customer with this email or external_id exists already.")
 	}
 	if err != nil {
 		return nil, err
@@ -169,7 +157,7 @@ func (s *Store) ReassignCustomer(ctx context.Context, vendorID, actor, customerI
 		if err != nil {
 			return err
 		}
-		partner, err := findPartnerByID(ctx, tx, vendorID, r.PartnerID)
+		partner, err := findPartner(ctx, tx, vendorID, r.PartnerID)
 		if err != nil {
 			return err
 		}
@@ -177,10 +165,7 @@ func (s *Store) ReassignCustomer(ctx context.Context, vendorID, actor, customerI
 			return attribution.Errorf(attribution.EINVALID, "Partner %s is disabled.", partner.ID)
 		}
 		before := *c
-		c.PartnerID, c.LinkID, c.ClickID, c.ClickedAt = partner.ID, "", "", nil
-		c.AttributedAt, c.AttributedBy, c.Reason = &now, attribution.AttributedByManual, ""
-		c.SelfReferral = c.Email != "" && attribution.NormalizeEmail(c.Email) == attribution.NormalizeEmail(partner.Email)
-		c.UpdatedAt = now
+		creditPartner(c, partner, attribution.AttributedByManual, now)
 		if _, err := tx.NewUpdate().Model(c).WherePK().Exec(ctx); err != nil {
 			return err
 		}
@@ -193,18 +178,23 @@ func (s *Store) ReassignCustomer(ctx context.Context, vendorID, actor, customerI
 			if err != nil {
 				return err
 			}
+			purchaseIDs := make([]string, 0, len(moved))
 			for _, rw := range moved {
-				rw.PartnerID, rw.UpdatedAt = partner.ID, now
-				if _, err := tx.NewUpdate().Model(rw).Column("partner_id", "updated_at").WherePK().Exec(ctx); err != nil {
+				out.MovedRewards = append(out.MovedRewards, rw.ID)
+				purchaseIDs = append(purchaseIDs, rw.PurchaseID)
+			}
+			if len(moved) > 0 {
+				if _, err := tx.NewUpdate().Model((*attribution.Reward)(nil)).
+					Set("partner_id = ?", partner.ID).Set("updated_at = ?", now).
+					Where("vendor_id = ? AND id IN (?)", vendorID, bun.In(out.MovedRewards)).Exec(ctx); err != nil {
 					return err
 				}
 				if _, err := tx.NewUpdate().Model((*attribution.Purchase)(nil)).
 					Set("partner_id = ?", partner.ID).Set("link_id = ''").Set("click_id = ''").
 					Set("attributed_by = ?", attribution.AttributedByManual).Set("updated_at = ?", now).
-					Where("vendor_id = ? AND id = ?", vendorID, rw.PurchaseID).Exec(ctx); err != nil {
+					Where("vendor_id = ? AND id IN (?)", vendorID, bun.In(purchaseIDs)).Exec(ctx); err != nil {
 					return err
 				}
-				out.MovedRewards = append(out.MovedRewards, rw.ID)
 			}
 		}
 		out.Customer = c
@@ -254,25 +244,6 @@ func (s *Store) attributePurchase(ctx context.Context, db bun.IDB, v *attributio
 	if _, err := db.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
 		return err
 	}
-	_, err := s.rewardPurchase(ctx, db, v, p, now)
+	_, err := s.rewardPurchase(ctx, db, v, p, c, now)
 	return err
-}
-
-func findCustomerByID(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Customer, error) {
-	if !attribution.ValidID(attribution.PrefixCustomer, id) {
-		return nil, notFound("Customer")
-	}
-	c := new(attribution.Customer)
-	err := db.NewSelect().Model(c).Where("vendor_id = ? AND id = ?", vendorID, id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("Customer")
-	}
-	return c, classify(err)
-}
-
-func findPartnerByID(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Partner, error) {
-	if !attribution.ValidID(attribution.PrefixPartner, id) {
-		return nil, notFound("Partner")
-	}
-	return findPartner(ctx, db, vendorID, id)
 }

@@ -79,14 +79,10 @@ func (s *Store) PruneClicks(ctx context.Context, before time.Time) (RetentionRes
 		n, _ := r.RowsAffected()
 		res.ClicksKept += n
 	}
-	res.PingsPruned, err = s.prunePings(ctx, before)
-	return res, err
-}
-
-// prunePings prunes the snippet page aggregates (health.go) with the clicks.
-func (s *Store) prunePings(ctx context.Context, before time.Time) (bool, error) {
+	// The snippet page aggregates (health.go) go with the clicks.
 	if _, err := s.PruneSnippetPages(ctx, before); err != nil {
-		return false, err
+		return res, err
 	}
-	return true, nil
+	res.PingsPruned = true
+	return res, nil
 }

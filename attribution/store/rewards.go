@@ -79,15 +79,7 @@ func (s *Store) FindReward(ctx context.Context, vendorID, id string) (*attributi
 }
 
 func findReward(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Reward, error) {
-	if !attribution.ValidID(attribution.PrefixReward, id) {
-		return nil, notFound("Reward")
-	}
-	r := new(attribution.Reward)
-	err := db.NewSelect().Model(r).Where("vendor_id = ? AND id = ?", vendorID, id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("Reward")
-	}
-	return r, classify(err)
+	return findByID[attribution.Reward](ctx, db, attribution.PrefixReward, "Reward", vendorID, id)
 }
 
 // CreateManualReward creates an approved reward by hand, with its audit entry.
@@ -98,7 +90,7 @@ func (s *Store) CreateManualReward(ctx context.Context, vendorID, actor string, 
 	now := s.now()
 	var out *attribution.Reward
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := findPartnerByID(ctx, tx, vendorID, m.PartnerID); err != nil {
+		if _, err := findPartner(ctx, tx, vendorID, m.PartnerID); err != nil {
 			return err
 		}
 		if m.PurchaseID != "" {
@@ -173,8 +165,10 @@ func (s *Store) ChangeReward(ctx context.Context, vendorID, actor, id, action, r
 // rewardPurchase creates the reward a purchase earns by the rule, unless it
 // has no partner, earns nothing, or has its reward already (one per
 // purchase: the unique index settles races). A purchase refunded before
-// it was attributed gets its reward already reduced.
-func (s *Store) rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, now time.Time) (*attribution.Reward, error) {
+// it was attributed gets its reward already reduced. c is the purchase's
+// customer as the caller holds it (written in this transaction), or nil to
+// read it here.
+func (s *Store) rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, c *attribution.Customer, now time.Time) (*attribution.Reward, error) {
 	if p.PartnerID == "" {
 		return nil, nil
 	}
@@ -204,9 +198,11 @@ func (s *Store) rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.V
 				first = fp.PurchasedAt
 			}
 		}
-		c, err := findCustomerByID(ctx, db, v.ID, p.CustomerID)
-		if err != nil && attribution.ErrorCode(err) != attribution.ENOTFOUND {
-			return nil, err
+		if c == nil || c.ID != p.CustomerID {
+			c, err = findCustomerByID(ctx, db, v.ID, p.CustomerID)
+			if err != nil && attribution.ErrorCode(err) != attribution.ENOTFOUND {
+				return nil, err
+			}
 		}
 		if c != nil && c.SelfReferral && c.PartnerID == p.PartnerID {
 			self = true

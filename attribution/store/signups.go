@@ -23,14 +23,8 @@ func (s *Store) RecordSignup(ctx context.Context, v *attribution.Vendor, r attri
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	for attempt := 1; ; attempt++ {
-		res, err := s.recordSignup(ctx, v, r)
-		// A racing signup of the same customer won the insert: run again and find it.
-		if attribution.ErrorCode(err) == attribution.ECONFLICT && attempt < 3 {
-			continue
-		}
-		return res, err
-	}
+	// A racing signup of the same customer may win the insert.
+	return retryConflicts(3, func() (*attribution.SignupResult, error) { return s.recordSignup(ctx, v, r) })
 }
 
 func (s *Store) recordSignup(ctx context.Context, v *attribution.Vendor, r attribution.SignupRequest) (*attribution.SignupResult, error) {

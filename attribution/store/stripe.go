@@ -34,13 +34,18 @@ type stripeEvent struct {
 
 // ApplyPaymentEvent stores the event once and applies it, in one transaction.
 func (s *Store) ApplyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
+	// A racing signup or event may create the same customer or purchase.
+	return retryConflicts(4, func() (string, error) { return s.applyPaymentEvent(ctx, v, ev) })
+}
+
+// retryConflicts runs fn, up to tries times, while it fails with ECONFLICT:
+// a racing transaction inserted the same row, and the next run finds it.
+func retryConflicts[T any](tries int, fn func() (T, error)) (T, error) {
 	for attempt := 1; ; attempt++ {
-		out, err := s.applyPaymentEvent(ctx, v, ev)
-		// A racing signup or event created the same customer or purchase: run again and find it.
-		if attribution.ErrorCode(err) == attribution.ECONFLICT && attempt < 4 {
-			continue
+		out, err := fn()
+		if attribution.ErrorCode(err) != attribution.ECONFLICT || attempt >= tries {
+			return out, err
 		}
-		return out, err
 	}
 }
 
@@ -184,7 +189,7 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 	if err := applyOrphanRefunds(ctx, tx, p, now); err != nil {
 		return "", err
 	}
-	if _, err := s.rewardPurchase(ctx, tx, v, p, now); err != nil {
+	if _, err := s.rewardPurchase(ctx, tx, v, p, c, now); err != nil {
 		return "", err
 	}
 	if p.CustomerID == "" && p.PartnerID == "" {
@@ -214,13 +219,19 @@ func fillIDs(p *attribution.Purchase, pp *attribution.PaymentPurchase) {
 // findKnownPurchase finds the purchase of the same object, or of the same
 // payment (a payment-mode session and the invoice it created).
 func findKnownPurchase(ctx context.Context, db bun.IDB, vendorID string, pp *attribution.PaymentPurchase) (*attribution.Purchase, error) {
-	// One query for the three keys; the first key in this order wins.
+	return purchaseByKeys(ctx, db, vendorID, [][2]string{
+		{"stripe_ref", pp.Ref}, {"stripe_invoice_id", pp.InvoiceID}, {"stripe_payment_intent_id", pp.PaymentIntentID},
+	})
+}
+
+// purchaseByKeys finds, in one query, the vendor's purchase matching the
+// first of keys (column, value; empty values are skipped) that one
+// matches, or nil.
+func purchaseByKeys(ctx context.Context, db bun.IDB, vendorID string, keys [][2]string) (*attribution.Purchase, error) {
 	var conds []string
 	var args, rankArgs []any
 	rank := "CASE"
-	for i, k := range [][2]string{
-		{"stripe_ref", pp.Ref}, {"stripe_invoice_id", pp.InvoiceID}, {"stripe_payment_intent_id", pp.PaymentIntentID},
-	} {
+	for i, k := range keys {
 		if k[1] == "" {
 			continue
 		}
@@ -277,10 +288,7 @@ func (s *Store) matchCustomer(ctx context.Context, db bun.IDB, v *attribution.Ve
 		}
 	}
 	if c == nil && pp.Email != "" {
-		c, err = findCustomer(ctx, db, v.ID, "", pp.Email)
-		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
-			c, err = nil, nil
-		} else if err != nil {
+		if c, err = customerByEmail(ctx, db, v.ID, pp.Email); err != nil {
 			return nil, "", err
 		}
 	}
@@ -331,10 +339,7 @@ func (s *Store) attributeByCode(ctx context.Context, db bun.IDB, v *attribution.
 		}
 		created = true
 	}
-	c.PartnerID, c.LinkID, c.ClickID, c.ClickedAt = partner.ID, "", "", nil
-	c.AttributedAt, c.AttributedBy, c.Reason = &now, attribution.AttributedByCode, ""
-	c.SelfReferral = c.Email != "" && attribution.NormalizeEmail(c.Email) == attribution.NormalizeEmail(partner.Email)
-	c.UpdatedAt = now
+	creditPartner(c, partner, attribution.AttributedByCode, now)
 	var err error
 	if created {
 		_, err = db.NewInsert().Model(c).Exec(ctx)
@@ -342,6 +347,15 @@ func (s *Store) attributeByCode(ctx context.Context, db bun.IDB, v *attribution.
 		_, err = db.NewUpdate().Model(c).WherePK().Exec(ctx)
 	}
 	return c, err
+}
+
+// creditPartner attributes c to partner without a click (by hand or by a
+// promotion code).
+func creditPartner(c *attribution.Customer, partner *attribution.Partner, by string, now time.Time) {
+	c.PartnerID, c.LinkID, c.ClickID, c.ClickedAt = partner.ID, "", "", nil
+	c.AttributedAt, c.AttributedBy, c.Reason = &now, by, ""
+	c.SelfReferral = c.Email != "" && attribution.NormalizeEmail(c.Email) == attribution.NormalizeEmail(partner.Email)
+	c.UpdatedAt = now
 }
 
 // linkStripeCustomer records c's Stripe customer id (the first one stays)
@@ -372,10 +386,7 @@ func (s *Store) stripeCustomer(ctx context.Context, db bun.IDB, v *attribution.V
 		}
 	}
 	if c == nil && pc.Email != "" {
-		c, err = findCustomer(ctx, db, v.ID, "", pc.Email)
-		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
-			c, err = nil, nil
-		} else if err != nil {
+		if c, err = customerByEmail(ctx, db, v.ID, pc.Email); err != nil {
 			return "", err
 		}
 	}
@@ -392,21 +403,11 @@ func (s *Store) stripeCustomer(ctx context.Context, db bun.IDB, v *attribution.V
 // reverses the reward in proportion; a refund whose purchase has not
 // arrived is kept on the event row for later.
 func (s *Store) stripeRefund(ctx context.Context, db bun.IDB, v *attribution.Vendor, r *attribution.PaymentRefund, row *stripeEvent, now time.Time) (string, error) {
-	var p *attribution.Purchase
-	for _, k := range [][2]string{
+	p, err := purchaseByKeys(ctx, db, v.ID, [][2]string{
 		{"stripe_charge_id", r.ChargeID}, {"stripe_payment_intent_id", r.PaymentIntentID}, {"stripe_invoice_id", r.InvoiceID},
-	} {
-		if k[1] == "" {
-			continue
-		}
-		found := new(attribution.Purchase)
-		err := db.NewSelect().Model(found).Where("vendor_id = ? AND ? = ?", v.ID, bun.Ident(k[0]), k[1]).Limit(1).Scan(ctx)
-		if err == nil {
-			p = found
-			break
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return "", err
-		}
+	})
+	if err != nil {
+		return "", err
 	}
 	refunded := r.Refunded
 	if p == nil {
@@ -453,13 +454,18 @@ func applyOrphanRefunds(ctx context.Context, db bun.IDB, p *attribution.Purchase
 	if err := q.Scan(ctx); err != nil {
 		return err
 	}
+	if len(rows) == 0 {
+		return nil
+	}
 	var refunded int64
+	ids := make([]string, 0, len(rows))
 	for _, r := range rows {
 		refunded = max(refunded, r.RefundedAmount)
-		r.Outcome = attribution.OutcomeRefund
-		if _, err := db.NewUpdate().Model(r).Column("outcome").WherePK().Exec(ctx); err != nil {
-			return err
-		}
+		ids = append(ids, r.ID)
+	}
+	if _, err := db.NewUpdate().Model((*stripeEvent)(nil)).Set("outcome = ?", attribution.OutcomeRefund).
+		Where("vendor_id = ? AND id IN (?)", p.VendorID, bun.In(ids)).Exec(ctx); err != nil {
+		return err
 	}
 	if refunded == 0 {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/tally-dev/tally/attribution"
@@ -147,7 +148,7 @@ func Evaluate(p *Page, fetchErr error, publicKey string) *Report {
 				otherDesc(r.OtherPublicKeys, missingKey), publicKey)
 		case r.PublicKeyFound:
 			add(CheckPublicKey, attribution.HealthOK, "The snippet carries your public key %s.", publicKey)
-		case contains(r.OtherPublicKeys, attribution.PrefixSecretKey+"…"):
+		case slices.Contains(r.OtherPublicKeys, attribution.PrefixSecretKey+"…"):
 			add(CheckPublicKey, attribution.HealthFailing, "The snippet's data-key holds a secret key (sk_…): replace it with your public key %s and have the secret key replaced, it is published in the page.", publicKey)
 		case len(r.OtherPublicKeys) > 0:
 			add(CheckPublicKey, attribution.HealthFailing, "The snippet carries %s, not your public key: set data-key=%q.", otherDesc(r.OtherPublicKeys, false), publicKey)
@@ -202,19 +203,10 @@ func otherDesc(keys []string, missing bool) string {
 }
 
 func appendOnce(list []string, s string) []string {
-	if contains(list, s) {
+	if slices.Contains(list, s) {
 		return list
 	}
 	return append(list, s)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func plural(n int, one, many string) string {
