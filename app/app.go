@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/tally-dev/tally/api"
@@ -27,8 +28,10 @@ type App struct {
 	Pings  *store.PingBuffer
 	Logger *slog.Logger
 	geo    *clickinfo.Geo
-	// stopJobs ends the background jobs (reward approval).
+	// stopJobs ends the background jobs (reward approval, rollups and
+	// retention, the webhook queue); jobs waits for them to return.
 	stopJobs context.CancelFunc
+	jobs     sync.WaitGroup
 }
 
 // New opens the database, migrates it, loads or creates the keys and builds
@@ -94,11 +97,13 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings,
 	})
 	snippet.Mount(a.Server)
-	webhooks.Mount(a.Server, st, logger)
+	webhooks.Mount(a.Server, st, logger, webhooks.Options{Queue: cfg.WebhookQueue, Inline: cfg.WebhookInline})
 	jobs, stop := context.WithCancel(context.Background())
 	a.stopJobs = stop
-	go a.approveRewards(jobs, time.Minute)
-	go a.rollupAndRetention(jobs, time.Minute, time.Hour)
+	a.jobs.Add(3)
+	go func() { defer a.jobs.Done(); a.approveRewards(jobs, time.Minute) }()
+	go func() { defer a.jobs.Done(); a.rollupAndRetention(jobs, time.Minute, time.Hour) }()
+	go func() { defer a.jobs.Done(); a.applyQueuedEvents(jobs, time.Second) }()
 	ok = true
 	return a, nil
 }
@@ -227,10 +232,43 @@ func (a *App) rollupAndRetention(ctx context.Context, period, retentionPeriod ti
 	}
 }
 
+// applyQueuedEvents applies the webhook queue: at once when this instance
+// queues an event, and every period for events queued by other instances
+// or left by a stop. A queued event stays stored until it is applied, so
+// stopping mid-way loses nothing.
+func (a *App) applyQueuedEvents(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		if n, err := a.ApplyQueuedEventsOnce(ctx); err == nil && n > 0 {
+			continue // more may be waiting
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.Store.PaymentEventsQueued():
+		case <-t.C:
+		}
+	}
+}
+
+// ApplyQueuedEventsOnce applies up to 200 queued webhook events with
+// TALLY_WEBHOOK_WORKERS transactions side by side, and reports how many.
+func (a *App) ApplyQueuedEventsOnce(ctx context.Context) (int, error) {
+	n, err := a.Store.ApplyQueuedPaymentEvents(ctx, 200, a.Config.WebhookWorkers)
+	if err != nil && ctx.Err() == nil {
+		a.Logger.Warn("applying queued Stripe events failed; they stay queued and are retried", "applied", n, "err", err)
+	} else if n > 0 {
+		a.Logger.Debug("queued Stripe events applied", "count", n)
+	}
+	return n, err
+}
+
 // Close drains the click queue and closes the database.
 func (a *App) Close(ctx context.Context) {
 	if a.stopJobs != nil {
 		a.stopJobs()
+		a.jobs.Wait()
 	}
 	if a.Clicks != nil {
 		dctx, cancel := context.WithTimeout(ctx, a.Config.ShutdownWait)

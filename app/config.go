@@ -11,6 +11,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/webhooks"
 )
 
 // Config is read from the environment; see the README's configuration table.
@@ -30,6 +31,12 @@ type Config struct {
 	ClickQueue     int           `env:"TALLY_CLICK_QUEUE" envDefault:"200000"`
 	ClickWriters   int           `env:"TALLY_CLICK_WRITERS" envDefault:"2"`
 	ShutdownWait   time.Duration `env:"TALLY_SHUTDOWN_TIMEOUT" envDefault:"30s"`
+	// WebhookQueue: auto applies Stripe events while Stripe waits up to
+	// WebhookInline at once and queues the rest for the worker; always
+	// queues every event; never applies every event inline.
+	WebhookQueue   string        `env:"TALLY_WEBHOOK_QUEUE" envDefault:"auto"`
+	WebhookInline  int           `env:"TALLY_WEBHOOK_INLINE" envDefault:"16"`
+	WebhookWorkers int           `env:"TALLY_WEBHOOK_WORKERS" envDefault:"4"`
 	LinkCacheTTL   time.Duration `env:"TALLY_LINK_CACHE_TTL" envDefault:"10s"`
 	SnippetRate    float64       `env:"TALLY_SNIPPET_RATE" envDefault:"10"`
 	SnippetBurst   int           `env:"TALLY_SNIPPET_BURST" envDefault:"40"`
@@ -65,6 +72,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("TALLY_PUBLIC_URL must be an absolute http(s) URL, got %q", c.PublicURL)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.WebhookQueue != webhooks.QueueAuto && c.WebhookQueue != webhooks.QueueAlways && c.WebhookQueue != webhooks.QueueNever {
+		return fmt.Errorf("TALLY_WEBHOOK_QUEUE must be auto, always or never, got %q", c.WebhookQueue)
+	}
+	if c.WebhookInline < 1 || c.WebhookWorkers < 1 {
+		return fmt.Errorf("TALLY_WEBHOOK_INLINE and TALLY_WEBHOOK_WORKERS must be 1 or more, got %d and %d", c.WebhookInline, c.WebhookWorkers)
+	}
 	if c.RetentionDays < 0 {
 		return fmt.Errorf("TALLY_RETENTION_DAYS must be 0 (keep forever) or more, got %d", c.RetentionDays)
 	}
@@ -120,5 +133,14 @@ func (c *Config) applyDefaults() {
 	}
 	if c.LinkCacheTTL == 0 {
 		c.LinkCacheTTL = 10 * time.Second
+	}
+	if c.WebhookQueue == "" {
+		c.WebhookQueue = webhooks.QueueAuto
+	}
+	if c.WebhookInline == 0 {
+		c.WebhookInline = 16
+	}
+	if c.WebhookWorkers == 0 {
+		c.WebhookWorkers = 4
 	}
 }

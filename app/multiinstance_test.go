@@ -399,6 +399,56 @@ func TestMultiInstance_TwoInstancesOneDatabase(t *testing.T) {
 		t.Logf("%d ticks on 2 instances: %d ran the job, %d skipped it", 10, ranCount, 10-ranCount)
 	})
 
+	// Queued webhook events (stored by both instances) are applied by both
+	// instances' workers and by explicit passes on both at once: each
+	// exactly once (FOR UPDATE SKIP LOCKED).
+	t.Run("QueuedEventsAppliedOnceAcrossInstances", func(t *testing.T) {
+		ctx := t.Context()
+		v, err := A.app.Store.FindVendor(ctx, vendorID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 40
+		for i := range n {
+			in := []*instance{A, B}[i%2]
+			ev := attribution.PaymentEvent{ID: fmt.Sprintf("evt_queued_%d", i), Type: "checkout.session.completed",
+				Purchase: &attribution.PaymentPurchase{Ref: fmt.Sprintf("cs_queued_%d", i), ClientReferenceID: tokens[i%multiBuyers],
+					Email: fmt.Sprintf("queued%d@example.com", i), Amount: 2_000, Currency: "usd", PurchasedAt: clock.Now()}}
+			if out, err := in.app.Store.QueuePaymentEvent(ctx, v, ev); err != nil || out != attribution.OutcomeQueued {
+				t.Fatalf("queue %d: %q, %v", i, out, err)
+			}
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			var wg sync.WaitGroup
+			for _, in := range []*instance{A, B} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := in.app.ApplyQueuedEventsOnce(ctx); err != nil {
+						t.Errorf("%s applying the queue: %v", in.name, err)
+					}
+				}()
+			}
+			wg.Wait()
+			if q, err := A.app.Store.QueuedPaymentEvents(ctx); err != nil || q == 0 || time.Now().After(deadline) {
+				if q != 0 {
+					t.Fatalf("queue still holds %d (%v)", q, err)
+				}
+				break
+			}
+		}
+		if got := countRows(t, stA, "purchases", "vendor_id = ? AND stripe_ref LIKE 'cs_queued_%'", vendorID); got != n {
+			t.Errorf("purchases from queued events = %d, want %d", got, n)
+		}
+		if got := countRows(t, stA, "rewards", "vendor_id = ? AND purchase_id IN (SELECT id FROM purchases WHERE stripe_ref LIKE 'cs_queued_%')", vendorID); got != n {
+			t.Errorf("rewards of queued events = %d, want %d", got, n)
+		}
+		if got := countRows(t, stA, "stripe_events", "vendor_id = ? AND id LIKE 'evt_queued_%' AND outcome = ?", vendorID, attribution.OutcomePurchase); got != n {
+			t.Errorf("queued events applied as purchases = %d, want %d", got, n)
+		}
+	})
+
 	t.Run("RollupAndRetentionOnBothAtOnce", func(t *testing.T) {
 		var wg sync.WaitGroup
 		for _, in := range []*instance{A, B} {

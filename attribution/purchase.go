@@ -343,6 +343,10 @@ const (
 	OutcomeOrphanRefund      = "orphan_refund" // its purchase has not arrived yet
 	OutcomeCustomerLinked    = "customer_linked"
 	OutcomeCustomerUnmatched = "customer_unmatched"
+	// OutcomeQueued: stored and acknowledged while the instance was busy;
+	// the background worker applies it moments later, with one of the
+	// outcomes above.
+	OutcomeQueued = "queued"
 )
 
 // PaymentEvent is a verified payment-provider (Stripe) event, reduced to
@@ -400,4 +404,7 @@ type PaymentCustomer struct {
 // and answers OutcomeDuplicate. EUNAVAILABLE when the database fails.
 type PaymentService interface {
 	ApplyPaymentEvent(ctx context.Context, v *Vendor, ev PaymentEvent) (string, error)
+	// QueuePaymentEvent stores ev to be applied later (OutcomeQueued), or
+	// answers OutcomeDuplicate for an event already stored.
+	QueuePaymentEvent(ctx context.Context, v *Vendor, ev PaymentEvent) (string, error)
 }

@@ -9,7 +9,9 @@ import (
 
 	"github.com/stripe/stripe-go/v76/webhook"
 
+	"github.com/tally-dev/tally/app"
 	"github.com/tally-dev/tally/internal/testenv"
+	"github.com/tally-dev/tally/webhooks"
 )
 
 const secret = "whsec_test_secret_123"
@@ -24,9 +26,23 @@ type shop struct {
 	n       int
 }
 
-func newShop(t *testing.T, rule map[string]any) *shop {
+// eachQueueMode runs fn with events applied while the webhook waits
+// (TALLY_WEBHOOK_QUEUE=never) and with every event queued and applied by
+// the background worker (always): both must have the same effects.
+func eachQueueMode(t *testing.T, fn func(t *testing.T, mode string)) {
+	for _, mode := range []string{webhooks.QueueNever, webhooks.QueueAlways} {
+		t.Run(mode, func(t *testing.T) { fn(t, mode) })
+	}
+}
+
+// newShop starts Tally with the webhook queue mode given (default auto).
+func newShop(t *testing.T, rule map[string]any, mode ...string) *shop {
 	t.Helper()
-	e := testenv.New(t)
+	e := testenv.New(t, func(c *app.Config) {
+		if len(mode) > 0 {
+			c.WebhookQueue = mode[0]
+		}
+	})
 	v := e.NewVendor("Acme")
 	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": secret, "reward_rule": rule}))
 	p := e.NewPartner(v, "Ada", "ada@partner.example")
@@ -65,7 +81,9 @@ func (s *shop) sendRaw(vendorID, sec string, payload []byte, ts time.Time) *test
 	return s.e.Do("POST", "/webhooks/stripe/"+vendorID, "", sp.Payload, "Stripe-Signature", sp.Header)
 }
 
-// send posts a signed event and wants 200; it returns the outcome.
+// send posts a signed event and wants 200; it returns the outcome. A
+// queued event is waited for until the worker has applied it, and its
+// applied outcome is returned.
 func (s *shop) send(t *testing.T, id, typ string, obj map[string]any) string {
 	t.Helper()
 	s.e.Clock.Advance(time.Millisecond)
@@ -78,7 +96,39 @@ func (s *shop) send(t *testing.T, id, typ string, obj map[string]any) string {
 	if !a.Received {
 		t.Fatalf("not received: %s", r.Body)
 	}
-	return a.Outcome
+	if a.Outcome != "queued" {
+		return a.Outcome
+	}
+	s.drain(t)
+	var out string
+	if err := s.e.App.Store.DB().NewSelect().Table("stripe_events").Column("outcome").
+		Where("vendor_id = ? AND id = ?", s.v.ID, id).Scan(t.Context(), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// drain waits until the webhook queue is empty, applying it from the test
+// too (beside the background worker, as another instance would).
+func (s *shop) drain(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := s.e.App.ApplyQueuedEventsOnce(t.Context()); err != nil {
+			t.Fatalf("applying the queue: %v", err)
+		}
+		n, err := s.e.App.Store.QueuedPaymentEvents(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events still queued", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func (s *shop) nextID(prefix string) string {

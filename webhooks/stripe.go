@@ -34,18 +34,61 @@ type Store interface {
 	attribution.PaymentService
 }
 
+// Queue modes: when a verified event is applied while Stripe waits, and when
+// it is stored for the background worker (attribution.OutcomeQueued).
+const (
+	QueueAuto   = "auto"   // inline while fewer than Options.Inline events are being applied; queued beyond
+	QueueAlways = "always" // every event queued: the answer costs one insert
+	QueueNever  = "never"  // every event applied inline, however long Stripe waits
+)
+
+// Options tune the webhook.
+type Options struct {
+	Queue  string // QueueAuto (default), QueueAlways or QueueNever
+	Inline int    // with QueueAuto, events applied inline at once; default 16
+}
+
 type handler struct {
 	store  Store
 	logger *slog.Logger
+	queue  string
+	inline chan struct{} // one token per event being applied inline
 }
 
 // Mount adds POST /webhooks/stripe/:vendor_id to the server.
-func Mount(s *api.Server, st Store, logger *slog.Logger) {
+func Mount(s *api.Server, st Store, logger *slog.Logger, opts Options) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	h := &handler{store: st, logger: logger}
+	if opts.Queue == "" {
+		opts.Queue = QueueAuto
+	}
+	if opts.Inline <= 0 {
+		opts.Inline = 16
+	}
+	h := &handler{store: st, logger: logger, queue: opts.Queue, inline: make(chan struct{}, opts.Inline)}
 	s.Echo.POST("/webhooks/stripe/:vendor_id", h.stripe)
+}
+
+// apply applies ev while Stripe waits, or queues it when the instance is
+// already applying as many events as it should (a storm, a slow database):
+// then the answer costs one insert instead of a dozen statements, Stripe
+// is never left waiting into its timeout, and the background worker
+// applies the event moments later. Either way it is committed before the 2xx.
+func (h *handler) apply(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
+	switch h.queue {
+	case QueueAlways:
+		return h.store.QueuePaymentEvent(ctx, v, ev)
+	case QueueNever:
+		return h.store.ApplyPaymentEvent(ctx, v, ev)
+	}
+	select {
+	case h.inline <- struct{}{}:
+		defer func() { <-h.inline }()
+		return h.store.ApplyPaymentEvent(ctx, v, ev)
+	default:
+		return h.store.QueuePaymentEvent(ctx, v, ev)
+	}
 }
 
 // Answer is the body of a 2xx answer.
@@ -95,7 +138,7 @@ func (h *handler) stripe(c echo.Context) error {
 	if err != nil {
 		return attribution.Errorf(attribution.EINVALID, "The %s event could not be read: %s.", event.Type, err.Error())
 	}
-	outcome, err := h.store.ApplyPaymentEvent(ctx, v, ev)
+	outcome, err := h.apply(ctx, v, ev)
 	if err != nil {
 		// Stripe retries anything but 2xx; a 5xx says "try again".
 		return unavailable(err)

@@ -29,7 +29,12 @@ type stripeEvent struct {
 	StripePaymentIntentID string    `bun:"stripe_payment_intent_id"`
 	StripeInvoiceID       string    `bun:"stripe_invoice_id"`
 	RefundedAmount        int64     `bun:"refunded_amount"`
+	Payload               string    `bun:"payload"` // a queued event's PaymentEvent (JSON); empty once applied
 	ReceivedAt            time.Time `bun:"received_at"`
+}
+
+func newStripeEvent(vendorID string, ev attribution.PaymentEvent, now time.Time) *stripeEvent {
+	return &stripeEvent{VendorID: vendorID, ID: ev.ID, Type: ev.Type, APIVersion: ev.APIVersion, Livemode: ev.Livemode, ReceivedAt: now}
 }
 
 // ApplyPaymentEvent stores the event once and applies it, in one transaction.
@@ -53,7 +58,7 @@ func (s *Store) applyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev
 	now := s.now()
 	var outcome string
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		row := &stripeEvent{VendorID: v.ID, ID: ev.ID, Type: ev.Type, APIVersion: ev.APIVersion, Livemode: ev.Livemode, ReceivedAt: now}
+		row := newStripeEvent(v.ID, ev, now)
 		res, err := tx.NewInsert().Model(row).On("CONFLICT DO NOTHING").Exec(ctx)
 		if err != nil {
 			return err
@@ -62,30 +67,39 @@ func (s *Store) applyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev
 			outcome = attribution.OutcomeDuplicate
 			return nil
 		}
-		if err := s.lockStripeCustomer(ctx, tx, v.ID, ev); err != nil {
-			return err
-		}
-		switch {
-		case ev.Purchase != nil:
-			outcome, err = s.stripePurchase(ctx, tx, v, ev.Purchase, now)
-		case ev.Refund != nil:
-			outcome, err = s.stripeRefund(ctx, tx, v, ev.Refund, row, now)
-		case ev.Customer != nil:
-			outcome, err = s.stripeCustomer(ctx, tx, v, ev.Customer, now)
-		default:
-			outcome = attribution.OutcomeIgnored
-		}
-		if err != nil {
-			return err
-		}
-		row.Outcome = outcome
-		_, err = tx.NewUpdate().Model(row).WherePK().Exec(ctx)
+		outcome, err = s.applyEffects(ctx, tx, v, ev, row, now)
 		return err
 	})
 	if err != nil {
 		return "", err
 	}
 	return outcome, nil
+}
+
+// applyEffects applies a stored event inside its transaction and records
+// the outcome on its row.
+func (s *Store) applyEffects(ctx context.Context, tx bun.Tx, v *attribution.Vendor, ev attribution.PaymentEvent, row *stripeEvent, now time.Time) (string, error) {
+	if err := s.lockStripeCustomer(ctx, tx, v.ID, ev); err != nil {
+		return "", err
+	}
+	var outcome string
+	var err error
+	switch {
+	case ev.Purchase != nil:
+		outcome, err = s.stripePurchase(ctx, tx, v, ev.Purchase, now)
+	case ev.Refund != nil:
+		outcome, err = s.stripeRefund(ctx, tx, v, ev.Refund, row, now)
+	case ev.Customer != nil:
+		outcome, err = s.stripeCustomer(ctx, tx, v, ev.Customer, now)
+	default:
+		outcome = attribution.OutcomeIgnored
+	}
+	if err != nil {
+		return "", err
+	}
+	row.Outcome = outcome
+	_, err = tx.NewUpdate().Model(row).WherePK().Exec(ctx)
+	return outcome, err
 }
 
 // lockStripeCustomer serializes, on PostgreSQL, the events of one Stripe

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/tally-dev/tally/attribution"
 )
 
@@ -19,6 +21,9 @@ const vendorCacheTTL = 5 * time.Second
 type vendorCache struct {
 	mu sync.Mutex
 	m  map[string]vendorCacheEntry
+	// loads makes the requests that find an entry expired share one read:
+	// under a webhook storm hundreds would otherwise query at once.
+	loads singleflight.Group
 }
 
 type vendorCacheEntry struct {
@@ -36,17 +41,27 @@ func (s *Store) FindVendorCached(ctx context.Context, id string) (*attribution.V
 		v := e.v
 		return &v, nil
 	}
-	v, err := s.FindVendor(ctx, id)
+	loaded, err, _ := c.loads.Do(id, func() (any, error) {
+		// Shared by every waiter, so one caller's cancellation must not end it.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		v, err := s.FindVendor(lctx, id)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if c.m == nil || len(c.m) >= 10_000 {
+			c.m = map[string]vendorCacheEntry{}
+		}
+		c.m[id] = vendorCacheEntry{v: *v, expires: time.Now().Add(vendorCacheTTL)}
+		c.mu.Unlock()
+		return *v, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= 10_000 {
-		c.m = map[string]vendorCacheEntry{}
-	}
-	c.m[id] = vendorCacheEntry{v: *v, expires: time.Now().Add(vendorCacheTTL)}
-	c.mu.Unlock()
-	return v, nil
+	v := loaded.(attribution.Vendor)
+	return &v, nil
 }
 
 func (c *vendorCache) purge() {

@@ -154,6 +154,7 @@ func runCrash(cfg config) (string, bool) {
 			redeliveredApplied++
 		}
 	}
+	waitQueueEmpty(db) // events acknowledged as queued (on A too) are applied by B's worker
 	evRows := count(db, "SELECT count(*) FROM stripe_events WHERE vendor_id = $1", s.vendorID)
 	purchases := count(db, "SELECT count(*) FROM purchases WHERE vendor_id = $1", s.vendorID)
 	rewardSum := count(db, "SELECT COALESCE(SUM(amount), 0) FROM rewards WHERE vendor_id = $1", s.vendorID)

@@ -196,7 +196,8 @@ func startTally(cfg config, name string, port int, dbURL string, extra ...string
 	cmd := exec.Command(cfg.bin, "serve")
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TALLY_") {
+		// TALLY_PPROF_ADDR reaches a binary built with -tags pprof.
+		if !strings.HasPrefix(kv, "TALLY_") || strings.HasPrefix(kv, "TALLY_PPROF_ADDR=") {
 			env = append(env, kv)
 		}
 	}
@@ -487,6 +488,18 @@ func checksTable(cs []check) (string, bool) {
 // ts, as Stripe computes it.
 func sign(payload []byte, secret string, ts time.Time) string {
 	return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: ts}).Header
+}
+
+// waitQueueEmpty waits until the webhook queue is applied: events answered
+// "queued" are applied by a background worker shortly after their 2xx.
+func waitQueueEmpty(db *sql.DB) {
+	start := time.Now()
+	for count(db, "SELECT count(*) FROM stripe_events WHERE outcome = 'queued'") > 0 {
+		if time.Since(start) > 10*time.Minute {
+			fatal("the webhook queue did not drain in 10 minutes")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func stripeEvent(id, typ string, obj map[string]any) []byte {

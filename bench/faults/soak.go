@@ -106,6 +106,7 @@ func runSoak(cfg config) (string, bool) {
 	elapsed := time.Since(start)
 	samples = append(samples, sample{elapsed.Round(time.Second), a.rssKiB()})
 	time.Sleep(2 * time.Second)
+	waitQueueEmpty(db)
 	clicks := count(db, "SELECT count(*) FROM clicks") - 1 // the token click
 	events := count(db, "SELECT count(*) FROM stripe_events WHERE vendor_id = $1", s.vendorID)
 	customers := count(db, "SELECT count(*) FROM customers WHERE vendor_id = $1 AND external_id LIKE 'soak%'", s.vendorID)

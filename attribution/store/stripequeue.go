@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"sync"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// The webhook queue. Applying a Stripe event takes a dozen statements in one
+// transaction; when more events arrive than the database can apply while
+// Stripe waits, the webhook stores the event instead (one insert, committed
+// before the 2xx, as the design requires) and a background worker applies it
+// moments later, exactly as it would have been applied inline. The queue is
+// the stripe_events table itself: outcome "queued" and the reduced event in
+// payload, so a redelivery of a queued event is a duplicate like any other.
+
+// QueuePaymentEvent stores ev to be applied by ApplyQueuedPaymentEvents. It
+// answers OutcomeQueued, or OutcomeDuplicate for an event already stored
+// (queued or applied).
+func (s *Store) QueuePaymentEvent(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return "", err
+	}
+	row := newStripeEvent(v.ID, ev, s.now())
+	row.Outcome, row.Payload = attribution.OutcomeQueued, string(payload)
+	res, err := s.db.NewInsert().Model(row).On("CONFLICT DO NOTHING").Exec(ctx)
+	if err != nil {
+		return "", classify(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return attribution.OutcomeDuplicate, nil
+	}
+	select {
+	case s.queued <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+	return attribution.OutcomeQueued, nil
+}
+
+// PaymentEventsQueued receives a value after events were queued on this
+// instance, to wake the worker (other instances' events are found by polling).
+func (s *Store) PaymentEventsQueued() <-chan struct{} { return s.queued }
+
+// ApplyQueuedPaymentEvents applies up to limit queued events, oldest first,
+// with workers transactions side by side (one event each). An event another
+// worker or instance is applying is skipped (FOR UPDATE SKIP LOCKED on
+// PostgreSQL; SQLite's write transactions take turns). An event that fails
+// stays queued for a later call; the others are still applied, and the first
+// error is returned with the count of events applied.
+func (s *Store) ApplyQueuedPaymentEvents(ctx context.Context, limit, workers int) (int, error) {
+	var keys []struct {
+		VendorID string `bun:"vendor_id"`
+		ID       string `bun:"id"`
+	}
+	err := s.db.NewSelect().Table("stripe_events").Column("vendor_id", "id").
+		Where("outcome = ?", attribution.OutcomeQueued).
+		OrderExpr("received_at ASC, vendor_id ASC, id ASC").Limit(int64(limit)).Scan(ctx, &keys)
+	if err != nil {
+		return 0, classify(err)
+	}
+	var (
+		mu       sync.Mutex
+		applied  int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	next := make(chan int)
+	for range max(1, min(workers, len(keys))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				ok, err := retryConflicts(4, func() (bool, error) { return s.applyQueued(ctx, keys[i].VendorID, keys[i].ID) })
+				mu.Lock()
+				if ok {
+					applied++
+				}
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range keys {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return applied, firstErr
+}
+
+// applyQueued applies one queued event, unless it is gone from the queue
+// (applied meanwhile) or held by another worker: then it reports false.
+func (s *Store) applyQueued(ctx context.Context, vendorID, id string) (bool, error) {
+	// Read before the transaction: a second pooled connection held inside
+	// it could exhaust the pool under load.
+	v, err := s.FindVendorCached(ctx, vendorID)
+	if err != nil {
+		return false, err
+	}
+	now := s.now()
+	applied := false
+	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		row := new(stripeEvent)
+		q := tx.NewSelect().Model(row).Where("vendor_id = ? AND id = ? AND outcome = ?", vendorID, id, attribution.OutcomeQueued)
+		if s.dialect == Postgres {
+			q = q.For("UPDATE SKIP LOCKED")
+		}
+		if err := q.Scan(ctx); errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		var ev attribution.PaymentEvent
+		if err := json.Unmarshal([]byte(row.Payload), &ev); err != nil {
+			return attribution.Errorf(attribution.EINTERNAL, "queued event %s has an unreadable payload: %v", id, err)
+		}
+		row.Payload = ""
+		if _, err := s.applyEffects(ctx, tx, v, ev, row, now); err != nil {
+			return err
+		}
+		applied = true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return applied, nil
+}
+
+// QueuedPaymentEvents counts the events waiting in the queue.
+func (s *Store) QueuedPaymentEvents(ctx context.Context) (int, error) {
+	n, err := s.db.NewSelect().Table("stripe_events").Where("outcome = ?", attribution.OutcomeQueued).Count(ctx)
+	return int(n), classify(err)
+}
