@@ -30,12 +30,14 @@ CRASH_DURATION="${BENCH_CRASH_DURATION:-20s}"
 CRASH_AFTER="${BENCH_CRASH_AFTER:-10}"
 TALLY_PORT="${BENCH_TALLY_PORT:-18090}"
 BARE_PORT="${BENCH_BARE_PORT:-18091}"
+ASYNC_PORT="${BENCH_ASYNC_PORT:-18092}"
 MD="${BENCH_MD:-BENCHMARKS.md}"
 OUT="${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/tally-bench.XXXXXX")}"
 mkdir -p "$OUT/bin"
 ADMIN_TOKEN="bench-admin-$RANDOM$RANDOM"
 TALLY="http://127.0.0.1:$TALLY_PORT"
 BARE="http://127.0.0.1:$BARE_PORT"
+ASYNC="http://127.0.0.1:$ASYNC_PORT"
 START_TS=$(date +%s)
 
 log() { printf '\n== %s\n' "$*" >&2; }
@@ -43,8 +45,9 @@ die() { printf 'bench: ERROR: %s\n' "$*" >&2; exit 1; }
 
 pids=()
 tally_pid=""
+async_pid=""
 cleanup() {
-	for p in "${pids[@]}" $tally_pid; do
+	for p in "${pids[@]}" $tally_pid $async_pid; do
 		kill "$p" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
@@ -121,6 +124,18 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 curl -sS -o /dev/null -D "$OUT/sample-bare.txt" -A "$UA" "$BARE/r/$KEY1"
+
+# A diagnostic, not the acceptance figure: the same server with
+# TALLY_CLICK_MODE=async (answers before the commit), on the same database,
+# separates what the wait for the commit costs from Tally's own CPU per request.
+env TALLY_ADDR="127.0.0.1:$ASYNC_PORT" TALLY_PUBLIC_URL="$TALLY" TALLY_DATABASE_URL="$DB_URL" \
+	TALLY_ADMIN_TOKEN="$ADMIN_TOKEN" TALLY_LOG_LEVEL=warn TALLY_CLICK_MODE=async \
+	"$ROOT/bin/tally" serve >>"$OUT/tally-async.log" 2>&1 &
+async_pid=$!
+for _ in $(seq 1 100); do
+	curl -fsS "$ASYNC/readyz" >/dev/null 2>&1 && break
+	sleep 0.1
+done
 BARE_BYTES="$(wc -c <"$OUT/sample-bare.txt")"
 {
 	echo "location_len=${#LOCATION}"
@@ -178,21 +193,30 @@ pg_pids() { pgrep -d ' ' -u postgres postgres || true; }
 log "warm-up (3 s each)"
 wrk -t2 -c64 -d3s -s bench/redirect.lua "$TALLY" -- "$OUT/keys.txt" >/dev/null
 wrk -t2 -c64 -d3s -s bench/redirect.lua "$BARE" -- "$OUT/keys.txt" >/dev/null
+wrk -t2 -c64 -d3s -s bench/redirect.lua "$ASYNC" -- "$OUT/keys.txt" >/dev/null
+target_pid() {
+	case "$1" in
+	tally) echo "$tally_pid" ;;
+	tally-async) echo "$async_pid" ;;
+	bare) echo "${pids[0]}" ;;
+	esac
+}
 
 : >"$OUT/facts.env"
 for c in $CONNS; do
-	for target in tally bare; do
+	for target in tally tally-async bare; do
 		url="$TALLY"
 		[ "$target" = bare ] && url="$BARE"
+		[ "$target" = tally-async ] && url="$ASYNC"
 		idle="$(wait_quiet)"
 		before="$(rows)"
 		pgp="$(pg_pids)"
 		m0=$(machine_busy)
-		t0_srv=$(cpu_ticks "$([ "$target" = tally ] && echo "$tally_pid" || echo "${pids[0]}")")
+		t0_srv=$(cpu_ticks "$(target_pid "$target")")
 		t0_pg=$(cpu_ticks $pgp)
 		log "saturated: $target, $c connections, $SAT_DURATION"
 		wrk -t2 -c"$c" -d"$SAT_DURATION" --latency -s bench/redirect.lua "$url" -- "$OUT/keys.txt" | tee "$OUT/wrk-$target-c$c.txt" >&2
-		t1_srv=$(cpu_ticks "$([ "$target" = tally ] && echo "$tally_pid" || echo "${pids[0]}")")
+		t1_srv=$(cpu_ticks "$(target_pid "$target")")
 		t1_pg=$(cpu_ticks $pgp)
 		m1=$(machine_busy)
 		after="$(rows)"
@@ -205,6 +229,10 @@ for c in $CONNS; do
 		} >>"$OUT/facts.env"
 	done
 done
+
+kill "$async_pid" 2>/dev/null || true
+wait "$async_pid" 2>/dev/null || true
+async_pid=""
 
 # ---------------------------------------------------------------- (b) constant rate
 ua_list=(
