@@ -15,6 +15,7 @@ import (
 	"github.com/tally-dev/tally/app"
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/internal/testenv"
+	"github.com/tally-dev/tally/webhooks"
 )
 
 // tcpProxy forwards connections to upstream until cut: Cut closes every
@@ -116,11 +117,23 @@ func (p *tcpProxy) Restore() {
 //     with one customer each;
 //   - every click answered 302 reaches the database after recovery
 //     (rows == 302s).
+//
+// It runs with the default webhook queue mode and with every event queued
+// (applied by the background worker, which also meets the outage).
 func TestOutage_PostgresCutMidTraffic(t *testing.T) {
 	if !testenv.IsPostgres() {
 		t.Skip("cuts a PostgreSQL connection through a TCP proxy (the PostgreSQL pass runs this)")
 	}
 	t.Parallel()
+	for _, mode := range []string{webhooks.QueueAuto, webhooks.QueueAlways} {
+		t.Run("webhooks_"+mode, func(t *testing.T) {
+			t.Parallel()
+			outageMidTraffic(t, mode)
+		})
+	}
+}
+
+func outageMidTraffic(t *testing.T, webhookQueue string) {
 	direct := testenv.DatabaseURL(t)
 	u, err := url.Parse(direct)
 	if err != nil {
@@ -132,6 +145,7 @@ func TestOutage_PostgresCutMidTraffic(t *testing.T) {
 	in, err := startInstance(t, "A", u.String(), clock.Now, func(c *app.Config) {
 		c.ClickWait = 300 * time.Millisecond
 		c.LinkCacheTTL = 200 * time.Millisecond // expires during the outage: the stale entry must serve
+		c.WebhookQueue = webhookQueue
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +271,8 @@ func TestOutage_PostgresCutMidTraffic(t *testing.T) {
 		if n := countRows(t, st, "customers AS c", "c.vendor_id = ? AND c.external_id LIKE 'out%' AND NOT EXISTS (SELECT 1 FROM signups s WHERE s.customer_id = c.id)", vendorID); n != 0 {
 			t.Errorf("%s: %d customers without their signup", when, n)
 		}
-		ev, pu, rw := countRows(t, st, "stripe_events", "vendor_id = ?", vendorID), countRows(t, st, "purchases", "vendor_id = ?", vendorID), countRows(t, st, "rewards", "vendor_id = ?", vendorID)
+		// A queued event has no effect yet, by design: count applied ones.
+		ev, pu, rw := countRows(t, st, "stripe_events", "vendor_id = ? AND outcome <> 'queued'", vendorID), countRows(t, st, "purchases", "vendor_id = ?", vendorID), countRows(t, st, "rewards", "vendor_id = ?", vendorID)
 		if ev != pu || pu != rw {
 			t.Errorf("%s: stripe_events %d, purchases %d, rewards %d: an event was half applied", when, ev, pu, rw)
 		}
@@ -290,6 +305,13 @@ func TestOutage_PostgresCutMidTraffic(t *testing.T) {
 				t.Fatalf("signup retry %s: %d %s", ext, code, data)
 			}
 		}
+	}
+	// Queued events (acknowledged, stored) are applied by the worker.
+	if pollUntil(30*time.Second, func() bool {
+		n, err := st.QueuedPaymentEvents(t.Context())
+		return err == nil && n == 0
+	}) < 0 {
+		t.Fatal("Stripe events still queued 30 s after recovery")
 	}
 	checkWhole("after redelivery")
 	if n := countRows(t, st, "stripe_events", "vendor_id = ?", vendorID); n != len(events) {
