@@ -160,6 +160,14 @@ func checkoutSession(id string, amount int64, ref, email string) map[string]any 
 	}
 }
 
+// wantRows reports an error unless table holds want rows matching where.
+func wantRows(t *testing.T, st *store.Store, want int, table, where string, args ...any) {
+	t.Helper()
+	if n := countRows(t, st, table, where, args...); n != want {
+		t.Errorf("%s where %s: %d rows, want %d", table, where, n, want)
+	}
+}
+
 func countRows(t *testing.T, st *store.Store, table, where string, args ...any) int {
 	t.Helper()
 	q := st.DB().NewSelect().TableExpr(table).ColumnExpr("count(*)")
@@ -325,15 +333,9 @@ func TestMultiInstance_TwoInstancesOneDatabase(t *testing.T) {
 				t.Errorf("event %d applied %d times (outcomes %v)", i, applied, out)
 			}
 		}
-		if n := countRows(t, stA, "stripe_events", "vendor_id = ?", vendorID); n != multiBuyers {
-			t.Errorf("stripe_events = %d, want %d", n, multiBuyers)
-		}
-		if n := countRows(t, stA, "purchases", "vendor_id = ?", vendorID); n != multiBuyers {
-			t.Errorf("purchases = %d, want %d", n, multiBuyers)
-		}
-		if n := countRows(t, stA, "rewards", "vendor_id = ? AND status = ?", vendorID, attribution.RewardPending); n != multiBuyers {
-			t.Errorf("pending rewards = %d, want %d", n, multiBuyers)
-		}
+		wantRows(t, stA, multiBuyers, "stripe_events", "vendor_id = ?", vendorID)
+		wantRows(t, stA, multiBuyers, "purchases", "vendor_id = ?", vendorID)
+		wantRows(t, stA, multiBuyers, "rewards", "vendor_id = ? AND status = ?", vendorID, attribution.RewardPending)
 	})
 
 	t.Run("JobLockExcludesTheOtherInstance", func(t *testing.T) {
@@ -438,15 +440,9 @@ func TestMultiInstance_TwoInstancesOneDatabase(t *testing.T) {
 				break
 			}
 		}
-		if got := countRows(t, stA, "purchases", "vendor_id = ? AND stripe_ref LIKE 'cs_queued_%'", vendorID); got != n {
-			t.Errorf("purchases from queued events = %d, want %d", got, n)
-		}
-		if got := countRows(t, stA, "rewards", "vendor_id = ? AND purchase_id IN (SELECT id FROM purchases WHERE stripe_ref LIKE 'cs_queued_%')", vendorID); got != n {
-			t.Errorf("rewards of queued events = %d, want %d", got, n)
-		}
-		if got := countRows(t, stA, "stripe_events", "vendor_id = ? AND id LIKE 'evt_queued_%' AND outcome = ?", vendorID, attribution.OutcomePurchase); got != n {
-			t.Errorf("queued events applied as purchases = %d, want %d", got, n)
-		}
+		wantRows(t, stA, n, "purchases", "vendor_id = ? AND stripe_ref LIKE 'cs_queued_%'", vendorID)
+		wantRows(t, stA, n, "rewards", "vendor_id = ? AND purchase_id IN (SELECT id FROM purchases WHERE stripe_ref LIKE 'cs_queued_%')", vendorID)
+		wantRows(t, stA, n, "stripe_events", "vendor_id = ? AND id LIKE 'evt_queued_%' AND outcome = ?", vendorID, attribution.OutcomePurchase)
 	})
 
 	t.Run("RollupAndRetentionOnBothAtOnce", func(t *testing.T) {
