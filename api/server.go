@@ -49,6 +49,8 @@ type Store interface {
 	attribution.PartnerPortalService
 	attribution.AnalyticsService
 	Ping(ctx context.Context) error
+	// QueuedPaymentEvents counts the Stripe events waiting in the queue.
+	QueuedPaymentEvents(ctx context.Context) (int, error)
 }
 
 // Deps are the server's collaborators, wired in cmd/tally.
@@ -120,6 +122,7 @@ func New(cfg Config, deps Deps) *Server {
 
 	admin := e.Group("/admin/v1", s.adminAuth)
 	admin.POST("/vendors", s.createVendor)
+	admin.GET("/status", s.status)
 
 	v1 := e.Group("/v1", s.vendorAuth)
 	v1.GET("/vendor", s.getVendor)

@@ -1,0 +1,35 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+// Status is the body of GET /admin/v1/status: the backlogs an operator
+// watches (alert when one keeps growing).
+type Status struct {
+	// WebhookQueue counts Stripe events acknowledged as queued and not yet
+	// applied, across every instance (it is read from the database).
+	WebhookQueue int `json:"webhook_queue"`
+	// ClickQueue counts this instance's clicks not yet committed.
+	ClickQueue int64 `json:"click_queue"`
+}
+
+func (s *Server) status(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	n, err := s.deps.Store.QueuedPaymentEvents(ctx)
+	if err != nil {
+		return attribution.Errorf(attribution.EUNAVAILABLE, "The database is not reachable.")
+	}
+	st := Status{WebhookQueue: n}
+	if q, ok := s.deps.Clicks.(interface{ Queued() int64 }); ok {
+		st.ClickQueue = q.Queued()
+	}
+	return c.JSON(http.StatusOK, st)
+}
