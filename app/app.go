@@ -240,8 +240,8 @@ func (a *App) applyQueuedEvents(ctx context.Context, period time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
-		if n, err := a.ApplyQueuedEventsOnce(ctx); err == nil && n > 0 {
-			continue // more may be waiting
+		if n, _ := a.ApplyQueuedEventsOnce(ctx); n > 0 {
+			continue // more may be waiting; a failing event alone waits for the next tick
 		}
 		select {
 		case <-ctx.Done():
