@@ -118,6 +118,13 @@ func listOf[T any](items []T, more bool, id func(T) string) ListResponse[T] {
 	return r
 }
 
+// The status filters shared by the vendor API, the partner portal and exports.
+var (
+	linkStatuses   = []string{attribution.LinkActive, attribution.LinkArchived}
+	rewardStatuses = []string{attribution.RewardPending, attribution.RewardApproved,
+		attribution.RewardPaid, attribution.RewardDeclined, attribution.RewardReversed}
+)
+
 // enumParam checks a filter against its allowed values.
 func enumParam(c echo.Context, name string, allowed ...string) (string, error) {
 	v := c.QueryParam(name)

@@ -32,7 +32,7 @@ func (s *Server) listLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := enumParam(c, "status", attribution.LinkActive, attribution.LinkArchived)
+	status, err := enumParam(c, "status", linkStatuses...)
 	if err != nil {
 		return err
 	}

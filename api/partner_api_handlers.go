@@ -44,7 +44,7 @@ func (p *partnerPortal) listLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := enumParam(c, "status", attribution.LinkActive, attribution.LinkArchived)
+	status, err := enumParam(c, "status", linkStatuses...)
 	if err != nil {
 		return err
 	}
@@ -88,8 +88,7 @@ func (p *partnerPortal) listRewards(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := enumParam(c, "status", attribution.RewardPending, attribution.RewardApproved,
-		attribution.RewardPaid, attribution.RewardDeclined, attribution.RewardReversed)
+	status, err := enumParam(c, "status", rewardStatuses...)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func (s *Server) redirect(c echo.Context) error {
 			return err
 		}
 	}
-	dest, err := attribution.RedirectURL(t.Link.DestinationURL, t.Link.UTM, query, token)
+	dest, err := t.RedirectURL(query, token)
 	if err != nil {
 		return err
 	}

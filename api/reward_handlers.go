@@ -18,8 +18,7 @@ func (m *money) listRewards(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := enumParam(c, "status", attribution.RewardPending, attribution.RewardApproved,
-		attribution.RewardPaid, attribution.RewardDeclined, attribution.RewardReversed)
+	status, err := enumParam(c, "status", rewardStatuses...)
 	if err != nil {
 		return err
 	}

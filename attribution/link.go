@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"context"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -148,6 +149,28 @@ type RedirectTarget struct {
 	WindowDays   int
 	CookieDomain string
 	FallbackURL  string
+
+	dest    *Destination // Link.DestinationURL parsed, by NewRedirectTarget
+	destErr error
+}
+
+// NewRedirectTarget builds a redirect target and parses its destination
+// once, for every redirect the link cache serves from it.
+func NewRedirectTarget(l Link, windowDays int, cookieDomain, fallbackURL string) *RedirectTarget {
+	t := &RedirectTarget{Link: l, WindowDays: windowDays, CookieDomain: cookieDomain, FallbackURL: fallbackURL}
+	t.dest, t.destErr = ParseDestination(l.DestinationURL)
+	return t
+}
+
+// RedirectURL is the package's RedirectURL for this target's link.
+func (t *RedirectTarget) RedirectURL(incoming url.Values, token string) (string, error) {
+	if t.dest == nil && t.destErr == nil { // not built by NewRedirectTarget
+		return RedirectURL(t.Link.DestinationURL, t.Link.UTM, incoming, token)
+	}
+	if t.destErr != nil {
+		return "", t.destErr
+	}
+	return t.dest.With(t.Link.UTM, incoming, token), nil
 }
 
 // Window returns the vendor's attribution window, the tally_ref cookie's lifetime.

@@ -29,15 +29,7 @@ func (s *Store) ExportPurchases(ctx context.Context, vendorID string, f attribut
 		Join("LEFT JOIN rewards AS r ON r.purchase_id = p.id AND r.kind = ?", attribution.RewardKindPurchase).
 		Where("p.vendor_id = ?", vendorID).
 		OrderExpr("p.purchased_at ASC, p.id ASC")
-	if !f.Start.IsZero() {
-		q = q.Where("p.purchased_at >= ?", f.Start)
-	}
-	if !f.End.IsZero() {
-		q = q.Where("p.purchased_at < ?", f.End)
-	}
-	if f.PartnerID != "" {
-		q = q.Where("p.partner_id = ?", f.PartnerID)
-	}
+	q = exportFilter(q, f, "p.purchased_at", "p.partner_id")
 	return streamRows(ctx, s.db, q, fn)
 }
 
@@ -52,15 +44,7 @@ func (s *Store) ExportRewards(ctx context.Context, vendorID string, f attributio
 		Join("LEFT JOIN partners AS pa ON pa.id = r.partner_id").
 		Where("r.vendor_id = ?", vendorID).
 		OrderExpr("r.id ASC")
-	if !f.Start.IsZero() {
-		q = q.Where("r.created_at >= ?", f.Start)
-	}
-	if !f.End.IsZero() {
-		q = q.Where("r.created_at < ?", f.End)
-	}
-	if f.PartnerID != "" {
-		q = q.Where("r.partner_id = ?", f.PartnerID)
-	}
+	q = exportFilter(q, f, "r.created_at", "r.partner_id")
 	if f.Status != "" {
 		q = q.Where("r.status = ?", f.Status)
 	}
@@ -84,4 +68,19 @@ func streamRows[T any](ctx context.Context, db *bun.DB, q *bun.SelectQuery, fn f
 		}
 	}
 	return classify(rows.Err())
+}
+
+// exportFilter applies an export's time range (start inclusive, end
+// exclusive, on timeCol) and partner to q.
+func exportFilter(q *bun.SelectQuery, f attribution.ExportFilter, timeCol, partnerCol string) *bun.SelectQuery {
+	if !f.Start.IsZero() {
+		q = q.Where("? >= ?", bun.Safe(timeCol), f.Start)
+	}
+	if !f.End.IsZero() {
+		q = q.Where("? < ?", bun.Safe(timeCol), f.End)
+	}
+	if f.PartnerID != "" {
+		q = q.Where("? = ?", bun.Safe(partnerCol), f.PartnerID)
+	}
+	return q
 }

@@ -138,9 +138,7 @@ func (s *Store) ResolveLink(ctx context.Context, key string) (*attribution.Redir
 		}
 		return nil, classify(err)
 	}
-	t := &attribution.RedirectTarget{
-		Link: row.Link, WindowDays: row.WindowDays, CookieDomain: row.CookieDomain, FallbackURL: row.FallbackURL,
-	}
+	t := attribution.NewRedirectTarget(row.Link, row.WindowDays, row.CookieDomain, row.FallbackURL)
 	s.links.put(key, t, gen)
 	return t, nil
 }
