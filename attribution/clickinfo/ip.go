@@ -29,17 +29,6 @@ func TruncateIP(addr netip.Addr) netip.Addr {
 	return p.Addr()
 }
 
-// HashIP returns a hex HMAC-SHA256 of the FULL address under salt, first 16
-// bytes (32 hex chars), used to count unique visitors without storing the IP.
-// An invalid address gives "".
-func HashIP(salt []byte, addr netip.Addr) string {
-	ip, ok := ipBytes(addr)
-	if !ok {
-		return ""
-	}
-	return ipSum(hmac.New(sha256.New, salt), ip)
-}
-
 // VisitorHash returns a hex HMAC-SHA256 (first 16 bytes) of salt + full IP +
 // user agent, for "unique clicks" (one per IP+UA). An invalid address gives "".
 func VisitorHash(salt []byte, addr netip.Addr, userAgent string) string {
@@ -50,8 +39,10 @@ func VisitorHash(salt []byte, addr netip.Addr, userAgent string) string {
 	return visitorSum(hmac.New(sha256.New, salt), ip, userAgent)
 }
 
-// ClickHashes returns HashIP and VisitorHash together, keying the HMAC once:
-// every click stores both.
+// ClickHashes returns the IP hash (HMAC-SHA256 of the FULL address under
+// salt, first 16 bytes as 32 hex chars: unique visitors without storing the
+// IP) and VisitorHash, keying the HMAC once: every click stores both. An
+// invalid address gives "", "".
 func ClickHashes(salt []byte, addr netip.Addr, userAgent string) (ipHash, visitorHash string) {
 	ip, ok := ipBytes(addr)
 	if !ok {
@@ -70,7 +61,7 @@ func ipSum(mac hash.Hash, ip []byte) string {
 func visitorSum(mac hash.Hash, ip []byte, userAgent string) string {
 	mac.Reset()
 	// The length byte makes the encoding unambiguous (4- vs 16-byte IPs)
-	// and keeps these hashes distinct from HashIP's.
+	// and keeps these hashes distinct from the IP hash.
 	mac.Write([]byte{byte(len(ip))})
 	mac.Write(ip)
 	mac.Write([]byte(userAgent))

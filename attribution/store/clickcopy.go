@@ -74,10 +74,10 @@ func appendClickRow(b *bytes.Buffer, c *attribution.Click) {
 }
 
 // copyText escapes s for COPY's text format: backslash, tab, newline and
-// carriage return are backslash escapes; a NUL byte, which PostgreSQL text
-// cannot hold, is dropped (InsertClicks removes them first anyway).
+// carriage return are backslash escapes. NUL bytes, which PostgreSQL text
+// cannot hold, never reach here: InsertClicks strips them from every click.
 func copyText(b *bytes.Buffer, s string) {
-	if !strings.ContainsAny(s, "\\\t\n\r\x00") {
+	if !strings.ContainsAny(s, "\\\t\n\r") {
 		b.WriteString(s)
 		return
 	}
@@ -91,7 +91,6 @@ func copyText(b *bytes.Buffer, s string) {
 			b.WriteString(`\n`)
 		case '\r':
 			b.WriteString(`\r`)
-		case 0:
 		default:
 			b.WriteByte(ch)
 		}

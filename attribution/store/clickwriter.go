@@ -146,8 +146,9 @@ func (w *ClickWriter) Close(ctx context.Context) (lost int64) {
 	return w.queued.Load()
 }
 
-// run is one writer: it takes the next click, gathers a batch around it,
-// writes it, and after Close drains what is left.
+// run is one writer: it takes the next click, gathers a batch around it and
+// writes it, until Close has closed the input and it is drained (the other
+// writers drain it too).
 func (w *ClickWriter) run() {
 	batch := make([]*pendingClick, 0, w.opts.MaxBatch)
 	rows := make([]*attribution.Click, 0, w.opts.MaxBatch)
@@ -158,38 +159,22 @@ func (w *ClickWriter) run() {
 		if !ok {
 			return
 		}
-		batch = append(batch[:0], p)
-		batch, open := w.fill(batch, timer)
+		batch = w.fill(append(batch[:0], p), timer)
 		rows = w.write(batch, rows)
-		if !open {
-			// Drain what is left after Close (the other writers drain too).
-			for p := range w.in {
-				batch = append(batch[:0], p)
-				for len(batch) < w.opts.MaxBatch {
-					q, ok := <-w.in
-					if !ok {
-						break
-					}
-					batch = append(batch, q)
-				}
-				rows = w.write(batch, rows)
-			}
-			return
-		}
 	}
 }
 
 // fill adds queued clicks to batch until it is full or MaxWait has passed
 // since its first click was queued (a click that already waited that long,
-// behind a busy writer, goes with what is queued now). It reports false
-// when the input is closed.
-func (w *ClickWriter) fill(batch []*pendingClick, timer *time.Timer) ([]*pendingClick, bool) {
+// behind a busy writer, goes with what is queued now), or the input is
+// closed and empty.
+func (w *ClickWriter) fill(batch []*pendingClick, timer *time.Timer) []*pendingClick {
 	// What is already queued joins without waiting.
 	for len(batch) < w.opts.MaxBatch {
 		select {
 		case p, ok := <-w.in:
 			if !ok {
-				return batch, false
+				return batch
 			}
 			batch = append(batch, p)
 			continue
@@ -199,7 +184,7 @@ func (w *ClickWriter) fill(batch []*pendingClick, timer *time.Timer) ([]*pending
 	}
 	wait := time.Until(batch[0].at.Add(w.opts.MaxWait))
 	if len(batch) >= w.opts.MaxBatch || wait <= 0 {
-		return batch, true
+		return batch
 	}
 	timer.Reset(wait)
 	defer timer.Stop()
@@ -207,14 +192,14 @@ func (w *ClickWriter) fill(batch []*pendingClick, timer *time.Timer) ([]*pending
 		select {
 		case p, ok := <-w.in:
 			if !ok {
-				return batch, false
+				return batch
 			}
 			batch = append(batch, p)
 		case <-timer.C:
-			return batch, true
+			return batch
 		}
 	}
-	return batch, true
+	return batch
 }
 
 // write inserts the batch, retrying with backoff until it succeeds (or Close

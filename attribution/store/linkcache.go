@@ -27,15 +27,16 @@ func newLinkCache(ttl time.Duration, max int) *linkCache {
 	return &linkCache{ttl: ttl, max: max, entries: map[string]linkCacheEntry{}}
 }
 
-// get returns (target, found, cached).
-func (c *linkCache) get(key string) (*attribution.RedirectTarget, bool, bool) {
+// get returns the cached target (nil for a key cached as unknown) and
+// whether the key is cached and fresh.
+func (c *linkCache) get(key string) (*attribution.RedirectTarget, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[key]
 	c.mu.RUnlock()
 	if !ok || time.Now().After(e.expires) {
-		return nil, false, false
+		return nil, false
 	}
-	return e.target, e.target != nil, true
+	return e.target, true
 }
 
 // stale returns an entry whatever its age: while the database is down a
@@ -61,8 +62,13 @@ func (c *linkCache) put(key string, t *attribution.RedirectTarget, gen uint64) {
 	if gen != c.gen {
 		return
 	}
-	if len(c.entries) >= c.max {
-		c.entries = map[string]linkCacheEntry{} // crude but bounded; refills from the database
+	if _, ok := c.entries[key]; !ok && len(c.entries) >= c.max {
+		// Full: drop one arbitrary entry. Emptying the whole map would let a
+		// flood of unknown keys send every popular link back to the database.
+		for k := range c.entries {
+			delete(c.entries, k)
+			break
+		}
 	}
 	c.entries[key] = linkCacheEntry{target: t, expires: time.Now().Add(c.ttl)}
 }

@@ -106,8 +106,8 @@ func (s *Store) UpdateLink(ctx context.Context, vendorID, id string, upd attribu
 // ResolveLink finds what /r/{key} redirects to, through the cache.
 func (s *Store) ResolveLink(ctx context.Context, key string) (*attribution.RedirectTarget, error) {
 	// Only valid keys are ever cached, so the check can wait for a miss.
-	if t, found, ok := s.links.get(key); ok {
-		if !found {
+	if t, ok := s.links.get(key); ok {
+		if t == nil {
 			return nil, notFound("Link")
 		}
 		return t, nil
