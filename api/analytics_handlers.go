@@ -14,9 +14,8 @@ type analyticsHandlers struct {
 	svc attribution.AnalyticsService
 }
 
-// AnalyticsParamsOf reads the analytics query parameters of a request
-// (also for the partner API, which forces partner_id).
-func AnalyticsParamsOf(c echo.Context) attribution.AnalyticsParams {
+// analyticsParamsOf reads the analytics query parameters of a request.
+func analyticsParamsOf(c echo.Context) attribution.AnalyticsParams {
 	return attribution.AnalyticsParams{
 		Start: c.QueryParam("start"), End: c.QueryParam("end"), TZ: c.QueryParam("tz"),
 		GroupBy: c.QueryParam("group_by"), PartnerID: c.QueryParam("partner_id"), LinkID: c.QueryParam("link_id"),
@@ -26,7 +25,7 @@ func AnalyticsParamsOf(c echo.Context) attribution.AnalyticsParams {
 
 // getAnalytics answers GET /v1/analytics.
 func (h *analyticsHandlers) getAnalytics(c echo.Context) error {
-	q, err := AnalyticsParamsOf(c).Query(h.s.deps.Clock())
+	q, err := analyticsParamsOf(c).Query(h.s.deps.Clock())
 	if err != nil {
 		return err
 	}

@@ -60,9 +60,6 @@ func (s *Server) partnerAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// PartnerAuth is the partner-token middleware, for packages that mount routes.
-func (s *Server) PartnerAuth(next echo.HandlerFunc) echo.HandlerFunc { return s.partnerAuth(next) }
-
 // adminAuth compares the admin token in constant time; with no token
 // configured the admin API does not exist.
 func (s *Server) adminAuth(next echo.HandlerFunc) echo.HandlerFunc {

@@ -30,9 +30,7 @@ func decodeJSON(c echo.Context, v any) error {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		// Echo's BodyLimit reader fails with its own 413 error, not http.MaxBytesError.
-		if errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+		if BodyTooLarge(err) {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
 		return invalid("The body must hold a single JSON object.")
@@ -53,12 +51,19 @@ func decodeJSON(c echo.Context, v any) error {
 	return nil
 }
 
+// BodyTooLarge reports whether reading a request body failed on its size
+// limit. Echo's BodyLimit reader fails with its own 413 error, not
+// http.MaxBytesError, so both are checked.
+func BodyTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge)
+}
+
 func jsonError(err error) error {
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
-	var mbe *http.MaxBytesError
 	switch {
-	case errors.As(err, &mbe), errors.Is(err, echo.ErrStatusRequestEntityTooLarge):
+	case BodyTooLarge(err):
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 	case errors.Is(err, io.EOF):
 		return invalid("A JSON body is required.")
@@ -90,13 +95,12 @@ func jsonType(kind string) string {
 // pageParams reads limit and cursor, refusing malformed values.
 func pageParams(c echo.Context, cursorPrefix string) (attribution.Page, error) {
 	var p attribution.Page
-	if s := c.QueryParam("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > attribution.MaxPageLimit {
-			return p, invalid("limit must be a whole number from 1 to %d.", attribution.MaxPageLimit)
-		}
-		p.Limit = n
+	// Unset stays 0, which Normalize turns into the default.
+	limit, err := intParam(c, "limit", 1, attribution.MaxPageLimit, 0)
+	if err != nil {
+		return p, err
 	}
+	p.Limit = limit
 	if s := c.QueryParam("cursor"); s != "" {
 		if !attribution.ValidID(cursorPrefix, s) {
 			return p, invalid("cursor is not valid.")
@@ -118,12 +122,9 @@ func listOf[T any](items []T, more bool, id func(T) string) ListResponse[T] {
 	return r
 }
 
-// The status filters shared by the vendor API, the partner portal and exports.
-var (
-	linkStatuses   = []string{attribution.LinkActive, attribution.LinkArchived}
-	rewardStatuses = []string{attribution.RewardPending, attribution.RewardApproved,
-		attribution.RewardPaid, attribution.RewardDeclined, attribution.RewardReversed}
-)
+// rewardStatuses is the status filter of reward lists and exports.
+var rewardStatuses = []string{attribution.RewardPending, attribution.RewardApproved,
+	attribution.RewardPaid, attribution.RewardDeclined, attribution.RewardReversed}
 
 // enumParam checks a filter against its allowed values.
 func enumParam(c echo.Context, name string, allowed ...string) (string, error) {
@@ -137,4 +138,18 @@ func enumParam(c echo.Context, name string, allowed ...string) (string, error) {
 		}
 	}
 	return "", invalid("%s must be one of %s.", name, strings.Join(allowed, ", "))
+}
+
+// intParam reads a whole-number query parameter from lo to hi; def when
+// it is absent.
+func intParam(c echo.Context, name string, lo, hi, def int) (int, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, invalid("%s must be a whole number from %d to %d.", name, lo, hi)
+	}
+	return n, nil
 }

@@ -16,12 +16,7 @@ func (d *diagnosis) diagnose(c echo.Context) error {
 		ExternalID: c.QueryParam("external_id"),
 		CustomerID: c.QueryParam("customer_id"),
 	}
-	if err := q.Validate(); err != nil {
-		return err
-	}
-	if q.CustomerID != "" && !attribution.ValidID(attribution.PrefixCustomer, q.CustomerID) {
-		return attribution.Errorf(attribution.ENOTFOUND, "Customer not found.")
-	}
+	// DiagnosisFacts validates q and refuses malformed customer ids.
 	facts, err := d.store.DiagnosisFacts(c.Request().Context(), VendorOf(c), q)
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,7 +31,7 @@ func (s *Server) listLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := enumParam(c, "status", linkStatuses...)
+	status, err := enumParam(c, "status", attribution.LinkStatuses...)
 	if err != nil {
 		return err
 	}
@@ -92,13 +91,9 @@ func (s *Server) linkQRSVG(c echo.Context) error {
 }
 
 func (s *Server) linkQRPNG(c echo.Context) error {
-	size := 0
-	if v := c.QueryParam("size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < qr.MinPNGSize || n > qr.MaxPNGSize {
-			return invalid("size must be a whole number from %d to %d.", qr.MinPNGSize, qr.MaxPNGSize)
-		}
-		size = n
+	size, err := intParam(c, "size", qr.MinPNGSize, qr.MaxPNGSize, 0) // 0: qr's default size
+	if err != nil {
+		return err
 	}
 	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {

@@ -44,7 +44,7 @@ func (p *partnerPortal) listLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := enumParam(c, "status", linkStatuses...)
+	status, err := enumParam(c, "status", attribution.LinkStatuses...)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (p *partnerPortal) listRewards(c echo.Context) error {
 	}
 	me := PartnerOf(c)
 	ctx := c.Request().Context()
-	totals, err := p.portal.PartnerRewardTotals(ctx, me.VendorID, me.ID)
+	totals, err := p.store.PartnerRewardTotals(ctx, me.VendorID, me.ID)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (p *partnerPortal) analytics(c echo.Context) error {
 		return invalid("The period is at most %d days.", maxPartnerAnalyticsDays)
 	}
 	me := PartnerOf(c)
-	days, err := p.portal.PartnerAnalytics(c.Request().Context(), me.VendorID, me.ID, start, end)
+	days, err := p.store.PartnerAnalytics(c.Request().Context(), me.VendorID, me.ID, start, end)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func (s *Server) listPartners(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := enumParam(c, "status", attribution.PartnerActive, attribution.PartnerDisabled)
+	status, err := enumParam(c, "status", attribution.PartnerStatuses...)
 	if err != nil {
 		return err
 	}

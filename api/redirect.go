@@ -53,16 +53,16 @@ func (s *Server) redirect(c echo.Context) error {
 		UTMCampaign: firstNonEmpty(query.Get("utm_campaign"), t.Link.UTM.Campaign),
 		UTMContent:  firstNonEmpty(query.Get("utm_content"), t.Link.UTM.Content),
 		UTMTerm:     firstNonEmpty(query.Get("utm_term"), t.Link.UTM.Term),
-		Variant:     clip(query.Get("v"), 64),
+		Variant:     Clip(query.Get("v"), 64),
 		Country:     s.country(req, addr),
 	}
 	if addr.IsValid() {
 		click.IPTrunc = clickinfo.TruncateIP(addr).String()
 	}
 	click.ReferrerHost, click.Source = clickinfo.ClassifyReferrer(req.Referer(), s.public.Host)
-	click.ReferrerHost = clip(click.ReferrerHost, 255)
+	click.ReferrerHost = Clip(click.ReferrerHost, 255)
 	for _, f := range []*string{&click.UTMSource, &click.UTMMedium, &click.UTMCampaign, &click.UTMContent, &click.UTMTerm} {
-		*f = clip(*f, 200)
+		*f = Clip(*f, 200)
 	}
 
 	// Bots follow the link but get no token: their clicks are never credited.
@@ -154,10 +154,11 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// clip bounds a visitor-supplied string before it is stored, as valid
-// UTF-8. NUL bytes need nothing here: rejectBadText refuses them in the
-// query, and InsertClicks strips any from every click field.
-func clip(s string, n int) string {
+// Clip bounds a visitor-supplied string to n bytes before it is stored, as
+// valid UTF-8; the snippet's endpoints use it too. NUL bytes are left to the
+// callers: for clicks, rejectBadText refuses them in the query and
+// InsertClicks strips any from every click field.
+func Clip(s string, n int) string {
 	s = strings.ToValidUTF8(s, "")
 	if len(s) > n {
 		s = strings.ToValidUTF8(s[:n], "")

@@ -6,13 +6,12 @@ import (
 
 // diagnosis holds the handlers of GET /v1/diagnose and DELETE /v1/customers/{id}.
 type diagnosis struct {
-	s     *Server
 	store Store
 }
 
 // mountDiagnose adds GET /v1/diagnose and DELETE /v1/customers/{id}.
 func (s *Server) mountDiagnose(v1 *echo.Group) {
-	d := &diagnosis{s: s, store: s.deps.Store}
+	d := &diagnosis{store: s.deps.Store}
 	v1.GET("/diagnose", d.diagnose)
 	v1.DELETE("/customers/:id", d.eraseCustomer)
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"github.com/labstack/echo/v4"
 
-	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/snippet/check"
 )
 
@@ -11,7 +10,6 @@ import (
 func (s *Server) mountHealth(v1 *echo.Group) {
 	h := &healthHandlers{
 		s:       s,
-		health:  s.deps.Store,
 		fetcher: check.New(check.Options{AllowPrivate: s.cfg.CheckAllowPrivate}),
 	}
 	v1.GET("/health/snippet", h.snippetHealth)
@@ -21,6 +19,5 @@ func (s *Server) mountHealth(v1 *echo.Group) {
 // healthHandlers serve the snippet health report and the destination check.
 type healthHandlers struct {
 	s       *Server
-	health  attribution.HealthService
 	fetcher *check.Fetcher
 }

@@ -158,9 +158,6 @@ func (s *Server) Deps() Deps { return s.deps }
 // Config returns the deployment configuration.
 func (s *Server) Config() Config { return s.cfg }
 
-// VendorAuth is the secret-key middleware, for packages that mount more routes.
-func (s *Server) VendorAuth(next echo.HandlerFunc) echo.HandlerFunc { return s.vendorAuth(next) }
-
 // ipExtractor trusts X-Forwarded-For only from configured proxies; otherwise
 // anyone could spoof click IPs and dodge rate limits.
 func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {

@@ -3,7 +3,6 @@ package attribution
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -226,13 +225,13 @@ func Diagnose(f *DiagnosisFacts) Verdict {
 	case ReasonLinkArchived:
 		return d.partnerDisabled(conv, CauseLinkArchived)
 	case ReasonExpired:
-		return d.outsideWindow(conv, d.newestClick(conv, false, ViaToken, ViaVisitor, ViaNetwork))
+		return d.outsideWindow(conv, d.newestClick(conv, false))
 	}
 	// No token reached Tally.
-	if k := d.newestClick(conv, true, ViaToken, ViaVisitor, ViaNetwork); k != nil {
+	if k := d.newestClick(conv, true); k != nil {
 		return d.noToken(conv, k)
 	}
-	if k := d.newestClick(conv, false, ViaToken, ViaVisitor, ViaNetwork); k != nil {
+	if k := d.newestClick(conv, false); k != nil {
 		return d.outsideWindow(conv, k)
 	}
 	if len(f.MisconfiguredOrigins) > 0 {
@@ -295,13 +294,13 @@ func (d diagnoser) hasVisitorFacts() bool {
 	return false
 }
 
-// newestClick returns the newest non-bot click found by one of vias at or
+// newestClick returns the newest non-bot click found (by any Via) at or
 // before conv, inside the window (inWindow) or older than it (!inWindow).
-func (d diagnoser) newestClick(conv time.Time, inWindow bool, vias ...string) *VerdictClick {
+func (d diagnoser) newestClick(conv time.Time, inWindow bool) *VerdictClick {
 	var best *FoundClick
 	for i := range d.f.Clicks {
 		k := &d.f.Clicks[i]
-		if k.Bot || !slices.Contains(vias, k.Via) || k.ClickedAt.After(conv.Add(maxClockSkew)) {
+		if k.Bot || k.ClickedAt.After(conv.Add(maxClockSkew)) {
 			continue
 		}
 		within := conv.Truncate(time.Second).Sub(k.ClickedAt.Truncate(time.Second)) <= d.f.Window
@@ -467,7 +466,7 @@ func (d diagnoser) purchaseUnmatched() Verdict {
 func (d diagnoser) tokenVerdict(cause string, conv time.Time, summary, detail, remedy string) Verdict {
 	v := d.verdict(cause, conv)
 	v.Summary, v.Detail = summary, detail
-	k := d.newestClick(conv, true, ViaVisitor, ViaNetwork, ViaToken)
+	k := d.newestClick(conv, true)
 	if k != nil {
 		v.Click = k
 		v.Detail += fmt.Sprintf(" The same visitor clicked %s's link on %s.", d.partnerLabel(k.PartnerID), diagTime(k.ClickedAt))
@@ -483,7 +482,7 @@ func (d diagnoser) tokenVerdict(cause string, conv time.Time, summary, detail, r
 
 func (d diagnoser) partnerDisabled(conv time.Time, cause string) Verdict {
 	v := d.verdict(cause, conv)
-	k := d.newestClick(conv, true, ViaToken, ViaVisitor, ViaNetwork)
+	k := d.newestClick(conv, true)
 	v.Click = k
 	what := "the partner was disabled"
 	if cause == CauseLinkArchived {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -13,6 +14,9 @@ const (
 	LinkActive   = "active"
 	LinkArchived = "archived"
 )
+
+// LinkStatuses lists the accepted link status values.
+var LinkStatuses = []string{LinkActive, LinkArchived}
 
 // UTM holds the campaign parameters a link adds to its destination.
 type UTM struct {
@@ -128,7 +132,7 @@ func (upd LinkUpdate) Apply(l *Link) error {
 		l.UTM = *upd.UTM
 	}
 	if upd.Status != nil {
-		if *upd.Status != LinkActive && *upd.Status != LinkArchived {
+		if !slices.Contains(LinkStatuses, *upd.Status) {
 			return Errorf(EINVALID, "status must be %q or %q.", LinkActive, LinkArchived)
 		}
 		l.Status = *upd.Status

@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -11,6 +12,9 @@ const (
 	PartnerActive   = "active"
 	PartnerDisabled = "disabled"
 )
+
+// PartnerStatuses lists the accepted partner status values.
+var PartnerStatuses = []string{PartnerActive, PartnerDisabled}
 
 // Partner shares referral links for one vendor.
 type Partner struct {
@@ -98,7 +102,7 @@ func RuleFor(v *Vendor, p *Partner) *RewardRule {
 }
 
 func validatePartnerStatus(s string) error {
-	if s != PartnerActive && s != PartnerDisabled {
+	if !slices.Contains(PartnerStatuses, s) {
 		return Errorf(EINVALID, "status must be %q or %q.", PartnerActive, PartnerDisabled)
 	}
 	return nil

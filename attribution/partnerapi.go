@@ -24,11 +24,7 @@ type PartnerProfile struct {
 
 // ProfileOf builds the partner's view of its program.
 func ProfileOf(v *Vendor, p *Partner) *PartnerProfile {
-	days := v.AttributionWindowDays
-	if days == 0 {
-		days = DefaultWindowDays
-	}
-	return &PartnerProfile{Partner: p, VendorID: v.ID, VendorName: v.Name, Domain: v.Domain, WindowDays: days, RewardRule: RuleFor(v, p)}
+	return &PartnerProfile{Partner: p, VendorID: v.ID, VendorName: v.Name, Domain: v.Domain, WindowDays: v.WindowDays(), RewardRule: RuleFor(v, p)}
 }
 
 // PartnerLinkCreate is the body of POST /v1/partner/links: the partner is

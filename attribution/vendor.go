@@ -37,13 +37,20 @@ type Vendor struct {
 // Window returns the vendor's attribution window as a duration.
 func (v *Vendor) Window() time.Duration { return windowOf(v.AttributionWindowDays) }
 
-// windowOf turns a window in days into a duration; unset (<= 0) means the default.
-func windowOf(days int) time.Duration {
+// WindowDays returns the vendor's attribution window in days, the default
+// when unset, as the snippet and the partner portal show it.
+func (v *Vendor) WindowDays() int { return windowDays(v.AttributionWindowDays) }
+
+// windowDays maps an unset window (<= 0) to the default.
+func windowDays(days int) int {
 	if days <= 0 {
-		days = DefaultWindowDays
+		return DefaultWindowDays
 	}
-	return time.Duration(days) * 24 * time.Hour
+	return days
 }
+
+// windowOf turns a window in days into a duration; unset (<= 0) means the default.
+func windowOf(days int) time.Duration { return time.Duration(windowDays(days)) * 24 * time.Hour }
 
 // NewVendor is what creating a vendor answers: the only time the secret key is shown.
 type NewVendor struct {

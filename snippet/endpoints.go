@@ -2,7 +2,6 @@ package snippet
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -102,7 +101,7 @@ func allowOrigin(c echo.Context, v *attribution.Vendor) error {
 	if !v.AllowsOrigin(origin) {
 		c.Response().Header().Del("Access-Control-Allow-Origin")
 		c.Response().Header().Del("Access-Control-Allow-Credentials")
-		return attribution.Errorf(attribution.EFORBIDDEN, "Origin %s is not in this vendor's allowed_origins.", clip(origin, 200))
+		return attribution.Errorf(attribution.EFORBIDDEN, "Origin %s is not in this vendor's allowed_origins.", api.Clip(origin, 200))
 	}
 	c.Response().Header().Set("Access-Control-Allow-Origin", origin)
 	c.Response().Header().Set("Access-Control-Allow-Credentials", "true")
@@ -163,8 +162,7 @@ type PingBody struct {
 func (h *handlers) ping(c echo.Context) error {
 	var b PingBody
 	data, err := io.ReadAll(c.Request().Body)
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) { // echo's BodyLimit error
+	if api.BodyTooLarge(err) {
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 	} else if err != nil {
 		return attribution.Errorf(attribution.EINVALID, "Could not read the body.")
@@ -180,7 +178,7 @@ func (h *handlers) ping(c echo.Context) error {
 		return attribution.Errorf(attribution.EINVALID, "url must be the page's absolute http(s) URL.")
 	}
 	p := attribution.Ping{
-		Origin: strings.ToLower(u.Scheme + "://" + u.Host), Path: clip(u.EscapedPath(), 300),
+		Origin: strings.ToLower(u.Scheme + "://" + u.Host), Path: api.Clip(u.EscapedPath(), 300),
 		RefInURL: b.RefInURL, CookieOK: b.CookieOK, At: h.s.Deps().Clock(),
 	}
 	if p.Path == "" {
@@ -213,7 +211,7 @@ func presentedKey(k string) string {
 	case strings.HasPrefix(k, attribution.PrefixSecretKey):
 		return "sk_"
 	case len(k) > 64:
-		return clip(k, 64)
+		return api.Clip(k, 64)
 	}
 	return k
 }
@@ -232,18 +230,6 @@ func (h *handlers) config(c echo.Context) error {
 	if err := allowOrigin(c, v); err != nil {
 		return err
 	}
-	days := v.AttributionWindowDays
-	if days == 0 {
-		days = attribution.DefaultWindowDays
-	}
 	c.Response().Header().Set("Cache-Control", "public, max-age=300")
-	return c.JSON(http.StatusOK, ConfigAnswer{AttributionWindowDays: days, CookieDomain: v.CookieDomain})
-}
-
-func clip(s string, n int) string {
-	s = strings.ToValidUTF8(s, "")
-	if len(s) > n {
-		s = strings.ToValidUTF8(s[:n], "")
-	}
-	return s
+	return c.JSON(http.StatusOK, ConfigAnswer{AttributionWindowDays: v.WindowDays(), CookieDomain: v.CookieDomain})
 }

@@ -21,12 +21,11 @@ var source []byte
 
 // Script is the minified vendor-side snippet (GET /snippet.js), prepared once.
 type Script struct {
-	js     []byte
-	gz     []byte
-	etag   string
-	jsLen  string
-	gzLen  string
-	sha256 string
+	js    []byte
+	gz    []byte
+	etag  string
+	jsLen string
+	gzLen string
 }
 
 // Cache policy: browsers and CDNs keep it briefly and revalidate with the ETag,
@@ -73,12 +72,11 @@ func NewScript() (*Script, error) {
 
 	sum := sha256.Sum256(js)
 	return &Script{
-		js:     js,
-		gz:     buf.Bytes(),
-		etag:   `"` + hex.EncodeToString(sum[:12]) + `"`,
-		jsLen:  strconv.Itoa(len(js)),
-		gzLen:  strconv.Itoa(buf.Len()),
-		sha256: hex.EncodeToString(sum[:]),
+		js:    js,
+		gz:    buf.Bytes(),
+		etag:  `"` + hex.EncodeToString(sum[:12]) + `"`,
+		jsLen: strconv.Itoa(len(js)),
+		gzLen: strconv.Itoa(buf.Len()),
 	}, nil
 }
 
@@ -102,9 +100,6 @@ func (s *Script) GzipSize() int { return len(s.gz) }
 
 // ETag is the strong entity tag of the minified script, quoted.
 func (s *Script) ETag() string { return s.etag }
-
-// SHA256 is the hex SHA-256 of the minified script (e.g. for an SRI hash or a log line).
-func (s *Script) SHA256() string { return s.sha256 }
 
 // ServeHTTP serves the script for GET and HEAD with caching and compression headers.
 func (s *Script) ServeHTTP(w http.ResponseWriter, r *http.Request) {

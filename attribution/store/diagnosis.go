@@ -96,6 +96,9 @@ func diagCustomer(ctx context.Context, db bun.IDB, vendorID string, q attributio
 	sq := db.NewSelect().Model(c).Where("vendor_id = ?", vendorID).OrderExpr("id DESC").Limit(1)
 	switch {
 	case q.CustomerID != "":
+		if !attribution.ValidID(attribution.PrefixCustomer, q.CustomerID) {
+			return nil, notFound("Customer") // no such id can exist; spare the query
+		}
 		sq = sq.Where("id = ?", q.CustomerID)
 	case q.ExternalID != "":
 		sq = sq.Where("external_id = ?", q.ExternalID)
