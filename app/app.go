@@ -253,14 +253,10 @@ func (a *App) applyQueuedEvents(ctx context.Context, period time.Duration) {
 }
 
 // ApplyQueuedEventsOnce applies up to 200 queued webhook events with
-// TALLY_WEBHOOK_WORKERS transactions side by side (one on SQLite), and
-// reports how many.
+// TALLY_WEBHOOK_WORKERS transactions side by side (the store uses one on
+// SQLite), and reports how many.
 func (a *App) ApplyQueuedEventsOnce(ctx context.Context) (int, error) {
-	workers := a.Config.WebhookWorkers
-	if a.Store.Dialect() == store.SQLite {
-		workers = 1 // one writer at a time anyway: parallel transactions would only wait on each other
-	}
-	n, err := a.Store.ApplyQueuedPaymentEvents(ctx, 200, workers)
+	n, err := a.Store.ApplyQueuedPaymentEvents(ctx, 200, a.Config.WebhookWorkers)
 	if err != nil && ctx.Err() == nil {
 		a.Logger.Warn("applying queued Stripe events failed; they stay queued and are retried", "applied", n, "err", err)
 	} else if n > 0 {

@@ -389,7 +389,6 @@ type PaymentRefund struct {
 	InvoiceID       string
 	ChargeAmount    int64
 	Refunded        int64
-	Currency        string
 }
 
 // PaymentCustomer is a provider customer to link to a Tally customer.

@@ -115,7 +115,6 @@ type checkoutSession struct {
 	PaymentIntent expandable `json:"payment_intent"`
 	Invoice       expandable `json:"invoice"`
 	Discounts     []discount `json:"discounts"`
-	Created       int64      `json:"created"`
 }
 
 type subscriptionDetails struct {
@@ -146,7 +145,6 @@ type charge struct {
 	ID             string     `json:"id"`
 	Amount         int64      `json:"amount"`
 	AmountRefunded int64      `json:"amount_refunded"`
-	Currency       string     `json:"currency"`
 	PaymentIntent  expandable `json:"payment_intent"`
 	Invoice        expandable `json:"invoice"`
 }

@@ -215,7 +215,7 @@ func reduce(e *stripe.Event) (attribution.PaymentEvent, error) {
 		if ch.ID != "" {
 			ev.Refund = &attribution.PaymentRefund{
 				ChargeID: ch.ID, PaymentIntentID: string(ch.PaymentIntent), InvoiceID: string(ch.Invoice),
-				ChargeAmount: ch.Amount, Refunded: ch.AmountRefunded, Currency: strings.ToLower(ch.Currency),
+				ChargeAmount: ch.Amount, Refunded: ch.AmountRefunded,
 			}
 		}
 	case "customer.created", "customer.updated":

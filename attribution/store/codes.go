@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/uptrace/bun"
 
@@ -46,26 +44,41 @@ func (s *Store) ListPromotionCodes(ctx context.Context, vendorID, partnerID stri
 	return out, classify(err)
 }
 
+// codePartner is a partner read with one of its promotion codes.
+type codePartner struct {
+	attribution.Partner `bun:",extend"`
+	Code                string `bun:"code"`
+}
+
 // partnerByCodes returns the active partner owning the first of codes (promo
-// ids as they are, code texts upper-cased), or "" when none does.
+// ids as they are, code texts upper-cased), or "" when none does. One query
+// reads the partners of all the codes (a code's partner always exists: the
+// foreign key, and AddPromotionCode checks the vendor).
 func partnerByCodes(ctx context.Context, db bun.IDB, vendorID string, codes []string) (*attribution.Partner, string, error) {
+	var norms []string
 	for _, code := range codes {
-		norm, err := attribution.NormalizePromotionCode(code)
-		if err != nil {
-			continue
+		if norm, err := attribution.NormalizePromotionCode(code); err == nil {
+			norms = append(norms, norm)
 		}
-		var pc attribution.PromotionCode
-		err = db.NewSelect().Model(&pc).Where("vendor_id = ? AND code = ?", vendorID, norm).Limit(1).Scan(ctx)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		} else if err != nil {
-			return nil, "", err
-		}
-		p, err := findPartner(ctx, db, vendorID, pc.PartnerID)
-		if err != nil {
-			return nil, "", err
-		}
-		if p.Status == attribution.PartnerActive {
+	}
+	if len(norms) == 0 {
+		return nil, "", nil
+	}
+	var rows []codePartner
+	err := db.NewSelect().Model(&rows).ColumnExpr("partner.*, pc.code").
+		Join("JOIN promotion_codes AS pc ON pc.partner_id = partner.id AND pc.vendor_id = partner.vendor_id").
+		Where("pc.vendor_id = ? AND pc.code IN (?)", vendorID, bun.In(norms)).
+		Scan(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	owners := make(map[string]*attribution.Partner, len(rows))
+	for i := range rows {
+		owners[rows[i].Code] = &rows[i].Partner
+	}
+	// The first of codes wins.
+	for _, norm := range norms {
+		if p := owners[norm]; p != nil && p.Status == attribution.PartnerActive {
 			return p, norm, nil
 		}
 	}

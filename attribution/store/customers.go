@@ -19,6 +19,17 @@ func findCustomerByID(ctx context.Context, db bun.IDB, vendorID, id string) (*at
 	return findByID[attribution.Customer](ctx, db, attribution.PrefixCustomer, "Customer", vendorID, id)
 }
 
+// saveCustomer inserts c when the caller created it, else updates it.
+func saveCustomer(ctx context.Context, db bun.IDB, c *attribution.Customer, created bool) error {
+	var err error
+	if created {
+		_, err = db.NewInsert().Model(c).Exec(ctx)
+	} else {
+		_, err = db.NewUpdate().Model(c).WherePK().Exec(ctx)
+	}
+	return err
+}
+
 // customerByEmail finds the newest customer with the email, or nil.
 func customerByEmail(ctx context.Context, db bun.IDB, vendorID, email string) (*attribution.Customer, error) {
 	c, err := findCustomer(ctx, db, vendorID, "", email)

@@ -38,7 +38,7 @@ func (s *Store) RecordManualPurchase(ctx context.Context, v *attribution.Vendor,
 		if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
 			return err
 		}
-		r, err := s.rewardPurchase(ctx, tx, v, p, c, now)
+		r, err := s.rewardPurchase(ctx, tx, v, p, c, nil, now)
 		if err != nil {
 			return err
 		}
@@ -122,15 +122,13 @@ func (s *Store) CreateCustomer(ctx context.Context, v *attribution.Vendor, actor
 		}
 		c := &attribution.Customer{
 			ID: attribution.NewID(attribution.PrefixCustomer, now), VendorID: v.ID,
-			ExternalID: cc.ExternalID, Email: cc.Email, Name: cc.Name, PartnerID: partner.ID,
-			AttributedAt: &now, AttributedBy: attribution.AttributedByManual,
-			SelfReferral: cc.Email != "" && cc.Email == attribution.NormalizeEmail(partner.Email),
-			CreatedAt:    now, UpdatedAt: now,
+			ExternalID: cc.ExternalID, Email: cc.Email, Name: cc.Name, CreatedAt: now,
 		}
+		creditPartner(c, partner, attribution.AttributedByManual, now)
 		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
 			return err
 		}
-		if _, err := s.attachOrphans(ctx, tx, v, c, c.StripeCustomerID, now); err != nil {
+		if err := s.attachOrphans(ctx, tx, v, c, partner, c.StripeCustomerID, now); err != nil {
 			return err
 		}
 		out = c
@@ -209,11 +207,11 @@ func (s *Store) ReassignCustomer(ctx context.Context, vendorID, actor, customerI
 
 // attachOrphans gives customer c the unmatched purchases of a Stripe
 // customer id linked to it (and those without a Stripe customer that carry
-// its email), attributes them and creates their rewards. It returns how
-// many it attached.
-func (s *Store) attachOrphans(ctx context.Context, db bun.IDB, v *attribution.Vendor, c *attribution.Customer, stripeCustomerID string, now time.Time) (int, error) {
+// its email), attributes them and creates their rewards. partner is c's
+// partner when the caller holds it, or nil to read it here.
+func (s *Store) attachOrphans(ctx context.Context, db bun.IDB, v *attribution.Vendor, c *attribution.Customer, partner *attribution.Partner, stripeCustomerID string, now time.Time) error {
 	if stripeCustomerID == "" && c.Email == "" {
-		return 0, nil
+		return nil
 	}
 	var orphans []*attribution.Purchase
 	q := db.NewSelect().Model(&orphans).Where("vendor_id = ? AND customer_id = ''", v.ID)
@@ -227,23 +225,34 @@ func (s *Store) attachOrphans(ctx context.Context, db bun.IDB, v *attribution.Ve
 		return q
 	})
 	if err := q.OrderExpr("purchased_at ASC, id ASC").Scan(ctx); err != nil {
-		return 0, err
+		return err
 	}
-	for _, p := range orphans {
-		if err := s.attributePurchase(ctx, db, v, p, c, now); err != nil {
-			return 0, err
+	if len(orphans) > 0 && partner == nil && c.Attributed() {
+		// Every orphan gets c's partner: read it once, not per purchase. A
+		// partner gone stays nil, and rewardPurchase finds it gone too.
+		found, err := findPartner(ctx, db, v.ID, c.PartnerID)
+		if err == nil {
+			partner = found
+		} else if attribution.ErrorCode(err) != attribution.ENOTFOUND {
+			return err
 		}
 	}
-	return len(orphans), nil
+	for _, p := range orphans {
+		if err := s.attributePurchase(ctx, db, v, p, c, partner, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // attributePurchase gives a stored purchase to customer c, and its reward.
-func (s *Store) attributePurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, c *attribution.Customer, now time.Time) error {
+// partner is c's partner when the caller holds it, or nil.
+func (s *Store) attributePurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, c *attribution.Customer, partner *attribution.Partner, now time.Time) error {
 	p.AttributeTo(c)
 	p.UpdatedAt = now
 	if _, err := db.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
 		return err
 	}
-	_, err := s.rewardPurchase(ctx, db, v, p, c, now)
+	_, err := s.rewardPurchase(ctx, db, v, p, c, partner, now)
 	return err
 }

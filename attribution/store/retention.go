@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"time"
 )
 
@@ -48,8 +46,8 @@ func (s *Store) PruneClicks(ctx context.Context, before time.Time) (RetentionRes
 	if through.IsZero() || before.IsZero() {
 		return res, nil
 	}
-	var vendors []string
-	if err := s.db.NewRaw("SELECT id FROM vendors ORDER BY id").Scan(ctx, &vendors); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	vendors, err := vendorIDs(ctx, s.db)
+	if err != nil {
 		return res, classify(err)
 	}
 	for _, v := range vendors {

@@ -166,17 +166,21 @@ func (s *Store) ChangeReward(ctx context.Context, vendorID, actor, id, action, r
 // has no partner, earns nothing, or has its reward already (one per
 // purchase: the unique index settles races). A purchase refunded before
 // it was attributed gets its reward already reduced. c is the purchase's
-// customer as the caller holds it (written in this transaction), or nil to
-// read it here.
-func (s *Store) rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, c *attribution.Customer, now time.Time) (*attribution.Reward, error) {
+// customer as the caller holds it (written in this transaction; nil when
+// the purchase has none). partner is the purchase's partner when the caller
+// holds it, or nil to read it here.
+func (s *Store) rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, c *attribution.Customer, partner *attribution.Partner, now time.Time) (*attribution.Reward, error) {
 	if p.PartnerID == "" {
 		return nil, nil
 	}
-	partner, err := findPartner(ctx, db, v.ID, p.PartnerID)
-	if attribution.ErrorCode(err) == attribution.ENOTFOUND {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
+	if partner == nil {
+		var err error
+		partner, err = findPartner(ctx, db, v.ID, p.PartnerID)
+		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
+			return nil, nil // a partner gone earns nothing
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	rule := attribution.RuleFor(v, partner)
 	if rule == nil {
@@ -196,12 +200,6 @@ func (s *Store) rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.V
 			isFirst = false
 			if fp.PurchasedAt.Before(first) {
 				first = fp.PurchasedAt
-			}
-		}
-		if c == nil || c.ID != p.CustomerID {
-			c, err = findCustomerByID(ctx, db, v.ID, p.CustomerID)
-			if err != nil && attribution.ErrorCode(err) != attribution.ENOTFOUND {
-				return nil, err
 			}
 		}
 		if c != nil && c.SelfReferral && c.PartnerID == p.PartnerID {

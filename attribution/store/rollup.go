@@ -218,16 +218,27 @@ func firstClickHour(ctx context.Context, db bun.IDB, target time.Time) (time.Tim
 	return first[0].At.UTC().Truncate(time.Hour), nil
 }
 
+// vendorIDs lists every vendor's id, in order.
+func vendorIDs(ctx context.Context, db bun.IDB) ([]string, error) {
+	var ids []string
+	if err := db.NewRaw("SELECT id FROM vendors ORDER BY id").Scan(ctx, &ids); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	return ids, nil
+}
+
 // rollUpRange replaces the rollups of [from, to) (whole hours) by fresh ones.
 func (s *Store) rollUpRange(ctx context.Context, tx bun.Tx, from, to time.Time) error {
-	var vendors []string
-	if err := tx.NewRaw("SELECT id FROM vendors ORDER BY id").Scan(ctx, &vendors); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	vendors, err := vendorIDs(ctx, tx)
+	if err != nil || len(vendors) == 0 {
+		return err
+	}
+	// One statement for all vendors; the vendor list keeps it on the
+	// (vendor_id, hour) index.
+	if _, err := tx.NewRaw("DELETE FROM click_rollups WHERE vendor_id IN (?) AND hour >= ? AND hour < ?", bun.In(vendors), from, to).Exec(ctx); err != nil {
 		return err
 	}
 	for _, v := range vendors {
-		if _, err := tx.NewRaw("DELETE FROM click_rollups WHERE vendor_id = ? AND hour >= ? AND hour < ?", v, from, to).Exec(ctx); err != nil {
-			return err
-		}
 		rows, err := rollUp(ctx, tx, v, "", "", from, to)
 		if err != nil {
 			return err

@@ -50,12 +50,7 @@ func (s *Store) recordSignup(ctx context.Context, v *attribution.Vendor, r attri
 		}
 		d := attribution.Decide(c, winner, reason, partnerEmail, now)
 		c.UpdatedAt = now
-		if res.Created {
-			_, err = tx.NewInsert().Model(c).Exec(ctx)
-		} else {
-			_, err = tx.NewUpdate().Model(c).WherePK().Exec(ctx)
-		}
-		if err != nil {
+		if err := saveCustomer(ctx, tx, c, res.Created); err != nil {
 			return err
 		}
 		sg := &attribution.Signup{
@@ -134,16 +129,18 @@ func (s *Store) lastClick(ctx context.Context, db bun.IDB, vendorID string, chec
 
 // findCustomer finds a customer by external id, then by email.
 func findCustomer(ctx context.Context, db bun.IDB, vendorID, externalID, email string) (*attribution.Customer, error) {
-	c := new(attribution.Customer)
 	if externalID != "" {
-		err := db.NewSelect().Model(c).Where("vendor_id = ? AND external_id = ?", vendorID, externalID).Scan(ctx)
-		if err == nil {
-			return c, nil
-		} else if !errors.Is(err, sql.ErrNoRows) {
+		// The external id is unique per vendor: at most one row.
+		c, err := customerBy(ctx, db, vendorID, "external_id", externalID)
+		if err != nil {
 			return nil, err
+		}
+		if c != nil {
+			return c, nil
 		}
 	}
 	if email != "" {
+		c := new(attribution.Customer)
 		q := db.NewSelect().Model(c).Where("vendor_id = ? AND email = ?", vendorID, email).OrderExpr("id DESC").Limit(1)
 		if externalID != "" {
 			// Another external id with this email is another customer.

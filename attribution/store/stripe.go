@@ -150,7 +150,7 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 		// complete the ids, attribute it if it was not, count it once.
 		fillIDs(p, pp)
 		if p.CustomerID == "" && c != nil {
-			if err := s.attributePurchase(ctx, tx, v, p, c, now); err != nil {
+			if err := s.attributePurchase(ctx, tx, v, p, c, nil, now); err != nil {
 				return "", err
 			}
 		} else {
@@ -177,8 +177,10 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 		}
 	}
 	// A promotion code credits its partner when nothing else does.
+	var partner *attribution.Partner // the code's partner, when one credits
 	if p.PartnerID == "" && len(pp.PromotionCodes) > 0 {
-		partner, code, err := partnerByCodes(ctx, tx, v.ID, pp.PromotionCodes)
+		var code string
+		partner, code, err = partnerByCodes(ctx, tx, v.ID, pp.PromotionCodes)
 		if err != nil {
 			return "", err
 		}
@@ -203,7 +205,7 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 	if err := applyOrphanRefunds(ctx, tx, p, now); err != nil {
 		return "", err
 	}
-	if _, err := s.rewardPurchase(ctx, tx, v, p, c, now); err != nil {
+	if _, err := s.rewardPurchase(ctx, tx, v, p, c, partner, now); err != nil {
 		return "", err
 	}
 	if p.CustomerID == "" && p.PartnerID == "" {
@@ -326,12 +328,7 @@ func (s *Store) matchCustomer(ctx context.Context, db bun.IDB, v *attribution.Ve
 	}
 	attribution.Decide(c, winner, reason, partnerEmail, now)
 	c.UpdatedAt = now
-	if created {
-		_, err = db.NewInsert().Model(c).Exec(ctx)
-	} else {
-		_, err = db.NewUpdate().Model(c).WherePK().Exec(ctx)
-	}
-	if err != nil {
+	if err := saveCustomer(ctx, db, c, created); err != nil {
 		return nil, "", err
 	}
 	return c, reason, nil
@@ -354,13 +351,7 @@ func (s *Store) attributeByCode(ctx context.Context, db bun.IDB, v *attribution.
 		created = true
 	}
 	creditPartner(c, partner, attribution.AttributedByCode, now)
-	var err error
-	if created {
-		_, err = db.NewInsert().Model(c).Exec(ctx)
-	} else {
-		_, err = db.NewUpdate().Model(c).WherePK().Exec(ctx)
-	}
-	return c, err
+	return c, saveCustomer(ctx, db, c, created)
 }
 
 // creditPartner attributes c to partner without a click (by hand or by a
@@ -381,8 +372,7 @@ func (s *Store) linkStripeCustomer(ctx context.Context, db bun.IDB, v *attributi
 			return err
 		}
 	}
-	_, err := s.attachOrphans(ctx, db, v, c, stripeID, now)
-	return err
+	return s.attachOrphans(ctx, db, v, c, nil, stripeID, now)
 }
 
 // stripeCustomer links a Stripe customer to a Tally customer by

@@ -49,12 +49,15 @@ func (s *Store) QueuePaymentEvent(ctx context.Context, v *attribution.Vendor, ev
 func (s *Store) PaymentEventsQueued() <-chan struct{} { return s.queued }
 
 // ApplyQueuedPaymentEvents applies up to limit queued events, oldest first,
-// with workers transactions side by side (one event each). An event another
-// worker or instance is applying is skipped (FOR UPDATE SKIP LOCKED on
-// PostgreSQL; SQLite's write transactions take turns). An event that fails
+// with workers transactions side by side (one event each; one worker on
+// SQLite). An event another worker or instance is applying is skipped (FOR
+// UPDATE SKIP LOCKED on PostgreSQL; SQLite's write transactions take turns). An event that fails
 // stays queued for a later call; the others are still applied, and the first
 // error is returned with the count of events applied.
 func (s *Store) ApplyQueuedPaymentEvents(ctx context.Context, limit, workers int) (int, error) {
+	if s.dialect == SQLite {
+		workers = 1 // one writer at a time anyway: parallel transactions would only wait on each other
+	}
 	var keys []struct {
 		VendorID string `bun:"vendor_id"`
 		ID       string `bun:"id"`
