@@ -122,10 +122,6 @@ func listOf[T any](items []T, more bool, id func(T) string) ListResponse[T] {
 	return r
 }
 
-// rewardStatuses is the status filter of reward lists and exports.
-var rewardStatuses = []string{attribution.RewardPending, attribution.RewardApproved,
-	attribution.RewardPaid, attribution.RewardDeclined, attribution.RewardReversed}
-
 // enumParam checks a filter against its allowed values.
 func enumParam(c echo.Context, name string, allowed ...string) (string, error) {
 	v := c.QueryParam(name)

@@ -154,7 +154,7 @@ func (m *money) exportRewards(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if f.Status, err = enumParam(c, "status", rewardStatuses...); err != nil {
+	if f.Status, err = enumParam(c, "status", attribution.RewardStatuses...); err != nil {
 		return err
 	}
 	out := newCSVStream(c, "rewards.csv", rewardCSVHeader)

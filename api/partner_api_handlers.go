@@ -88,7 +88,7 @@ func (p *partnerPortal) listRewards(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := enumParam(c, "status", rewardStatuses...)
+	status, err := enumParam(c, "status", attribution.RewardStatuses...)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func (m *money) listRewards(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := enumParam(c, "status", rewardStatuses...)
+	status, err := enumParam(c, "status", attribution.RewardStatuses...)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,9 @@ const (
 	RewardReversed = "reversed"
 )
 
+// RewardStatuses lists every reward status, for filters.
+var RewardStatuses = []string{RewardPending, RewardApproved, RewardPaid, RewardDeclined, RewardReversed}
+
 // RewardRule is how a vendor (or, overriding it, one partner) pays partners.
 type RewardRule struct {
 	Type           string `json:"type"`

@@ -92,6 +92,9 @@ func (b *PingBuffer) run() {
 	}
 }
 
+// pingUpsertBatch bounds the page rows of one upsert (10 parameters a row).
+const pingUpsertBatch = 500
+
 // Flush writes the pending aggregates; on failure they are merged back and
 // retried at the next tick.
 func (b *PingBuffer) Flush(ctx context.Context) error {
@@ -103,22 +106,22 @@ func (b *PingBuffer) Flush(ctx context.Context) error {
 		return nil
 	}
 	err := b.store.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// Keys are unique within a batch, so no row is upserted twice by one statement.
+		m := newMultiRow(tx, `INSERT INTO snippet_pages
+			(vendor_id, public_key, origin, path, hour, pings, ref_in_url, cookie_failures, ref_cookie_failures, last_seen)`,
+			10, pingUpsertBatch, `
+			ON CONFLICT (vendor_id, public_key, origin, path, hour) DO UPDATE SET
+			pings = snippet_pages.pings + excluded.pings,
+			ref_in_url = snippet_pages.ref_in_url + excluded.ref_in_url,
+			cookie_failures = snippet_pages.cookie_failures + excluded.cookie_failures,
+			ref_cookie_failures = snippet_pages.ref_cookie_failures + excluded.ref_cookie_failures,
+			last_seen = CASE WHEN excluded.last_seen > snippet_pages.last_seen THEN excluded.last_seen ELSE snippet_pages.last_seen END`)
 		for k, c := range batch {
-			_, err := tx.NewRaw(`INSERT INTO snippet_pages
-				(vendor_id, public_key, origin, path, hour, pings, ref_in_url, cookie_failures, ref_cookie_failures, last_seen)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (vendor_id, public_key, origin, path, hour) DO UPDATE SET
-				pings = snippet_pages.pings + excluded.pings,
-				ref_in_url = snippet_pages.ref_in_url + excluded.ref_in_url,
-				cookie_failures = snippet_pages.cookie_failures + excluded.cookie_failures,
-				ref_cookie_failures = snippet_pages.ref_cookie_failures + excluded.ref_cookie_failures,
-				last_seen = CASE WHEN excluded.last_seen > snippet_pages.last_seen THEN excluded.last_seen ELSE snippet_pages.last_seen END`,
-				k.vendorID, k.publicKey, k.origin, k.path, k.hour, c.pings, c.refInURL, c.cookieFailures, c.refCookieFailures, c.lastSeen).Exec(ctx)
-			if err != nil {
+			if err := m.add(ctx, k.vendorID, k.publicKey, k.origin, k.path, k.hour, c.pings, c.refInURL, c.cookieFailures, c.refCookieFailures, c.lastSeen); err != nil {
 				return err
 			}
 		}
-		return nil
+		return m.flush(ctx)
 	})
 	if err != nil {
 		b.mu.Lock()

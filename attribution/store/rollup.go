@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -261,36 +260,17 @@ var rollupColumns = func() string {
 const rollupInsertBatch = 500 // 38 parameters a row
 
 func insertRollups(ctx context.Context, tx bun.Tx, vendorID string, rows map[rollupKey]*rollupCounts) error {
-	var b strings.Builder
-	args := make([]any, 0, rollupInsertBatch*38)
-	n := 0
-	flush := func() error {
-		if n == 0 {
-			return nil
-		}
-		_, err := tx.NewRaw(b.String(), args...).Exec(ctx)
-		b.Reset()
-		args, n = args[:0], 0
-		return err
-	}
-	row := "(?" + strings.Repeat(", ?", 37) + ")"
+	m := newMultiRow(tx, "INSERT INTO click_rollups ("+rollupColumns+")", 38, rollupInsertBatch, "")
+	vals := make([]any, 0, 38)
 	for k, c := range rows {
-		if n == 0 {
-			b.WriteString("INSERT INTO click_rollups (" + rollupColumns + ") VALUES ")
-		} else {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-		args = append(args, vendorID, k.hour, k.linkID, k.partnerID, k.variant, k.utmSource, k.source,
+		vals = append(vals[:0], vendorID, k.hour, k.linkID, k.partnerID, k.variant, k.utmSource, k.source,
 			k.referrer, k.country, k.device, k.browse, k.os, c.clicks, c.bots)
 		for _, u := range c.u {
-			args = append(args, u)
+			vals = append(vals, u)
 		}
-		if n++; n == rollupInsertBatch {
-			if err := flush(); err != nil {
-				return err
-			}
+		if err := m.add(ctx, vals...); err != nil {
+			return err
 		}
 	}
-	return flush()
+	return m.flush(ctx)
 }
