@@ -32,6 +32,14 @@ func (w wrkRun) RPS() float64 {
 	return float64(w.Requests) / (float64(w.DurationUS) / 1e6)
 }
 
+// pgAndRestTicks splits the machine's CPU ticks beyond the server's between
+// PostgreSQL and the rest; PostgreSQL's sum can dip below zero by a tick or
+// two when one of its processes exits during the run.
+func (w wrkRun) pgAndRestTicks() (pg, rest int64) {
+	pg = max(w.PGCPUTicks, 0)
+	return pg, max(w.MachineCPUTicks-w.ServerCPUTicks-pg, 0)
+}
+
 func (w wrkRun) Errors() int64 {
 	return w.ConnectErr + w.ReadErr + w.WriteErr + w.TimeoutErr + w.Other
 }
@@ -189,8 +197,8 @@ func report(args []string) error {
 			if target == "bare" {
 				rowsCell = "—"
 			}
-			rest := w.MachineCPUTicks - w.ServerCPUTicks - w.PGCPUTicks
-			cpu := fmt.Sprintf("%.0f%% / %.0f%% / %.0f%%", float64(w.ServerCPUTicks)/secs, float64(w.PGCPUTicks)/secs, float64(rest)/secs)
+			pg, rest := w.pgAndRestTicks()
+			cpu := fmt.Sprintf("%.0f%% / %.0f%% / %.0f%%", float64(w.ServerCPUTicks)/secs, float64(pg)/secs, float64(rest)/secs)
 			p("| %s | %s | %s | %s | %s | %s | %s | %s | %d / %d | %s | %s | %s | %d%% |\n", target, c, thousands(int64(w.RPS()+0.5)),
 				usMS(w.P50US), usMS(w.P90US), usMS(w.P99US), usMS(w.MaxUS), thousands(w.Got302), w.Other,
 				w.ConnectErr+w.ReadErr+w.WriteErr+w.TimeoutErr, rowsCell, thousands(w.Sent), cpu, w.IdleBefore)
@@ -218,6 +226,7 @@ func report(args []string) error {
 			t.Got302 <= t.Rows && t.Rows <= t.Sent && t.Other == 0})
 	}
 	p("\n")
+	cpuPerRequest(p, *dir, conns, facts, atoi(machine["nproc"]))
 
 	// (b)
 	p("### (b) Constant rate: vegeta, %s requests/s for %s\n\n", facts["rate"], facts["rate_duration"])
@@ -286,6 +295,39 @@ func report(args []string) error {
 		return nil
 	}
 	return replaceSection(*md, b.String())
+}
+
+// tickUS is one clock tick of /proc/PID/stat and /proc/stat in µs: Linux
+// reports them in USER_HZ, which is 100 on every architecture.
+const tickUS = 10_000
+
+// cpuPerRequest writes the table that turns each saturated run's CPU time
+// into µs per answered request, beside the budget the 0.6× bar leaves: at
+// 0.6× the bare handler's rate, each request and its share of PostgreSQL and
+// of the generator must fit in nproc / (0.6 × bare req/s) of CPU time.
+func cpuPerRequest(p func(string, ...any), dir string, conns []string, facts map[string]string, nproc int64) {
+	p("CPU time per request answered, in µs (each run's CPU time divided by its answers). The budget is what "+
+		"0.6× the bare handler's rate would leave per request on this machine, all processes together: "+
+		"%d CPUs / (0.6 × bare req/s).\n\n", nproc)
+	p("| connections | server | Tally or bare process | PostgreSQL | generator and the rest | whole machine | budget at 0.6× bare |\n")
+	p("| ---: | --- | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, c := range conns {
+		bare := readWrk(dir, "bare", c, facts)
+		budget := "—"
+		if bare.Present && bare.RPS() > 0 && nproc > 0 {
+			budget = fmt.Sprintf("%.0f", float64(nproc)*1e6/(0.6*bare.RPS()))
+		}
+		for _, target := range []string{"tally", "tally-async", "bare"} {
+			w := readWrk(dir, target, c, facts)
+			if !w.Present || w.Requests == 0 {
+				continue
+			}
+			per := func(ticks int64) float64 { return float64(ticks*tickUS) / float64(w.Requests) }
+			pg, rest := w.pgAndRestTicks()
+			p("| %s | %s | %.0f | %.0f | %.0f | %.0f | %s |\n", c, target, per(w.ServerCPUTicks), per(pg), per(rest), per(w.MachineCPUTicks), budget)
+		}
+	}
+	p("\n")
 }
 
 func commands(facts, sizes map[string]string) string {
