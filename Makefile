@@ -1,4 +1,6 @@
 # Tally developer commands. `make test` is the test command CI runs.
+# bench/ is its own Go module (its load generator stays out of the product's
+# go.mod): its tools are built from there and run from the repository root.
 
 GO ?= go
 
@@ -19,7 +21,8 @@ bench:
 # GET /v1/analytics on a fresh PostgreSQL database with 5 million clicks
 # (scripts/pg-setup.sh, or TALLY_BENCH_PG=postgres://…); prints Markdown.
 bench-analytics:
-	$(GO) run ./bench/analytics
+	$(GO) -C bench build -o ../bin/bench-analytics ./analytics
+	./bin/bench-analytics
 
 # Fault scenarios of issue 6 on a local PostgreSQL (scripts/pg-setup.sh, or
 # TALLY_BENCH_PG=postgres://…), everything on 127.0.0.1: webhook storm,
@@ -28,7 +31,8 @@ bench-analytics:
 # for BENCHMARKS.md ("Faults (issue 6)"). The PostgreSQL outage test runs in
 # the suite (app/outage_test.go).
 faults: build
-	$(GO) run ./bench/faults -bin bin/tally $(if $(SCENARIOS),-scenario $(SCENARIOS))
+	$(GO) -C bench build -o ../bin/bench-faults ./faults
+	./bin/bench-faults -bin bin/tally $(if $(SCENARIOS),-scenario $(SCENARIOS))
 
 fmt:
 	gofmt -w $$(find . \( -name .git -o -name node_modules \) -prune -o -name '*.go' -type f -print)

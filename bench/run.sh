@@ -34,6 +34,7 @@ ASYNC_PORT="${BENCH_ASYNC_PORT:-18092}"
 MD="${BENCH_MD:-BENCHMARKS.md}"
 OUT="${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/tally-bench.XXXXXX")}"
 mkdir -p "$OUT/bin"
+OUT="$(cd "$OUT" && pwd)" # absolute: the bench tools are built from bench/ (their own module)
 ADMIN_TOKEN="bench-admin-$RANDOM$RANDOM"
 TALLY="http://127.0.0.1:$TALLY_PORT"
 BARE="http://127.0.0.1:$BARE_PORT"
@@ -68,9 +69,9 @@ command -v curl >/dev/null 2>&1 || as_root env DEBIAN_FRONTEND=noninteractive ap
 
 log "building bin/tally and the bench tools"
 CGO_ENABLED=0 go build -o bin/tally ./cmd/tally
-CGO_ENABLED=0 go build -o "$OUT/bin/barehttp" ./bench/barehttp
-CGO_ENABLED=0 go build -o "$OUT/bin/benchctl" ./bench/benchctl
-CGO_ENABLED=0 go build -o "$OUT/bin/vegeta" github.com/tsenart/vegeta/v12 # = go tool vegeta
+CGO_ENABLED=0 go -C bench build -o "$OUT/bin/barehttp" ./barehttp
+CGO_ENABLED=0 go -C bench build -o "$OUT/bin/benchctl" ./benchctl
+CGO_ENABLED=0 go -C bench build -o "$OUT/bin/vegeta" github.com/tsenart/vegeta/v12 # = cd bench && go tool vegeta
 VEGETA="$OUT/bin/vegeta"
 BENCHCTL="$OUT/bin/benchctl"
 

@@ -4,8 +4,10 @@
 // customers, signups, purchases and rewards, rolls the clicks up, then times
 // the endpoint through the real HTTP stack and prints a Markdown report.
 //
-//	go run ./bench/analytics                      # runs scripts/pg-setup.sh
-//	go run ./bench/analytics -pg postgres://…     # a server whose user may create databases
+//	make bench-analytics                          # runs scripts/pg-setup.sh
+//	bin/bench-analytics -pg postgres://…          # a server whose user may create databases
+//
+// It runs from the repository root (make builds it from the bench module).
 package main
 
 import (

@@ -339,7 +339,7 @@ func commands(facts, sizes map[string]string) string {
 	w := func(s string, a ...any) { fmt.Fprintf(&b, s+"\n", a...) }
 	w("make bench    # = bash bench/run.sh; it runs, in order:")
 	w("CGO_ENABLED=0 go build -o bin/tally ./cmd/tally")
-	w("go build -o $OUT/bin/vegeta github.com/tsenart/vegeta/v12   # the go.mod tool: same as `go tool vegeta`")
+	w("go -C bench build -o $OUT/bin/vegeta github.com/tsenart/vegeta/v12   # bench/go.mod's tool: same as `cd bench && go tool vegeta`")
 	w("PG_URL=$(bash scripts/pg-setup.sh)                          # role tally/tally; DB_URL = same URL, database tally_bench")
 	w("psql \"$PG_URL\" -c 'DROP DATABASE IF EXISTS tally_bench WITH (FORCE)'; psql \"$PG_URL\" -c 'CREATE DATABASE tally_bench'")
 	w("TALLY_ADDR=127.0.0.1:18090 TALLY_PUBLIC_URL=http://127.0.0.1:18090 TALLY_DATABASE_URL=$DB_URL \\")

@@ -10,9 +10,10 @@
 //	soak   redirects, pings, signups and webhooks together (SOAK, default
 //	       10m), RSS sampled every 10 s.
 //
-// Usage (make faults builds bin/tally first):
+// Usage, from the repository root (make faults builds bin/tally and, from
+// the bench module, bin/bench-faults):
 //
-//	go run ./bench/faults -bin bin/tally [-scenario storm,crash,soak]
+//	bin/bench-faults -bin bin/tally [-scenario storm,crash,soak]
 //
 // PostgreSQL: TALLY_BENCH_PG, else scripts/pg-setup.sh. Each scenario uses a
 // fresh database tally_faults_SCENARIO, dropped at the end.
