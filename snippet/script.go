@@ -6,18 +6,18 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/evanw/esbuild/pkg/api"
 )
 
-//go:embed snippet.js
-var source []byte
+// snippet.min.js is snippet.js minified at build time, not at every start
+// (esbuild stays out of the binary); a test fails when it is stale.
+//
+//go:generate go run ./internal/gensnippet snippet.js snippet.min.js
+//go:embed snippet.min.js
+var minified []byte
 
 // Script is the minified vendor-side snippet (GET /snippet.js), prepared once.
 type Script struct {
@@ -32,32 +32,10 @@ type Script struct {
 // so a new release reaches every vendor's pages within minutes.
 const cacheControl = "public, max-age=300, stale-while-revalidate=86400"
 
-// NewScript minifies the embedded snippet.js with esbuild, computes its strong
-// ETag and pre-compresses it.
+// NewScript takes the embedded minified snippet, computes its strong ETag and
+// pre-compresses it.
 func NewScript() (*Script, error) {
-	res := api.Transform(string(source), api.TransformOptions{
-		Loader:            api.LoaderJS,
-		Target:            api.ES2017,
-		MinifyWhitespace:  true,
-		MinifyIdentifiers: true,
-		MinifySyntax:      true,
-		Charset:           api.CharsetUTF8,
-		LegalComments:     api.LegalCommentsNone,
-		Sourcefile:        "snippet.js",
-	})
-	if msgs := append(res.Errors, res.Warnings...); len(msgs) > 0 {
-		var errs []error
-		for _, m := range msgs {
-			loc := ""
-			if m.Location != nil {
-				loc = fmt.Sprintf("%s:%d:%d: ", m.Location.File, m.Location.Line, m.Location.Column)
-			}
-			errs = append(errs, fmt.Errorf("%s%s", loc, m.Text))
-		}
-		return nil, fmt.Errorf("snippet: minify snippet.js: %w", errors.Join(errs...))
-	}
-	js := bytes.TrimRight(res.Code, "\n")
-
+	js := minified
 	var buf bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	if err != nil {

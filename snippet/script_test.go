@@ -6,12 +6,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tally-dev/tally/snippet"
+	"github.com/tally-dev/tally/snippet/internal/minify"
 )
 
 func newScript(t *testing.T) *snippet.Script {
@@ -48,6 +50,22 @@ func TestSize(t *testing.T) {
 		if !bytes.Contains(s.Bytes(), []byte(want)) {
 			t.Errorf("minified snippet lacks %q", want)
 		}
+	}
+}
+
+// The served script is the committed snippet.min.js; it must be what the
+// generator makes of snippet.js today.
+func TestMinifiedIsCurrent(t *testing.T) {
+	src, err := os.ReadFile("snippet.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := minify.JS(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := newScript(t).Bytes(); !bytes.Equal(got, want) {
+		t.Fatalf("snippet.min.js is stale (%d bytes embedded, %d bytes from snippet.js): run go generate ./snippet", len(got), len(want))
 	}
 }
 
