@@ -168,9 +168,6 @@ func NewRedirectTarget(l Link, windowDays int, cookieDomain, fallbackURL string)
 
 // RedirectURL is the package's RedirectURL for this target's link.
 func (t *RedirectTarget) RedirectURL(incoming url.Values, token string) (string, error) {
-	if t.dest == nil && t.destErr == nil { // not built by NewRedirectTarget
-		return RedirectURL(t.Link.DestinationURL, t.Link.UTM, incoming, token)
-	}
 	if t.destErr != nil {
 		return "", t.destErr
 	}

@@ -2,7 +2,6 @@ package attribution
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"strings"
 
@@ -41,10 +40,6 @@ func (tokenWire) Deserialize(src []byte, dst any) error {
 	t, ok := dst.(*ClickToken)
 	if !ok || len(src) == 0 {
 		return errTokenWire
-	}
-	if src[0] == '{' {
-		// Tokens issued before the binary form were JSON; they stay valid.
-		return json.Unmarshal(src, t)
 	}
 	if src[0] != tokenWireVersion {
 		return errTokenWire

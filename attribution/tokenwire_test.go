@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/securecookie"
+
 	"github.com/tally-dev/tally/attribution"
 )
 
@@ -34,5 +36,30 @@ func TestTokenCodec_CompactForm(t *testing.T) {
 				t.Fatalf("Decode = %+v, %v; want %+v", got, err, tok)
 			}
 		})
+	}
+}
+
+// Only the binary form decodes: a payload signed and encrypted with the right
+// keys but serialized otherwise (here JSON, securecookie's default) is invalid.
+func TestTokenCodec_OnlyBinaryForm(t *testing.T) {
+	hashKey, blockKey := make([]byte, 64), make([]byte, 32)
+	codec, err := attribution.NewTokenCodec(hashKey, blockKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := attribution.ClickToken{ClickID: "clk_1", LinkID: "lnk_1", PartnerID: "par_1", VendorID: "ven_1", ClickedAt: 1}
+	sc := securecookie.New(hashKey, blockKey).MaxAge(0).SetSerializer(securecookie.JSONEncoder{})
+	s, err := sc.Encode(attribution.RefParam, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := codec.Decode(s); err == nil {
+		t.Fatalf("a JSON-serialized token decoded to %+v", got)
+	}
+	if s, err = codec.Encode(tok); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := codec.Decode(s); err != nil || got != tok {
+		t.Fatalf("Decode = %+v, %v; want %+v", got, err, tok)
 	}
 }

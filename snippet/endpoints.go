@@ -16,9 +16,6 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-// maxSnippetBody bounds what a public, unauthenticated endpoint reads.
-const maxSnippetBody = 16 << 10
-
 // Mount adds the endpoints the snippet calls: signup, ping and config. They
 // are public (the public key names the vendor), rate-limited per IP, and
 // answer CORS only for the vendor's allowed origins (any when none are set).
@@ -46,6 +43,7 @@ func Mount(s *api.Server) {
 		},
 	})
 	h := &handlers{s: s}
+	// BodyLimit bounds what a public, unauthenticated endpoint reads.
 	g := s.Echo.Group("/v1/snippet", corsErrors, limiter, middleware.BodyLimit("16K"))
 	g.OPTIONS("/signup", h.preflight)
 	g.OPTIONS("/ping", h.preflight)

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // snippet.min.js is snippet.js minified at build time, not at every start
@@ -58,23 +57,8 @@ func NewScript() (*Script, error) {
 	}, nil
 }
 
-var (
-	defaultOnce   sync.Once
-	defaultScript *Script
-	defaultErr    error
-)
-
-// Default returns a process-wide Script, built on first use.
-func Default() (*Script, error) {
-	defaultOnce.Do(func() { defaultScript, defaultErr = NewScript() })
-	return defaultScript, defaultErr
-}
-
 // Bytes returns the minified JavaScript. Callers must not modify it.
 func (s *Script) Bytes() []byte { return s.js }
-
-// GzipSize is the size in bytes of the gzip-compressed minified script.
-func (s *Script) GzipSize() int { return len(s.gz) }
 
 // ETag is the strong entity tag of the minified script, quoted.
 func (s *Script) ETag() string { return s.etag }

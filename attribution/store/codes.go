@@ -67,7 +67,7 @@ func partnerByCodes(ctx context.Context, db bun.IDB, vendorID string, codes []st
 	var rows []codePartner
 	err := db.NewSelect().Model(&rows).ColumnExpr("partner.*, pc.code").
 		Join("JOIN promotion_codes AS pc ON pc.partner_id = partner.id AND pc.vendor_id = partner.vendor_id").
-		Where("pc.vendor_id = ? AND pc.code IN (?)", vendorID, bun.In(norms)).
+		Where("pc.vendor_id = ? AND pc.code IN (?)", vendorID, bun.List(norms)).
 		Scan(ctx)
 	if err != nil {
 		return nil, "", err

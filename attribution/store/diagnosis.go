@@ -162,7 +162,7 @@ func (s *Store) diagClicks(ctx context.Context, db bun.IDB, v *attribution.Vendo
 	}
 	if len(ids) > 0 {
 		var list []*attribution.Click
-		if err := db.NewSelect().Model(&list).Where("vendor_id = ? AND id IN (?)", v.ID, bun.In(diagKeys(ids))).
+		if err := db.NewSelect().Model(&list).Where("vendor_id = ? AND id IN (?)", v.ID, bun.List(diagKeys(ids))).
 			Limit(diagMaxRows).Scan(ctx); err != nil {
 			return classify(err)
 		}
@@ -183,7 +183,7 @@ func (s *Store) diagClicks(ctx context.Context, db bun.IDB, v *attribution.Vendo
 		var list []*attribution.Click
 		if err := db.NewSelect().Model(&list).
 			Where("vendor_id = ? AND clicked_at >= ? AND clicked_at <= ?", v.ID, from, to).
-			Where("visitor_hash IN (?)", bun.In(diagKeys(hashes))).
+			Where("visitor_hash IN (?)", bun.List(diagKeys(hashes))).
 			OrderExpr("clicked_at DESC").Limit(diagMaxRows).Scan(ctx); err != nil {
 			return classify(err)
 		}
@@ -253,7 +253,7 @@ func (s *Store) diagPartners(ctx context.Context, db bun.IDB, vendorID string, f
 		return nil
 	}
 	var list []*attribution.Partner
-	if err := db.NewSelect().Model(&list).Where("vendor_id = ? AND id IN (?)", vendorID, bun.In(diagKeys(ids))).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&list).Where("vendor_id = ? AND id IN (?)", vendorID, bun.List(diagKeys(ids))).Scan(ctx); err != nil {
 		return classify(err)
 	}
 	for _, p := range list {

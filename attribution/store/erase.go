@@ -127,10 +127,10 @@ func scrubAudit(ctx context.Context, db bun.IDB, vendorID, customerID string, pu
 	q := db.NewSelect().Model(&entries).Where("vendor_id = ?", vendorID).WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 		q = q.Where("object_type = ? AND object_id = ?", attribution.ObjectCustomer, customerID)
 		if len(purchaseIDs) > 0 {
-			q = q.WhereOr("object_type = ? AND object_id IN (?)", attribution.ObjectPurchase, bun.In(purchaseIDs))
+			q = q.WhereOr("object_type = ? AND object_id IN (?)", attribution.ObjectPurchase, bun.List(purchaseIDs))
 		}
 		if len(rewardIDs) > 0 {
-			q = q.WhereOr("object_type = ? AND object_id IN (?)", attribution.ObjectReward, bun.In(rewardIDs))
+			q = q.WhereOr("object_type = ? AND object_id IN (?)", attribution.ObjectReward, bun.List(rewardIDs))
 		}
 		return q
 	})

@@ -100,7 +100,7 @@ func (s *Store) SnippetHealthData(ctx context.Context, v *attribution.Vendor, si
 				}
 			}
 			if len(exact) > 0 {
-				q = q.WhereOr("origin IN (?)", bun.In(exact))
+				q = q.WhereOr("origin IN (?)", bun.List(exact))
 			}
 			return q
 		}).

@@ -49,26 +49,6 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	return applied, nil
 }
 
-// CheckSchema reports an error when migrations are pending or unknown ones applied.
-func (s *Store) CheckSchema(ctx context.Context) error {
-	ms, err := migrations.For(s.dialect)
-	if err != nil {
-		return err
-	}
-	m := migrate.NewMigrator(s.db, ms)
-	if err := s.refuseNewerSchema(ctx, m); err != nil {
-		return err
-	}
-	all, err := m.MigrationsWithStatus(ctx)
-	if err != nil {
-		return classify(err)
-	}
-	if pending := all.Unapplied(); len(pending) > 0 {
-		return fmt.Errorf("database schema is behind this binary (%d migrations pending): run `tally migrate`", len(pending))
-	}
-	return nil
-}
-
 func (s *Store) refuseNewerSchema(ctx context.Context, m *migrate.Migrator) error {
 	unknown, err := m.MissingMigrations(ctx)
 	if err != nil {

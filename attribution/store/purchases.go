@@ -171,7 +171,7 @@ func (s *Store) ReassignCustomer(ctx context.Context, vendorID, actor, customerI
 			var moved []*attribution.Reward
 			err := tx.NewSelect().Model(&moved).
 				Where("vendor_id = ? AND customer_id = ? AND kind = ?", vendorID, c.ID, attribution.RewardKindPurchase).
-				Where("status IN (?)", bun.In([]string{attribution.RewardPending, attribution.RewardApproved})).
+				Where("status IN (?)", bun.List([]string{attribution.RewardPending, attribution.RewardApproved})).
 				Where("partner_id <> ?", partner.ID).OrderExpr("id ASC").Scan(ctx)
 			if err != nil {
 				return err
@@ -184,13 +184,13 @@ func (s *Store) ReassignCustomer(ctx context.Context, vendorID, actor, customerI
 			if len(moved) > 0 {
 				if _, err := tx.NewUpdate().Model((*attribution.Reward)(nil)).
 					Set("partner_id = ?", partner.ID).Set("updated_at = ?", now).
-					Where("vendor_id = ? AND id IN (?)", vendorID, bun.In(out.MovedRewards)).Exec(ctx); err != nil {
+					Where("vendor_id = ? AND id IN (?)", vendorID, bun.List(out.MovedRewards)).Exec(ctx); err != nil {
 					return err
 				}
 				if _, err := tx.NewUpdate().Model((*attribution.Purchase)(nil)).
 					Set("partner_id = ?", partner.ID).Set("link_id = ''").Set("click_id = ''").
 					Set("attributed_by = ?", attribution.AttributedByManual).Set("updated_at = ?", now).
-					Where("vendor_id = ? AND id IN (?)", vendorID, bun.In(purchaseIDs)).Exec(ctx); err != nil {
+					Where("vendor_id = ? AND id IN (?)", vendorID, bun.List(purchaseIDs)).Exec(ctx); err != nil {
 					return err
 				}
 			}

@@ -234,7 +234,7 @@ func (s *Store) rollUpRange(ctx context.Context, tx bun.Tx, from, to time.Time) 
 	}
 	// One statement for all vendors; the vendor list keeps it on the
 	// (vendor_id, hour) index.
-	if _, err := tx.NewRaw("DELETE FROM click_rollups WHERE vendor_id IN (?) AND hour >= ? AND hour < ?", bun.In(vendors), from, to).Exec(ctx); err != nil {
+	if _, err := tx.NewRaw("DELETE FROM click_rollups WHERE vendor_id IN (?) AND hour >= ? AND hour < ?", bun.List(vendors), from, to).Exec(ctx); err != nil {
 		return err
 	}
 	for _, v := range vendors {

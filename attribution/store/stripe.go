@@ -468,7 +468,7 @@ func applyOrphanRefunds(ctx context.Context, db bun.IDB, p *attribution.Purchase
 		ids = append(ids, r.ID)
 	}
 	if _, err := db.NewUpdate().Model((*stripeEvent)(nil)).Set("outcome = ?", attribution.OutcomeRefund).
-		Where("vendor_id = ? AND id IN (?)", p.VendorID, bun.In(ids)).Exec(ctx); err != nil {
+		Where("vendor_id = ? AND id IN (?)", p.VendorID, bun.List(ids)).Exec(ctx); err != nil {
 		return err
 	}
 	if refunded == 0 {
