@@ -2,7 +2,8 @@ package clickinfo
 
 import (
 	"crypto/sha256"
-	"sync"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
 )
 
 // DefaultAgentCacheSize is used when NewAgentParser gets a size <= 0.
@@ -16,10 +17,9 @@ const maxKeyLen = 256
 // costs ~200µs a call and clicks repeat the same few user agents, so the
 // cache is what makes per-click parsing affordable. Safe for concurrent use.
 type AgentParser struct {
-	max int
-
-	mu      sync.RWMutex
-	entries map[string]Agent
+	// A verdict never changes, so entries do not expire; the least recently
+	// used go first when the cache is full.
+	verdicts *expirable.LRU[string, Agent]
 }
 
 // NewAgentParser returns a parser caching at most maxEntries verdicts
@@ -28,51 +28,24 @@ func NewAgentParser(maxEntries int) *AgentParser {
 	if maxEntries <= 0 {
 		maxEntries = DefaultAgentCacheSize
 	}
-	return &AgentParser{max: maxEntries, entries: make(map[string]Agent)}
+	return &AgentParser{verdicts: expirable.NewLRU[string, Agent](maxEntries, nil, 0)}
 }
 
 // Parse returns the Agent for ua, from the cache when possible.
 func (p *AgentParser) Parse(ua string) Agent {
 	key := cacheKey(ua)
-
-	p.mu.RLock()
-	a, ok := p.entries[key]
-	p.mu.RUnlock()
-	if ok {
+	if a, ok := p.verdicts.Get(key); ok {
 		return a
 	}
-
-	// Parse outside the lock: two goroutines may parse the same new agent
+	// Parsed outside any lock: two goroutines may parse the same new agent
 	// at once, which is cheaper than serialising every miss.
-	a = parseAgent(ua)
-
-	p.mu.Lock()
-	if _, ok := p.entries[key]; !ok {
-		if len(p.entries) >= p.max {
-			p.evictOne()
-		}
-		p.entries[key] = a
-	}
-	p.mu.Unlock()
+	a := parseAgent(ua)
+	p.verdicts.Add(key, a)
 	return a
 }
 
 // Len reports how many verdicts are cached.
-func (p *AgentParser) Len() int {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return len(p.entries)
-}
-
-// evictOne drops an arbitrary entry. Go randomises map iteration order, so
-// this is random eviction at O(1) cost and without bookkeeping; popular
-// agents are simply re-cached on their next click. Callers hold p.mu.
-func (p *AgentParser) evictOne() {
-	for k := range p.entries {
-		delete(p.entries, k)
-		return
-	}
-}
+func (p *AgentParser) Len() int { return p.verdicts.Len() }
 
 func cacheKey(ua string) string {
 	if len(ua) <= maxKeyLen {

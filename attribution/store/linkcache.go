@@ -4,6 +4,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
+
 	"github.com/tally-dev/tally/attribution"
 )
 
@@ -11,48 +13,39 @@ import (
 // Changes made through this process purge it at once; changes made by another
 // instance are seen within ttl.
 type linkCache struct {
-	mu      sync.RWMutex
-	ttl     time.Duration
-	max     int
-	gen     uint64
-	entries map[string]linkCacheEntry
-}
+	fresh *expirable.LRU[string, *attribution.RedirectTarget] // nil target: the key is unknown
+	// lastGood keeps every known key's latest target past ttl (bounded, no
+	// expiry): while the database is down a redirect is better served from
+	// what was known than refused.
+	lastGood *expirable.LRU[string, *attribution.RedirectTarget]
 
-type linkCacheEntry struct {
-	target  *attribution.RedirectTarget // nil: the key is unknown
-	expires time.Time
+	mu  sync.Mutex // orders put against purge
+	gen uint64
 }
 
 func newLinkCache(ttl time.Duration, max int) *linkCache {
-	return &linkCache{ttl: ttl, max: max, entries: map[string]linkCacheEntry{}}
+	return &linkCache{
+		fresh:    expirable.NewLRU[string, *attribution.RedirectTarget](max, nil, ttl),
+		lastGood: expirable.NewLRU[string, *attribution.RedirectTarget](max, nil, 0),
+	}
 }
 
 // get returns the cached target (nil for a key cached as unknown) and
 // whether the key is cached and fresh.
 func (c *linkCache) get(key string) (*attribution.RedirectTarget, bool) {
-	c.mu.RLock()
-	e, ok := c.entries[key]
-	c.mu.RUnlock()
-	if !ok || time.Now().After(e.expires) {
-		return nil, false
-	}
-	return e.target, true
+	return c.fresh.Get(key)
 }
 
-// stale returns an entry whatever its age: while the database is down a
-// redirect is better served from what was known than refused.
+// stale returns the last target known for key, whatever its age.
 func (c *linkCache) stale(key string) (*attribution.RedirectTarget, bool) {
-	c.mu.RLock()
-	e, ok := c.entries[key]
-	c.mu.RUnlock()
-	return e.target, ok && e.target != nil
+	return c.lastGood.Peek(key)
 }
 
 // generation is read before a database lookup so that a purge racing the
 // lookup keeps its stale answer out of the cache.
 func (c *linkCache) generation() uint64 {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.gen
 }
 
@@ -62,20 +55,18 @@ func (c *linkCache) put(key string, t *attribution.RedirectTarget, gen uint64) {
 	if gen != c.gen {
 		return
 	}
-	if _, ok := c.entries[key]; !ok && len(c.entries) >= c.max {
-		// Full: drop one arbitrary entry. Emptying the whole map would let a
-		// flood of unknown keys send every popular link back to the database.
-		for k := range c.entries {
-			delete(c.entries, k)
-			break
-		}
+	c.fresh.Add(key, t)
+	if t != nil {
+		c.lastGood.Add(key, t)
+	} else {
+		c.lastGood.Remove(key)
 	}
-	c.entries[key] = linkCacheEntry{target: t, expires: time.Now().Add(c.ttl)}
 }
 
 func (c *linkCache) purge() {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.gen++
-	c.entries = map[string]linkCacheEntry{}
-	c.mu.Unlock()
+	c.fresh.Purge()
+	c.lastGood.Purge()
 }

@@ -31,7 +31,7 @@ type Store struct {
 	dialect string
 	now     attribution.Clock
 	links   *linkCache
-	vendors vendorCache
+	vendors *vendorCache
 	tokens  *attribution.TokenCodec
 	secrets *SecretBox    // encrypts secrets at rest; see secrets.go
 	queued  chan struct{} // wakes the webhook queue's worker; see stripequeue.go
@@ -52,7 +52,7 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 	if opts.LinkCacheTTL == 0 {
 		opts.LinkCacheTTL = 10 * time.Second
 	}
-	s := &Store{now: opts.Clock, links: newLinkCache(opts.LinkCacheTTL, 100_000), queued: make(chan struct{}, 1)}
+	s := &Store{now: opts.Clock, links: newLinkCache(opts.LinkCacheTTL, 100_000), vendors: newVendorCache(), queued: make(chan struct{}, 1)}
 	switch {
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
 		sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(databaseURL)))

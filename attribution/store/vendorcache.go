@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
-	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/tally-dev/tally/attribution"
@@ -15,30 +15,27 @@ import (
 // through this instance purge the cache at once.
 const vendorCacheTTL = 5 * time.Second
 
+// vendorCacheSize bounds the vendors kept; the least recently used go first.
+const vendorCacheSize = 10_000
+
 // vendorCache keeps vendors read by id for the webhook path, where every
 // event would otherwise spend a database round trip (and a pooled
 // connection, outside its transaction) to read the same row.
 type vendorCache struct {
-	mu sync.Mutex
-	m  map[string]vendorCacheEntry
+	vendors *expirable.LRU[string, attribution.Vendor]
 	// loads makes the requests that find an entry expired share one read:
 	// under a webhook storm hundreds would otherwise query at once.
 	loads singleflight.Group
 }
 
-type vendorCacheEntry struct {
-	v       attribution.Vendor
-	expires time.Time
+func newVendorCache() *vendorCache {
+	return &vendorCache{vendors: expirable.NewLRU[string, attribution.Vendor](vendorCacheSize, nil, vendorCacheTTL)}
 }
 
 // FindVendorCached is FindVendor through a short-lived per-instance cache.
 func (s *Store) FindVendorCached(ctx context.Context, id string) (*attribution.Vendor, error) {
-	c := &s.vendors
-	c.mu.Lock()
-	e, ok := c.m[id]
-	c.mu.Unlock()
-	if ok && time.Now().Before(e.expires) {
-		v := e.v
+	c := s.vendors
+	if v, ok := c.vendors.Get(id); ok {
 		return &v, nil
 	}
 	loaded, err, _ := c.loads.Do(id, func() (any, error) {
@@ -49,12 +46,7 @@ func (s *Store) FindVendorCached(ctx context.Context, id string) (*attribution.V
 		if err != nil {
 			return nil, err
 		}
-		c.mu.Lock()
-		if c.m == nil || len(c.m) >= 10_000 {
-			c.m = map[string]vendorCacheEntry{}
-		}
-		c.m[id] = vendorCacheEntry{v: *v, expires: time.Now().Add(vendorCacheTTL)}
-		c.mu.Unlock()
+		c.vendors.Add(id, *v)
 		return *v, nil
 	})
 	if err != nil {
@@ -64,8 +56,4 @@ func (s *Store) FindVendorCached(ctx context.Context, id string) (*attribution.V
 	return &v, nil
 }
 
-func (c *vendorCache) purge() {
-	c.mu.Lock()
-	c.m = nil
-	c.mu.Unlock()
-}
+func (c *vendorCache) purge() { c.vendors.Purge() }
