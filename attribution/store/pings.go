@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -92,7 +93,23 @@ func (b *PingBuffer) run() {
 	}
 }
 
-// pingUpsertBatch bounds the page rows of one upsert (10 parameters a row).
+// snippetPage is one row of snippet_pages: a page's pings in one hour.
+type snippetPage struct {
+	bun.BaseModel `bun:"table:snippet_pages,alias:sp"`
+
+	VendorID          string    `bun:"vendor_id"`
+	PublicKey         string    `bun:"public_key"`
+	Origin            string    `bun:"origin"`
+	Path              string    `bun:"path"`
+	Hour              time.Time `bun:"hour"`
+	Pings             int       `bun:"pings"`
+	RefInURL          int       `bun:"ref_in_url"`
+	CookieFailures    int       `bun:"cookie_failures"`
+	RefCookieFailures int       `bun:"ref_cookie_failures"`
+	LastSeen          time.Time `bun:"last_seen"`
+}
+
+// pingUpsertBatch bounds the page rows of one upsert statement.
 const pingUpsertBatch = 500
 
 // Flush writes the pending aggregates; on failure they are merged back and
@@ -105,23 +122,26 @@ func (b *PingBuffer) Flush(ctx context.Context) error {
 	if len(batch) == 0 {
 		return nil
 	}
+	// Keys are unique within a batch, so no row is upserted twice by one statement.
+	rows := make([]snippetPage, 0, len(batch))
+	for k, c := range batch {
+		rows = append(rows, snippetPage{VendorID: k.vendorID, PublicKey: k.publicKey, Origin: k.origin, Path: k.path, Hour: k.hour,
+			Pings: c.pings, RefInURL: c.refInURL, CookieFailures: c.cookieFailures, RefCookieFailures: c.refCookieFailures, LastSeen: c.lastSeen})
+	}
 	err := b.store.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		// Keys are unique within a batch, so no row is upserted twice by one statement.
-		m := newMultiRow(tx, `INSERT INTO snippet_pages
-			(vendor_id, public_key, origin, path, hour, pings, ref_in_url, cookie_failures, ref_cookie_failures, last_seen)`,
-			10, pingUpsertBatch, `
-			ON CONFLICT (vendor_id, public_key, origin, path, hour) DO UPDATE SET
-			pings = snippet_pages.pings + excluded.pings,
-			ref_in_url = snippet_pages.ref_in_url + excluded.ref_in_url,
-			cookie_failures = snippet_pages.cookie_failures + excluded.cookie_failures,
-			ref_cookie_failures = snippet_pages.ref_cookie_failures + excluded.ref_cookie_failures,
-			last_seen = CASE WHEN excluded.last_seen > snippet_pages.last_seen THEN excluded.last_seen ELSE snippet_pages.last_seen END`)
-		for k, c := range batch {
-			if err := m.add(ctx, k.vendorID, k.publicKey, k.origin, k.path, k.hour, c.pings, c.refInURL, c.cookieFailures, c.refCookieFailures, c.lastSeen); err != nil {
+		for chunk := range slices.Chunk(rows, pingUpsertBatch) {
+			if _, err := tx.NewInsert().Model(&chunk).
+				On("CONFLICT (vendor_id, public_key, origin, path, hour) DO UPDATE").
+				Set("pings = sp.pings + EXCLUDED.pings").
+				Set("ref_in_url = sp.ref_in_url + EXCLUDED.ref_in_url").
+				Set("cookie_failures = sp.cookie_failures + EXCLUDED.cookie_failures").
+				Set("ref_cookie_failures = sp.ref_cookie_failures + EXCLUDED.ref_cookie_failures").
+				Set("last_seen = CASE WHEN EXCLUDED.last_seen > sp.last_seen THEN EXCLUDED.last_seen ELSE sp.last_seen END").
+				Exec(ctx); err != nil {
 				return err
 			}
 		}
-		return m.flush(ctx)
+		return nil
 	})
 	if err != nil {
 		b.mu.Lock()

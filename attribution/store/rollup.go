@@ -4,7 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
+	"reflect"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -249,28 +250,56 @@ func (s *Store) rollUpRange(ctx context.Context, tx bun.Tx, from, to time.Time) 
 	return nil
 }
 
-var rollupColumns = func() string {
-	cols := "vendor_id, hour, link_id, partner_id, variant, utm_source, source, referrer_host, country, device, browser, os, clicks, bot_clicks"
-	for k := 0; k < 24; k++ {
-		cols += fmt.Sprintf(", u%02d", k)
-	}
-	return cols
-}()
+// clickRollup is one row of click_rollups.
+type clickRollup struct {
+	bun.BaseModel `bun:"table:click_rollups"`
 
-const rollupInsertBatch = 500 // 38 parameters a row
+	VendorID     string    `bun:"vendor_id"`
+	Hour         time.Time `bun:"hour"`
+	LinkID       string    `bun:"link_id"`
+	PartnerID    string    `bun:"partner_id"`
+	Variant      string    `bun:"variant"`
+	UTMSource    string    `bun:"utm_source"`
+	Source       string    `bun:"source"`
+	ReferrerHost string    `bun:"referrer_host"`
+	Country      string    `bun:"country"`
+	Device       string    `bun:"device"`
+	Browser      string    `bun:"browser"`
+	OS           string    `bun:"os"`
+	Clicks       int64     `bun:"clicks"`
+	BotClicks    int64     `bun:"bot_clicks"`
+	rollupUniques
+}
+
+// rollupUniques are the unique-click counters u00…u23 (see
+// attribution.VisitorDayMask), one column each.
+type rollupUniques struct {
+	U00, U01, U02, U03, U04, U05, U06, U07, U08, U09, U10, U11 int64
+	U12, U13, U14, U15, U16, U17, U18, U19, U20, U21, U22, U23 int64
+}
+
+func (u *rollupUniques) set(counts [24]int64) {
+	fields := reflect.ValueOf(u).Elem()
+	for k, n := range counts {
+		fields.Field(k).SetInt(n)
+	}
+}
+
+const rollupInsertBatch = 500 // rows a statement
 
 func insertRollups(ctx context.Context, tx bun.Tx, vendorID string, rows map[rollupKey]*rollupCounts) error {
-	m := newMultiRow(tx, "INSERT INTO click_rollups ("+rollupColumns+")", 38, rollupInsertBatch, "")
-	vals := make([]any, 0, 38)
+	out := make([]clickRollup, 0, len(rows))
 	for k, c := range rows {
-		vals = append(vals[:0], vendorID, k.hour, k.linkID, k.partnerID, k.variant, k.utmSource, k.source,
-			k.referrer, k.country, k.device, k.browse, k.os, c.clicks, c.bots)
-		for _, u := range c.u {
-			vals = append(vals, u)
-		}
-		if err := m.add(ctx, vals...); err != nil {
+		r := clickRollup{VendorID: vendorID, Hour: k.hour, LinkID: k.linkID, PartnerID: k.partnerID, Variant: k.variant,
+			UTMSource: k.utmSource, Source: k.source, ReferrerHost: k.referrer, Country: k.country, Device: k.device,
+			Browser: k.browse, OS: k.os, Clicks: c.clicks, BotClicks: c.bots}
+		r.set(c.u)
+		out = append(out, r)
+	}
+	for chunk := range slices.Chunk(out, rollupInsertBatch) {
+		if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
 			return err
 		}
 	}
-	return m.flush(ctx)
+	return nil
 }
