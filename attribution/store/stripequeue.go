@@ -5,9 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"sync"
+	"sync/atomic"
 
 	"github.com/uptrace/bun"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tally-dev/tally/attribution"
 )
@@ -68,39 +69,26 @@ func (s *Store) ApplyQueuedPaymentEvents(ctx context.Context, limit, workers int
 	if err != nil {
 		return 0, classify(err)
 	}
+	// Not errgroup.WithContext: one event's failure must not stop the others.
 	var (
-		mu       sync.Mutex
-		applied  int
-		firstErr error
-		wg       sync.WaitGroup
+		g       errgroup.Group
+		applied atomic.Int64
 	)
-	next := make(chan int)
-	for range max(1, min(workers, len(keys))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				ok, err := retryConflicts(4, func() (bool, error) { return s.applyQueued(ctx, keys[i].VendorID, keys[i].ID) })
-				mu.Lock()
-				if ok {
-					applied++
-				}
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := range keys {
+	g.SetLimit(max(1, workers))
+	for _, k := range keys {
 		if ctx.Err() != nil {
 			break
 		}
-		next <- i
+		g.Go(func() error {
+			ok, err := retryConflicts(4, func() (bool, error) { return s.applyQueued(ctx, k.VendorID, k.ID) })
+			if ok {
+				applied.Add(1)
+			}
+			return err
+		})
 	}
-	close(next)
-	wg.Wait()
-	return applied, firstErr
+	err = g.Wait() // the first error
+	return int(applied.Load()), err
 }
 
 // applyQueued applies one queued event, unless it is gone from the queue
