@@ -132,7 +132,7 @@ fi
 
 # ---------------------------------------------------------------------------
 # Static checks.
-banner "gofmt, go vet, go build (CGO_ENABLED=0)"
+banner "gofmt, go vet, staticcheck, go build (CGO_ENABLED=0)"
 mapfile -t unformatted < <(
 	find . \( -name .git -o -name node_modules -o -name .cache \) -prune -o -name '*.go' -type f -print0 |
 		xargs -0 -r gofmt -l
@@ -143,6 +143,8 @@ if [ "${#unformatted[@]}" -gt 0 ]; then
 	exit 1
 fi
 CGO_ENABLED=0 go vet ./...
+# `go run pkg@version` keeps staticcheck out of go.mod; this version supports Go 1.26.
+CGO_ENABLED=0 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 CGO_ENABLED=0 go build -o /dev/null ./...
 # bench/ is its own module (./... above stops at its go.mod); keep it compiling.
 (cd bench && CGO_ENABLED=0 go vet ./... && CGO_ENABLED=0 go build -o /dev/null ./...)

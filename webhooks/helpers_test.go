@@ -23,7 +23,6 @@ type shop struct {
 	p       testenv.Partner
 	link    testenv.Link
 	version string
-	n       int
 }
 
 // eachQueueMode runs fn with events applied while the webhook waits
@@ -131,11 +130,6 @@ func (s *shop) drain(t *testing.T) {
 	}
 }
 
-func (s *shop) nextID(prefix string) string {
-	s.n++
-	return prefix + time.Now().Format("150405") + string(rune('a'+s.n%26)) + string(rune('a'+s.n/26%26))
-}
-
 func (s *shop) purchases(t *testing.T, query string) []map[string]any {
 	t.Helper()
 	var l struct{ Data []map[string]any }
@@ -180,5 +174,3 @@ func inv(id string, amount int64, customer string, extra map[string]any) map[str
 	}
 	return o
 }
-
-func ptrInt(n int) *int { return &n }
