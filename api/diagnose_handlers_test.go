@@ -200,7 +200,8 @@ func TestDiagnose_LaterClickWon(t *testing.T) {
 	second := f.Clock.Now()
 	ref2 := f.click(f.l2, testenv.BrowserUA)
 	f.Clock.Advance(time.Hour)
-	f.snippetSignup("c@example.com", ref2, testenv.BrowserUA)
+	// Re-attribution of an existing customer takes an authenticated channel.
+	f.apiSignup("c@example.com", ref2)
 
 	d := f.diagnose("email=c@example.com")
 	f.expect(d, attribution.CauseLaterClickWon)

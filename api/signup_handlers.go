@@ -18,10 +18,11 @@ type SignupBody struct {
 	ExternalID string `json:"external_id"`
 }
 
-// SignupRequest turns the body and the request into the domain request.
-// Tokens come from the body and from a tally_ref cookie that reached Tally
-// (served on the vendor's own subdomain): the engine takes the newest valid one.
-func (s *Server) SignupRequest(c echo.Context, b SignupBody, source string) attribution.SignupRequest {
+// SignupRequest turns the body and the request into the domain request,
+// its tokens verified for v. Tokens come from the body and from a tally_ref
+// cookie that reached Tally (served on the vendor's own subdomain): the
+// engine takes the newest valid one.
+func (s *Server) SignupRequest(c echo.Context, v *attribution.Vendor, b SignupBody, source string) attribution.SignupRequest {
 	r := attribution.SignupRequest{
 		Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Source: source,
 	}
@@ -41,6 +42,7 @@ func (s *Server) SignupRequest(c echo.Context, b SignupBody, source string) attr
 		agent := s.deps.Agents.Parse(ua)
 		r.Browser, r.OS = agent.Browser, agent.OS
 	}
+	r.Checks = attribution.CheckTokens(s.deps.Tokens, r.Tokens, v, s.deps.Clock())
 	return r
 }
 
@@ -54,7 +56,7 @@ func (s *Server) createSignup(c echo.Context) error {
 	if b.PublicKey != "" && b.PublicKey != v.PublicKey {
 		return invalid("public_key does not belong to this secret key's vendor.")
 	}
-	res, err := s.deps.Store.RecordSignup(c.Request().Context(), v, s.SignupRequest(c, b, attribution.SourceAPI))
+	res, err := s.deps.Store.RecordSignup(c.Request().Context(), v, s.SignupRequest(c, v, b, attribution.SourceAPI))
 	if err != nil {
 		return err
 	}
