@@ -35,8 +35,8 @@ func recordRefund(ctx context.Context, db bun.IDB, vendorID string, r *attributi
 	_, err := db.NewInsert().Model(row).
 		On("CONFLICT (vendor_id, id) DO UPDATE").
 		Set("amount = EXCLUDED.amount, status = EXCLUDED.status, updated_at = EXCLUDED.updated_at").
-		Set("charge_id = CASE WHEN EXCLUDED.charge_id <> '' THEN EXCLUDED.charge_id ELSE stripe_refunds.charge_id END").
-		Set("payment_intent_id = CASE WHEN EXCLUDED.payment_intent_id <> '' THEN EXCLUDED.payment_intent_id ELSE stripe_refunds.payment_intent_id END").
+		Set("charge_id = CASE WHEN EXCLUDED.charge_id <> '' THEN EXCLUDED.charge_id ELSE ?TableAlias.charge_id END").
+		Set("payment_intent_id = CASE WHEN EXCLUDED.payment_intent_id <> '' THEN EXCLUDED.payment_intent_id ELSE ?TableAlias.payment_intent_id END").
 		Exec(ctx)
 	if err != nil {
 		return 0, err
