@@ -11,29 +11,29 @@ import (
 // external id; the answer must not tell that the customer exists.
 func TestSnippetSignup_NeverChangesExistingCustomer(t *testing.T) {
 	f := setup(t)
-	f.Must(http.StatusCreated, f.Do("POST", "/v1/signups", f.v.SecretKey, map[string]any{
-		"ref": f.token(f.la), "email": "victim@example.com", "name": "Victim",
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/signups", f.v.SecretKey, map[string]any{
+		"ref": f.token(t, f.la), "email": "victim@example.com", "name": "Victim",
 	}))
-	before := f.customer("email=victim@example.com")
+	before := f.customer(t, "email=victim@example.com")
 	if before.PartnerID != f.pa.ID {
 		t.Fatalf("setup: %+v", before)
 	}
 
 	f.Clock.Advance(time.Hour)
-	attack := f.Must(http.StatusCreated, f.Do("POST", "/v1/snippet/signup", "", map[string]any{
-		"public_key": f.v.PublicKey, "ref": f.token(f.lb), "email": "victim@example.com",
+	attack := f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/snippet/signup", "", map[string]any{
+		"public_key": f.v.PublicKey, "ref": f.token(t, f.lb), "email": "victim@example.com",
 		"name": "Hacked", "external_id": "evil_1",
 	}))
 	// A brand-new visitor with a fresh token gets the very same answer.
-	fresh := f.Must(http.StatusCreated, f.Do("POST", "/v1/snippet/signup", "", map[string]any{
-		"public_key": f.v.PublicKey, "ref": f.token(f.lb), "email": "newcomer@example.com",
+	fresh := f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/snippet/signup", "", map[string]any{
+		"public_key": f.v.PublicKey, "ref": f.token(t, f.lb), "email": "newcomer@example.com",
 		"name": "New", "external_id": "new_1",
 	}))
 	if string(attack.Body) != string(fresh.Body) {
 		t.Fatalf("answers differ: existing %s, new %s", attack.Body, fresh.Body)
 	}
 
-	after := f.customer("email=victim@example.com")
+	after := f.customer(t, "email=victim@example.com")
 	if after.PartnerID != f.pa.ID || after.Name != "Victim" || after.ExternalID != "" || after.LinkID != before.LinkID {
 		t.Fatalf("customer changed by the public snippet: before %+v, after %+v", before, after)
 	}
@@ -49,21 +49,21 @@ func TestSnippetSignup_NeverChangesExistingCustomer(t *testing.T) {
 
 	// The vendor's own backend later signs the customer up with its id:
 	// the same customer, not a duplicate created because of a planted id.
-	f.Must(http.StatusOK, f.Do("POST", "/v1/signups", f.v.SecretKey, map[string]any{
+	f.Must(t, http.StatusOK, f.Do(t, "POST", "/v1/signups", f.v.SecretKey, map[string]any{
 		"email": "victim@example.com", "external_id": "user_victim",
 	}))
-	if c := f.customer("external_id=user_victim"); c.ID != before.ID {
+	if c := f.customer(t, "external_id=user_victim"); c.ID != before.ID {
 		t.Fatalf("backend signup found %s, want %s", c.ID, before.ID)
 	}
-	if n := f.count("customers"); n != 2 {
+	if n := f.count(t, "customers"); n != 2 {
 		t.Fatalf("%d customers, want 2 (victim, newcomer)", n)
 	}
 	// A newer click carried by the vendor's backend still re-attributes.
 	f.Clock.Advance(time.Hour)
-	f.Must(http.StatusOK, f.Do("POST", "/v1/signups", f.v.SecretKey, map[string]any{
-		"external_id": "user_victim", "ref": f.token(f.lb),
+	f.Must(t, http.StatusOK, f.Do(t, "POST", "/v1/signups", f.v.SecretKey, map[string]any{
+		"external_id": "user_victim", "ref": f.token(t, f.lb),
 	}))
-	if c := f.customer("external_id=user_victim"); c.PartnerID != f.pb.ID {
+	if c := f.customer(t, "external_id=user_victim"); c.PartnerID != f.pb.ID {
 		t.Fatalf("backend re-attribution: %+v, want partner B", c)
 	}
 }

@@ -23,9 +23,9 @@ func TestStripe_TestModeNeverPaid(t *testing.T) {
 		t.Fatalf("test-mode reward after its hold: %v", rs)
 	}
 	id := rs[0]["id"].(string)
-	s.e.Must(http.StatusOK, s.e.Do("POST", "/v1/rewards/"+id+"/approve", s.v.SecretKey, nil))
-	s.e.Must(http.StatusConflict, s.e.Do("POST", "/v1/rewards/"+id+"/pay", s.v.SecretKey, nil))
-	if got := s.e.Must(http.StatusOK, s.e.Do("GET", "/v1/rewards/"+id, s.v.SecretKey, nil)).Map(t); got["status"] != "approved" {
+	s.e.Must(t, http.StatusOK, s.e.Do(t, "POST", "/v1/rewards/"+id+"/approve", s.v.SecretKey, nil))
+	s.e.Must(t, http.StatusConflict, s.e.Do(t, "POST", "/v1/rewards/"+id+"/pay", s.v.SecretKey, nil))
+	if got := s.e.Must(t, http.StatusOK, s.e.Do(t, "GET", "/v1/rewards/"+id, s.v.SecretKey, nil)).Map(t); got["status"] != "approved" {
 		t.Fatalf("after a refused pay: %v", got)
 	}
 
@@ -39,7 +39,7 @@ func TestStripe_TestModeNeverPaid(t *testing.T) {
 	}
 	for _, r := range live {
 		if r["livemode"] == true {
-			s.e.Must(http.StatusOK, s.e.Do("POST", "/v1/rewards/"+r["id"].(string)+"/pay", s.v.SecretKey, nil))
+			s.e.Must(t, http.StatusOK, s.e.Do(t, "POST", "/v1/rewards/"+r["id"].(string)+"/pay", s.v.SecretKey, nil))
 		}
 	}
 	if paid := s.rewards(t, "?status=paid"); len(paid) != 1 || paid[0]["livemode"] != true {
@@ -53,7 +53,7 @@ func TestStripe_TestModeNeverPaid(t *testing.T) {
 func TestStripe_ExcludedPurchases(t *testing.T) {
 	s := newShop(t, percent10)
 	tok := s.token(t)
-	s.e.Must(http.StatusCreated, s.e.Do("POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": tok, "email": "x@example.com"}))
+	s.e.Must(t, http.StatusCreated, s.e.Do(t, "POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": tok, "email": "x@example.com"}))
 	// By metadata on the Checkout Session.
 	s.send(t, "evt_resold", "checkout.session.completed", session("cs_resold", 10000, map[string]any{
 		"customer_details": map[string]any{"email": "x@example.com"}, "metadata": map[string]any{"tally_exclude": "resale"},
@@ -72,7 +72,7 @@ func TestStripe_ExcludedPurchases(t *testing.T) {
 				Revenue   map[string]float64 `json:"revenue"`
 			} `json:"rows"`
 		}
-		r := s.e.Must(http.StatusOK, s.e.Do("GET", "/v1/analytics?group_by=partner&start=2026-01-01&end=2026-12-31", s.v.SecretKey, nil))
+		r := s.e.Must(t, http.StatusOK, s.e.Do(t, "GET", "/v1/analytics?group_by=partner&start=2026-01-01&end=2026-12-31", s.v.SecretKey, nil))
 		r.JSON(t, &a)
 		var sum float64
 		for _, r := range a.Rows {
@@ -89,7 +89,7 @@ func TestStripe_ExcludedPurchases(t *testing.T) {
 	}
 	// Included again by hand: it earns its reward now.
 	pid := ps[0]["id"].(string)
-	s.e.Must(http.StatusOK, s.e.Do("POST", "/v1/purchases/"+pid+"/include", s.v.SecretKey, nil))
+	s.e.Must(t, http.StatusOK, s.e.Do(t, "POST", "/v1/purchases/"+pid+"/include", s.v.SecretKey, nil))
 	if rs := s.rewards(t, "?purchase_id="+pid); len(rs) != 1 || rs[0]["amount"] != 1000.0 {
 		t.Fatalf("after include: %v", rs)
 	}
@@ -98,10 +98,10 @@ func TestStripe_ExcludedPurchases(t *testing.T) {
 	}
 	// Excluded by hand after the reward was paid: a negative adjustment.
 	rid := s.rewards(t, "?purchase_id="+pid)[0]["id"].(string)
-	s.e.Must(http.StatusOK, s.e.Do("POST", "/v1/rewards/"+rid+"/pay", s.v.SecretKey, nil))
-	s.e.Must(http.StatusBadRequest, s.e.Do("POST", "/v1/purchases/"+pid+"/exclude", s.v.SecretKey, map[string]any{"reason": "because"}))
-	s.e.Must(http.StatusBadRequest, s.e.Do("POST", "/v1/purchases/"+pid+"/exclude", s.v.SecretKey, nil))
-	got := s.e.Must(http.StatusOK, s.e.Do("POST", "/v1/purchases/"+pid+"/exclude", s.v.SecretKey, map[string]any{"reason": "transfer", "note": "ticket given away"})).Map(t)
+	s.e.Must(t, http.StatusOK, s.e.Do(t, "POST", "/v1/rewards/"+rid+"/pay", s.v.SecretKey, nil))
+	s.e.Must(t, http.StatusBadRequest, s.e.Do(t, "POST", "/v1/purchases/"+pid+"/exclude", s.v.SecretKey, map[string]any{"reason": "because"}))
+	s.e.Must(t, http.StatusBadRequest, s.e.Do(t, "POST", "/v1/purchases/"+pid+"/exclude", s.v.SecretKey, nil))
+	got := s.e.Must(t, http.StatusOK, s.e.Do(t, "POST", "/v1/purchases/"+pid+"/exclude", s.v.SecretKey, map[string]any{"reason": "transfer", "note": "ticket given away"})).Map(t)
 	if got["status"] != "excluded" || got["excluded_note"] != "ticket given away" {
 		t.Fatalf("excluded: %v", got)
 	}
@@ -113,13 +113,13 @@ func TestStripe_ExcludedPurchases(t *testing.T) {
 		t.Fatalf("revenue after exclude = %v", got)
 	}
 	// Excluding again only changes the reason: nothing is clawed back twice.
-	s.e.Must(http.StatusOK, s.e.Do("POST", "/v1/purchases/"+pid+"/exclude", s.v.SecretKey, map[string]any{"reason": "fraud"}))
+	s.e.Must(t, http.StatusOK, s.e.Do(t, "POST", "/v1/purchases/"+pid+"/exclude", s.v.SecretKey, map[string]any{"reason": "fraud"}))
 	if adj := s.rewards(t, "?kind=adjustment"); len(adj) != 1 {
 		t.Fatalf("adjustments after a second exclude = %v", adj)
 	}
 	// Both changes are audited.
 	var audit struct{ Data []map[string]any }
-	s.e.Must(http.StatusOK, s.e.Do("GET", "/v1/audit", s.v.SecretKey, nil)).JSON(t, &audit)
+	s.e.Must(t, http.StatusOK, s.e.Do(t, "GET", "/v1/audit", s.v.SecretKey, nil)).JSON(t, &audit)
 	actions := map[string]bool{}
 	for _, a := range audit.Data {
 		actions[a["action"].(string)] = true

@@ -98,7 +98,7 @@ func TestStripe_SubscriptionRefundEveryVersionAndOrder(t *testing.T) {
 					tok := s.token(t)
 					// The customer signed up through the vendor's backend and
 					// is linked to its Stripe customer.
-					s.e.Must(http.StatusCreated, s.e.Do("POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": tok, "email": "sub@example.com"}))
+					s.e.Must(t, http.StatusCreated, s.e.Do(t, "POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": tok, "email": "sub@example.com"}))
 					s.send(t, "evt_cus", "customer.created", map[string]any{"id": "cus_sub", "object": "customer", "email": "sub@example.com"})
 					for i, st := range order {
 						evt := fmt.Sprintf("evt_%d", i)
@@ -140,7 +140,7 @@ func TestStripe_RefundObjectsAndInlinePayments(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			s := newShop(t, percent10)
 			s.version = v
-			s.e.Must(http.StatusCreated, s.e.Do("POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": s.token(t), "email": "r@example.com"}))
+			s.e.Must(t, http.StatusCreated, s.e.Do(t, "POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": s.token(t), "email": "r@example.com"}))
 			in := subscriptionInvoice(v, "in_r1", 10000, "cus_r", nil)
 			in["customer_email"] = "r@example.com"
 			in["payments"] = map[string]any{"object": "list", "data": []any{invoicePayment("in_r1", 10000)}, "has_more": false}
@@ -169,7 +169,7 @@ func TestStripe_RefundObjectsAndInlinePayments(t *testing.T) {
 // money: stored, never applied (in order, and when it came first).
 func TestStripe_RefundInAnotherCurrency(t *testing.T) {
 	s := newShop(t, percent10)
-	s.e.Must(http.StatusCreated, s.e.Do("POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": s.token(t), "email": "c@example.com"}))
+	s.e.Must(t, http.StatusCreated, s.e.Do(t, "POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": s.token(t), "email": "c@example.com"}))
 	if out := s.send(t, "evt_early", "charge.refunded", chargeRefunded("2023-10-16", "in_c2", 10000, 10000, "jpy")); out != "orphan_refund" {
 		t.Fatalf("early: %s", out)
 	}
@@ -194,7 +194,7 @@ func TestStripe_RefundInAnotherCurrency(t *testing.T) {
 // purchase halves the reward (the intermediate product overflows int64).
 func TestStripe_LargeAmountsRefundExactly(t *testing.T) {
 	s := newShop(t, percent10)
-	s.e.Must(http.StatusCreated, s.e.Do("POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": s.token(t), "email": "idr@example.com"}))
+	s.e.Must(t, http.StatusCreated, s.e.Do(t, "POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": s.token(t), "email": "idr@example.com"}))
 	in := inv("in_idr", 600_000_000_000, "", map[string]any{"customer_email": "idr@example.com", "currency": "idr"})
 	s.send(t, "evt_idr", "invoice.paid", in)
 	ch := chargeRefunded("2023-10-16", "in_idr", 600_000_000_000, 300_000_000_000, "idr")
@@ -212,7 +212,7 @@ func TestStripe_LargeAmountsRefundExactly(t *testing.T) {
 	if n := s.count(t, "purchases"); n != 1 {
 		t.Fatalf("%d purchases, want 1", n)
 	}
-	s.e.Must(http.StatusOK, s.e.Do("GET", "/v1/analytics?group_by=partner&start=2026-01-01&end=2026-12-31", s.v.SecretKey, nil))
+	s.e.Must(t, http.StatusOK, s.e.Do(t, "GET", "/v1/analytics?group_by=partner&start=2026-01-01&end=2026-12-31", s.v.SecretKey, nil))
 }
 
 // Clover moved a discount's coupon under source; the promotion code still
@@ -222,7 +222,7 @@ func TestStripe_CloverDiscountsCreditCodes(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			s := newShop(t, percent10)
 			s.version = v
-			s.e.Must(http.StatusCreated, s.e.Do("POST", "/v1/partners/"+s.p.ID+"/codes", s.v.SecretKey, map[string]any{"code": "promo_ada"}))
+			s.e.Must(t, http.StatusCreated, s.e.Do(t, "POST", "/v1/partners/"+s.p.ID+"/codes", s.v.SecretKey, map[string]any{"code": "promo_ada"}))
 			d := map[string]any{"id": "di_1", "object": "discount", "promotion_code": "promo_ada"}
 			if v == "2025-09-30.clover" {
 				d["source"] = map[string]any{"type": "coupon", "coupon": "co_x"}
