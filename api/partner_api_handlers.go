@@ -76,7 +76,7 @@ func (p *partnerPortal) createLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := p.store.CreateLink(c.Request().Context(), me.VendorID, lc)
+	l, err := p.store.CreateLink(c.Request().Context(), me.VendorID, ActorOf(c), lc)
 	if err != nil {
 		return err
 	}

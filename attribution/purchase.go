@@ -266,7 +266,7 @@ type PurchaseService interface {
 	// ReassignCustomer credits a customer to another partner. EINVALID, ENOTFOUND.
 	ReassignCustomer(ctx context.Context, vendorID, actor, customerID string, r Reassignment) (*ReassignResult, error)
 	// AddPromotionCode gives a partner a promotion code. EINVALID, ENOTFOUND, ECONFLICT.
-	AddPromotionCode(ctx context.Context, vendorID, partnerID, code string) (*PromotionCode, error)
+	AddPromotionCode(ctx context.Context, vendorID, actor, partnerID, code string) (*PromotionCode, error)
 	// ListPromotionCodes lists a partner's codes. ENOTFOUND.
 	ListPromotionCodes(ctx context.Context, vendorID, partnerID string) ([]*PromotionCode, error)
 }

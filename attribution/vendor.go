@@ -68,6 +68,8 @@ type VendorUpdate struct {
 	StripeWebhookSecret   *string          `json:"stripe_webhook_secret"`
 	FallbackURL           *string          `json:"fallback_url"`
 	RewardRule            RewardRuleUpdate `json:"reward_rule"`
+	// Reason, optional, goes to the audit log.
+	Reason string `json:"reason"`
 }
 
 // Apply validates upd and copies it onto v.
@@ -138,6 +140,36 @@ func (upd VendorUpdate) Apply(v *Vendor) error {
 	return nil
 }
 
+// VendorSettings is what the audit log keeps of a vendor before and after
+// a change: its settings, with each secret reduced to "set" or "unset".
+type VendorSettings struct {
+	Name                  string      `json:"name"`
+	Domain                string      `json:"domain"`
+	AllowedOrigins        []string    `json:"allowed_origins"`
+	CookieDomain          string      `json:"cookie_domain"`
+	AttributionWindowDays int         `json:"attribution_window_days"`
+	FallbackURL           string      `json:"fallback_url"`
+	RewardRule            *RewardRule `json:"reward_rule"`
+	StripeWebhookSecret   string      `json:"stripe_webhook_secret"`
+}
+
+// Settings returns v's settings for the audit log, secrets as "set"/"unset".
+func (v *Vendor) Settings() VendorSettings {
+	return VendorSettings{
+		Name: v.Name, Domain: v.Domain, AllowedOrigins: v.AllowedOrigins, CookieDomain: v.CookieDomain,
+		AttributionWindowDays: v.AttributionWindowDays, FallbackURL: v.FallbackURL, RewardRule: v.RewardRule,
+		StripeWebhookSecret: secretState(v.StripeWebhookSecret),
+	}
+}
+
+// secretState is how a secret appears anywhere it is shown after being set.
+func secretState(secret string) string {
+	if secret == "" {
+		return "unset"
+	}
+	return "set"
+}
+
 // AllowsOrigin reports whether a browser page at origin may call the
 // snippet endpoints: any origin when the list is empty.
 func (v *Vendor) AllowsOrigin(origin string) bool {
@@ -176,6 +208,6 @@ type VendorService interface {
 	VendorBySecretKey(ctx context.Context, key string) (*Vendor, error)
 	// VendorByPublicKey finds the vendor of a snippet. EUNAUTHORIZED.
 	VendorByPublicKey(ctx context.Context, key string) (*Vendor, error)
-	// UpdateVendor applies upd. EINVALID, ENOTFOUND.
-	UpdateVendor(ctx context.Context, id string, upd VendorUpdate) (*Vendor, error)
+	// UpdateVendor applies upd and audits it as actor. EINVALID, ENOTFOUND.
+	UpdateVendor(ctx context.Context, id, actor string, upd VendorUpdate) (*Vendor, error)
 }

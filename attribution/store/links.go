@@ -12,8 +12,9 @@ import (
 
 var _ attribution.LinkService = (*Store)(nil)
 
-// CreateLink creates a link for one of the vendor's partners.
-func (s *Store) CreateLink(ctx context.Context, vendorID string, c attribution.LinkCreate) (*attribution.Link, error) {
+// CreateLink creates a link for one of the vendor's partners, with its
+// audit entry.
+func (s *Store) CreateLink(ctx context.Context, vendorID, actor string, c attribution.LinkCreate) (*attribution.Link, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -34,8 +35,12 @@ func (s *Store) CreateLink(ctx context.Context, vendorID string, c attribution.L
 		if !custom {
 			l.Key = attribution.NewLinkKey()
 		}
-		_, err := s.db.NewInsert().Model(l).Exec(ctx)
-		err = classify(err)
+		err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.NewInsert().Model(l).Exec(ctx); err != nil {
+				return err
+			}
+			return audit(ctx, tx, vendorID, actor, attribution.ActionLinkCreate, attribution.ObjectLink, l.ID, "", nil, l, now)
+		})
 		if attribution.ErrorCode(err) == attribution.ECONFLICT {
 			if custom {
 				return nil, attribution.Errorf(attribution.ECONFLICT, "The key %q is taken.", l.Key)
@@ -75,23 +80,36 @@ func (s *Store) ListLinks(ctx context.Context, vendorID string, f attribution.Li
 	return scanPage(ctx, q, &out, page)
 }
 
-// UpdateLink applies upd in one transaction.
-func (s *Store) UpdateLink(ctx context.Context, vendorID, id string, upd attribution.LinkUpdate) (*attribution.Link, error) {
+// UpdateLink applies upd and its audit entry in one transaction; a change
+// that changes nothing (archiving twice) writes nothing.
+func (s *Store) UpdateLink(ctx context.Context, vendorID, actor, id string, upd attribution.LinkUpdate) (*attribution.Link, error) {
+	if err := attribution.ValidateOptionalReason(&upd.Reason); err != nil {
+		return nil, err
+	}
 	var out *attribution.Link
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		l, err := findLink(ctx, tx, vendorID, id)
 		if err != nil {
 			return err
 		}
+		before := *l
 		if err := upd.Apply(l); err != nil {
 			return err
 		}
-		l.UpdatedAt = s.now()
+		out = l
+		if attribution.ToRawJSON(l) == attribution.ToRawJSON(&before) {
+			return nil
+		}
+		now := s.now()
+		l.UpdatedAt = now
 		if _, err := tx.NewUpdate().Model(l).WherePK().Exec(ctx); err != nil {
 			return err
 		}
-		out = l
-		return nil
+		action := attribution.ActionLinkUpdate
+		if l.Status == attribution.LinkArchived && before.Status != attribution.LinkArchived {
+			action = attribution.ActionLinkArchive
+		}
+		return audit(ctx, tx, vendorID, actor, action, attribution.ObjectLink, l.ID, upd.Reason, &before, l, now)
 	})
 	if attribution.ErrorCode(err) == attribution.ECONFLICT {
 		return nil, attribution.Errorf(attribution.ECONFLICT, "That key is taken.")
