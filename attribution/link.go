@@ -50,7 +50,9 @@ func (u UTM) validate() error {
 	return nil
 }
 
-// Link is a partner's referral link: /r/{key} redirects to DestinationURL.
+// Link is a partner's referral link: /r/{key} redirects to DestinationURL,
+// and so does /r/{alias} for each key the link had before (printed QR codes
+// never die). Keys and aliases share one namespace.
 type Link struct {
 	ID             string    `json:"id" bun:"id,pk"`
 	VendorID       string    `json:"vendor_id" bun:"vendor_id"`
@@ -59,6 +61,7 @@ type Link struct {
 	DestinationURL string    `json:"destination_url" bun:"destination_url"`
 	UTM            UTM       `json:"utm" bun:"utm"`
 	Status         string    `json:"status" bun:"status"`
+	Aliases        []string  `json:"aliases" bun:"-"`       // keys the link had before, which still redirect
 	URL            string    `json:"url,omitempty" bun:"-"` // set by the API, not kept in the audit log
 	CreatedAt      time.Time `json:"created_at" bun:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at" bun:"updated_at"`
