@@ -27,6 +27,10 @@ var rewardCSVHeader = []string{
 	"amount", "currency", "purchase_id", "customer_id", "reason", "approved_at", "paid_at",
 }
 
+// numericCSVColumns are written as numbers; every other column is text and
+// goes through attribution.CSVText.
+var numericCSVColumns = map[string]bool{"amount": true, "refunded_amount": true, "reward_amount": true}
+
 // exportRange reads start and end: RFC 3339 times or YYYY-MM-DD dates
 // (UTC); end is exclusive, and a date end includes that whole day.
 func exportRange(c echo.Context) (attribution.ExportFilter, error) {
@@ -68,12 +72,17 @@ type csvStream struct {
 	w       *csv.Writer
 	name    string
 	header  []string
+	numeric []bool // by column
 	started bool
 	rows    int
 }
 
 func newCSVStream(c echo.Context, name string, header []string) *csvStream {
-	return &csvStream{c: c, name: name, header: header}
+	numeric := make([]bool, len(header))
+	for i, h := range header {
+		numeric[i] = numericCSVColumns[h]
+	}
+	return &csvStream{c: c, name: name, header: header, numeric: numeric}
 }
 
 func (s *csvStream) write(rec []string) error {
@@ -91,6 +100,11 @@ func (s *csvStream) write(rec []string) error {
 	}
 	if rec == nil {
 		return nil
+	}
+	for i, cell := range rec {
+		if !s.numeric[i] {
+			rec[i] = attribution.CSVText(cell)
+		}
 	}
 	if err := s.w.Write(rec); err != nil {
 		return err
