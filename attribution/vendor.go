@@ -30,8 +30,20 @@ type Vendor struct {
 	StripeWebhookSecret   string      `json:"-" bun:"stripe_webhook_secret"`
 	HasStripeSecret       bool        `json:"stripe_webhook_secret_set" bun:"-"`
 	RewardRule            *RewardRule `json:"reward_rule" bun:"reward_rule"` // nil: no rewards
+	TimeZone              string      `json:"time_zone" bun:"time_zone"`     // IANA; the day boundaries of periods
 	CreatedAt             time.Time   `json:"created_at" bun:"created_at"`
 	UpdatedAt             time.Time   `json:"updated_at" bun:"updated_at"`
+}
+
+// DefaultTimeZone is a vendor's time zone until it sets one.
+const DefaultTimeZone = "UTC"
+
+// Location returns the vendor's time zone, UTC when unset or unknown here.
+func (v *Vendor) Location() *time.Location {
+	if loc, err := LoadTimeZone(v.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // Window returns the vendor's attribution window as a duration.
@@ -68,6 +80,7 @@ type VendorUpdate struct {
 	StripeWebhookSecret   *string          `json:"stripe_webhook_secret"`
 	FallbackURL           *string          `json:"fallback_url"`
 	RewardRule            RewardRuleUpdate `json:"reward_rule"`
+	TimeZone              *string          `json:"time_zone"`
 	// Reason, optional, goes to the audit log.
 	Reason string `json:"reason"`
 }
@@ -132,6 +145,17 @@ func (upd VendorUpdate) Apply(v *Vendor) error {
 		}
 		v.FallbackURL = u
 	}
+	if upd.TimeZone != nil {
+		tz := strings.TrimSpace(*upd.TimeZone)
+		if tz == "" {
+			tz = DefaultTimeZone
+		}
+		loc, err := LoadTimeZone(tz)
+		if err != nil {
+			return Errorf(EINVALID, "time_zone must be an IANA time zone name such as Europe/Paris.")
+		}
+		v.TimeZone = loc.String()
+	}
 	rule, err := upd.RewardRule.apply(v.RewardRule)
 	if err != nil {
 		return err
@@ -150,6 +174,7 @@ type VendorSettings struct {
 	AttributionWindowDays int         `json:"attribution_window_days"`
 	FallbackURL           string      `json:"fallback_url"`
 	RewardRule            *RewardRule `json:"reward_rule"`
+	TimeZone              string      `json:"time_zone"`
 	StripeWebhookSecret   string      `json:"stripe_webhook_secret"`
 }
 
@@ -158,7 +183,7 @@ func (v *Vendor) Settings() VendorSettings {
 	return VendorSettings{
 		Name: v.Name, Domain: v.Domain, AllowedOrigins: v.AllowedOrigins, CookieDomain: v.CookieDomain,
 		AttributionWindowDays: v.AttributionWindowDays, FallbackURL: v.FallbackURL, RewardRule: v.RewardRule,
-		StripeWebhookSecret: secretState(v.StripeWebhookSecret),
+		TimeZone: v.TimeZone, StripeWebhookSecret: secretState(v.StripeWebhookSecret),
 	}
 }
 

@@ -16,7 +16,7 @@ var _ attribution.VendorService = (*Store)(nil)
 // CreateVendor creates a vendor with fresh keys; the secret key is returned once.
 func (s *Store) CreateVendor(ctx context.Context, name, domain string) (*attribution.NewVendor, error) {
 	now := s.now()
-	v := &attribution.Vendor{AttributionWindowDays: attribution.DefaultWindowDays, AllowedOrigins: []string{}}
+	v := &attribution.Vendor{AttributionWindowDays: attribution.DefaultWindowDays, AllowedOrigins: []string{}, TimeZone: attribution.DefaultTimeZone}
 	if err := (attribution.VendorUpdate{Name: &name, Domain: &domain}).Apply(v); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // vendors' time zones load on hosts without a zoneinfo database
 
 	"github.com/tally-dev/tally/app"
 	"github.com/tally-dev/tally/attribution/store"
