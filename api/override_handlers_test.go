@@ -92,7 +92,7 @@ func TestOverrides_AuditTrail(t *testing.T) {
 	if got["status"] != "approved" {
 		t.Fatalf("after hold: %v", got["status"])
 	}
-	e.Must(http.StatusBadRequest, tick(e).Do("POST", "/v1/rewards/"+rwID+"/pay", v.SecretKey, map[string]any{}))
+	e.Must(http.StatusBadRequest, tick(e).Do("POST", "/v1/rewards/"+rwID+"/decline", v.SecretKey, map[string]any{})) // decline needs a reason
 	got = e.Must(http.StatusOK, tick(e).Do("POST", "/v1/rewards/"+rwID+"/pay", v.SecretKey, map[string]any{"reason": "March payout"})).Map(t)
 	if got["status"] != "paid" || got["paid_at"] == nil {
 		t.Fatalf("paid: %v", got)

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"bufio"
+	"errors"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -9,6 +12,7 @@ import (
 )
 
 // RewardActionRequest is the body of POST /v1/rewards/{id}/approve|decline|pay.
+// The reason is required to decline; approve and pay take an empty body.
 type RewardActionRequest struct {
 	Reason string `json:"reason"`
 }
@@ -60,7 +64,7 @@ func (m *money) createReward(c echo.Context) error {
 func (m *money) rewardAction(action string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req RewardActionRequest
-		if err := decodeJSON(c, &req); err != nil {
+		if err := decodeOptionalJSON(c, &req); err != nil {
 			return err
 		}
 		r, err := m.store.ChangeReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), action, req.Reason)
@@ -69,4 +73,22 @@ func (m *money) rewardAction(action string) echo.HandlerFunc {
 		}
 		return c.JSON(http.StatusOK, r)
 	}
+}
+
+// decodeOptionalJSON is decodeJSON for a body that may be left out: no body
+// at all leaves v as it is.
+func decodeOptionalJSON(c echo.Context, v any) error {
+	req := c.Request()
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	body := bufio.NewReader(req.Body)
+	if _, err := body.Peek(1); errors.Is(err, io.EOF) {
+		return nil
+	}
+	req.Body = struct {
+		io.Reader
+		io.Closer
+	}{body, req.Body}
+	return decodeJSON(c, v)
 }

@@ -127,7 +127,7 @@ func (s *Store) CreateManualReward(ctx context.Context, vendorID, actor string, 
 
 // ChangeReward approves, declines or marks paid one reward, with its audit entry.
 func (s *Store) ChangeReward(ctx context.Context, vendorID, actor, id, action, reason string) (*attribution.Reward, error) {
-	if err := attribution.ValidateReason(&reason); err != nil {
+	if err := attribution.ValidateRewardActionReason(action, &reason); err != nil {
 		return nil, err
 	}
 	if _, err := s.ApproveDueRewards(ctx, vendorID); err != nil {
