@@ -39,7 +39,7 @@ func field(en map[string]any, side, name string) any {
 // mustNotLeak fails when secret appears in the audit log's answer or in the logs.
 func mustNotLeak(t *testing.T, e *testenv.Env, v testenv.Vendor, secrets ...string) {
 	t.Helper()
-	answer := string(e.Must(http.StatusOK, e.Do("GET", "/v1/audit?limit=100", v.SecretKey, nil)).Body)
+	answer := string(e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/audit?limit=100", v.SecretKey, nil)).Body)
 	logs := e.LogText()
 	for _, s := range secrets {
 		if strings.Contains(answer, s) {
@@ -55,10 +55,10 @@ func TestAudit_VendorSettings(t *testing.T) {
 	t.Parallel()
 	const webhookSecret = "whsec_audittest0123456789"
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	const actor = "secret_key:sk_"
 
-	e.Must(http.StatusOK, tick(e).Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{
+	e.Must(t, http.StatusOK, tick(e).Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{
 		"name": "Acme Inc", "domain": "acme.example", "allowed_origins": []string{"https://www.acme.example"},
 		"cookie_domain": "acme.example", "attribution_window_days": 30, "fallback_url": "https://acme.example/",
 		"reward_rule":           map[string]any{"type": "percent", "percent": 2000, "hold_days": 30},
@@ -86,23 +86,23 @@ func TestAudit_VendorSettings(t *testing.T) {
 	}
 
 	// A new secret is a change, shown only as set → set.
-	e.Must(http.StatusOK, tick(e).Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": webhookSecret + "2"}))
+	e.Must(t, http.StatusOK, tick(e).Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": webhookSecret + "2"}))
 	en = lastAudit(t, e, v, "vendor", v.ID)
 	checkAudit(t, en, actor, "vendor.update", v.ID, "")
 	if field(en, "before", "stripe_webhook_secret") != "set" || field(en, "after", "stripe_webhook_secret") != "set" {
 		t.Errorf("rotated secret shown as %v → %v", field(en, "before", "stripe_webhook_secret"), field(en, "after", "stripe_webhook_secret"))
 	}
 	// Removing it.
-	e.Must(http.StatusOK, tick(e).Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": ""}))
+	e.Must(t, http.StatusOK, tick(e).Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": ""}))
 	if en = lastAudit(t, e, v, "vendor", v.ID); field(en, "after", "stripe_webhook_secret") != "unset" {
 		t.Errorf("removed secret shown as %v", field(en, "after", "stripe_webhook_secret"))
 	}
 
 	// Nothing changed, or a refused change: no entry.
 	n := len(auditEntries(t, e, v, ""))
-	e.Must(http.StatusOK, tick(e).Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme Inc"}))
-	e.Must(http.StatusBadRequest, tick(e).Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 2", "attribution_window_days": 0}))
-	e.Must(http.StatusBadRequest, tick(e).Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 2", "reason": strings.Repeat("r", 1001)}))
+	e.Must(t, http.StatusOK, tick(e).Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme Inc"}))
+	e.Must(t, http.StatusBadRequest, tick(e).Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 2", "attribution_window_days": 0}))
+	e.Must(t, http.StatusBadRequest, tick(e).Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 2", "reason": strings.Repeat("r", 1001)}))
 	if got := len(auditEntries(t, e, v, "")); got != n {
 		t.Errorf("%d entries after no change and refused changes, want %d", got, n)
 	}
@@ -112,9 +112,9 @@ func TestAudit_VendorSettings(t *testing.T) {
 func TestAudit_Partners(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	const actor = "secret_key:sk_"
-	p := e.NewPartner(v, "Ada", "ada@example.com")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
 
 	t.Run("Create", func(t *testing.T) {
 		en := lastAudit(t, e, v, "partner", p.ID)
@@ -124,7 +124,7 @@ func TestAudit_Partners(t *testing.T) {
 		}
 	})
 	t.Run("Status", func(t *testing.T) {
-		e.Must(http.StatusOK, tick(e).Do("PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]any{"status": "disabled", "reason": "fraud review"}))
+		e.Must(t, http.StatusOK, tick(e).Do(t, "PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]any{"status": "disabled", "reason": "fraud review"}))
 		en := lastAudit(t, e, v, "partner", p.ID)
 		checkAudit(t, en, actor, "partner.update", p.ID, "fraud review")
 		if field(en, "before", "status") != "active" || field(en, "after", "status") != "disabled" {
@@ -132,7 +132,7 @@ func TestAudit_Partners(t *testing.T) {
 		}
 	})
 	t.Run("RewardOverride", func(t *testing.T) {
-		e.Must(http.StatusOK, tick(e).Do("PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]any{
+		e.Must(t, http.StatusOK, tick(e).Do(t, "PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]any{
 			"reward_rule": map[string]any{"type": "flat", "amount": 500, "currency": "usd"},
 		}))
 		en := lastAudit(t, e, v, "partner", p.ID)
@@ -143,7 +143,7 @@ func TestAudit_Partners(t *testing.T) {
 		}
 	})
 	t.Run("NameEmail", func(t *testing.T) {
-		e.Must(http.StatusOK, tick(e).Do("PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]any{"name": "Ada L.", "email": "ada@new.example"}))
+		e.Must(t, http.StatusOK, tick(e).Do(t, "PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]any{"name": "Ada L.", "email": "ada@new.example"}))
 		en := lastAudit(t, e, v, "partner", p.ID)
 		checkAudit(t, en, actor, "partner.update", p.ID, "")
 		if field(en, "before", "name") != "Ada" || field(en, "after", "name") != "Ada L." ||
@@ -153,14 +153,14 @@ func TestAudit_Partners(t *testing.T) {
 	})
 	t.Run("NoChange", func(t *testing.T) {
 		n := len(auditEntries(t, e, v, ""))
-		e.Must(http.StatusOK, tick(e).Do("PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]any{"name": "Ada L."}))
-		e.Must(http.StatusBadRequest, tick(e).Do("PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]any{"name": "X", "status": "gone"}))
+		e.Must(t, http.StatusOK, tick(e).Do(t, "PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]any{"name": "Ada L."}))
+		e.Must(t, http.StatusBadRequest, tick(e).Do(t, "PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]any{"name": "X", "status": "gone"}))
 		if got := len(auditEntries(t, e, v, "")); got != n {
 			t.Errorf("%d entries, want %d", got, n)
 		}
 	})
 	t.Run("PromotionCode", func(t *testing.T) {
-		pc := e.Must(http.StatusCreated, tick(e).Do("POST", "/v1/partners/"+p.ID+"/codes", v.SecretKey, map[string]any{"code": "ada10"})).Map(t)
+		pc := e.Must(t, http.StatusCreated, tick(e).Do(t, "POST", "/v1/partners/"+p.ID+"/codes", v.SecretKey, map[string]any{"code": "ada10"})).Map(t)
 		id := pc["id"].(string)
 		en := lastAudit(t, e, v, "promotion_code", id)
 		checkAudit(t, en, actor, "promotion_code.create", id, "")
@@ -174,11 +174,11 @@ func TestAudit_Partners(t *testing.T) {
 func TestAudit_Links(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"domain": "acme.example"}))
+	v := e.NewVendor(t, "Acme")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"domain": "acme.example"}))
 	const actor = "secret_key:sk_"
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://acme.example/a")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://acme.example/a")
 
 	t.Run("Create", func(t *testing.T) {
 		en := lastAudit(t, e, v, "link", l.ID)
@@ -188,7 +188,7 @@ func TestAudit_Links(t *testing.T) {
 		}
 	})
 	t.Run("Destination", func(t *testing.T) {
-		e.Must(http.StatusOK, tick(e).Do("PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]any{"destination_url": "https://acme.example/b", "reason": "new landing page"}))
+		e.Must(t, http.StatusOK, tick(e).Do(t, "PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]any{"destination_url": "https://acme.example/b", "reason": "new landing page"}))
 		en := lastAudit(t, e, v, "link", l.ID)
 		checkAudit(t, en, actor, "link.update", l.ID, "new landing page")
 		if field(en, "before", "destination_url") != "https://acme.example/a" || field(en, "after", "destination_url") != "https://acme.example/b" {
@@ -196,7 +196,7 @@ func TestAudit_Links(t *testing.T) {
 		}
 	})
 	t.Run("Key", func(t *testing.T) {
-		e.Must(http.StatusOK, tick(e).Do("PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]any{"key": "ada-spring"}))
+		e.Must(t, http.StatusOK, tick(e).Do(t, "PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]any{"key": "ada-spring"}))
 		en := lastAudit(t, e, v, "link", l.ID)
 		checkAudit(t, en, actor, "link.update", l.ID, "")
 		if field(en, "before", "key") != l.Key || field(en, "after", "key") != "ada-spring" {
@@ -204,7 +204,7 @@ func TestAudit_Links(t *testing.T) {
 		}
 	})
 	t.Run("Archive", func(t *testing.T) {
-		e.Must(http.StatusOK, tick(e).Do("DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
+		e.Must(t, http.StatusOK, tick(e).Do(t, "DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
 		en := lastAudit(t, e, v, "link", l.ID)
 		checkAudit(t, en, actor, "link.archive", l.ID, "")
 		if field(en, "before", "status") != "active" || field(en, "after", "status") != "archived" {
@@ -212,13 +212,13 @@ func TestAudit_Links(t *testing.T) {
 		}
 		// Archiving twice changes nothing and writes nothing.
 		n := len(auditEntries(t, e, v, ""))
-		e.Must(http.StatusOK, tick(e).Do("DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
+		e.Must(t, http.StatusOK, tick(e).Do(t, "DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
 		if got := len(auditEntries(t, e, v, "")); got != n {
 			t.Errorf("%d entries, want %d", got, n)
 		}
 	})
 	t.Run("ByPartner", func(t *testing.T) {
-		m := e.Must(http.StatusCreated, tick(e).Do("POST", "/v1/partner/links", p.Token, map[string]any{"destination_url": "https://acme.example/c"})).Map(t)
+		m := e.Must(t, http.StatusCreated, tick(e).Do(t, "POST", "/v1/partner/links", p.Token, map[string]any{"destination_url": "https://acme.example/c"})).Map(t)
 		id := m["id"].(string)
 		en := lastAudit(t, e, v, "link", id)
 		checkAudit(t, en, "partner:"+p.ID, "link.create", id, "")

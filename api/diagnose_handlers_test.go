@@ -29,64 +29,64 @@ type diagFixture struct {
 func newDiagFixture(t *testing.T) *diagFixture {
 	t.Helper()
 	e := testenv.New(t)
-	f := &diagFixture{Env: e, t: t, v: e.NewVendor("Acme")}
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", f.v.SecretKey, map[string]any{"attribution_window_days": 30}))
-	f.p1 = e.NewPartner(f.v, "Ada", "ada@partners.example")
-	f.p2 = e.NewPartner(f.v, "Bob", "bob@partners.example")
-	f.l1 = e.NewLink(f.v, f.p1, "https://shop.example/")
-	f.l2 = e.NewLink(f.v, f.p2, "https://shop.example/pricing")
+	f := &diagFixture{Env: e, t: t, v: e.NewVendor(t, "Acme")}
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", f.v.SecretKey, map[string]any{"attribution_window_days": 30}))
+	f.p1 = e.NewPartner(t, f.v, "Ada", "ada@partners.example")
+	f.p2 = e.NewPartner(t, f.v, "Bob", "bob@partners.example")
+	f.l1 = e.NewLink(t, f.v, f.p1, "https://shop.example/")
+	f.l2 = e.NewLink(t, f.v, f.p2, "https://shop.example/pricing")
 	return f
 }
 
 // ping reports a page load of the vendor's site and writes it.
-func (f *diagFixture) ping(key, page string) {
-	f.t.Helper()
-	f.Must(http.StatusNoContent, f.Do("POST", "/v1/snippet/ping", "", map[string]any{
+func (f *diagFixture) ping(t *testing.T, key, page string) {
+	t.Helper()
+	f.Must(t, http.StatusNoContent, f.Do(t, "POST", "/v1/snippet/ping", "", map[string]any{
 		"public_key": key, "url": page, "ref_in_url": false, "cookie_ok": true,
 	}))
 	if err := f.App.Pings.Flush(context.Background()); err != nil {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
 }
 
 // click follows a link with a user agent and returns the token.
-func (f *diagFixture) click(l testenv.Link, ua string) string {
-	f.t.Helper()
-	r := f.Click(l.Key, "User-Agent", ua)
+func (f *diagFixture) click(t *testing.T, l testenv.Link, ua string) string {
+	t.Helper()
+	r := f.Click(t, l.Key, "User-Agent", ua)
 	if r.StatusCode != http.StatusFound {
-		f.t.Fatalf("click: %d", r.StatusCode)
+		t.Fatalf("click: %d", r.StatusCode)
 	}
-	return refOf(f.t, r)
+	return refOf(t, r)
 }
 
 // snippetSignup reports a signup from the browser (visitor facts recorded).
-func (f *diagFixture) snippetSignup(email, ref, ua string) map[string]any {
-	f.t.Helper()
+func (f *diagFixture) snippetSignup(t *testing.T, email, ref, ua string) map[string]any {
+	t.Helper()
 	f.Clock.Advance(time.Millisecond)
 	body := map[string]any{"public_key": f.v.PublicKey, "email": email}
 	if ref != "" {
 		body["ref"] = ref
 	}
-	r := f.Do("POST", "/v1/snippet/signup", "", body, "User-Agent", ua)
+	r := f.Do(t, "POST", "/v1/snippet/signup", "", body, "User-Agent", ua)
 	if r.StatusCode != http.StatusCreated && r.StatusCode != http.StatusOK {
-		f.t.Fatalf("snippet signup: %d %s", r.StatusCode, r.Body)
+		t.Fatalf("snippet signup: %d %s", r.StatusCode, r.Body)
 	}
-	return r.Map(f.t)
+	return r.Map(t)
 }
 
 // apiSignup reports a signup from the vendor's backend.
-func (f *diagFixture) apiSignup(email, ref string) map[string]any {
-	f.t.Helper()
+func (f *diagFixture) apiSignup(t *testing.T, email, ref string) map[string]any {
+	t.Helper()
 	f.Clock.Advance(time.Millisecond)
 	body := map[string]any{"email": email}
 	if ref != "" {
 		body["ref"] = ref
 	}
-	r := f.Do("POST", "/v1/signups", f.v.SecretKey, body)
+	r := f.Do(t, "POST", "/v1/signups", f.v.SecretKey, body)
 	if r.StatusCode != http.StatusCreated && r.StatusCode != http.StatusOK {
-		f.t.Fatalf("signup: %d %s", r.StatusCode, r.Body)
+		t.Fatalf("signup: %d %s", r.StatusCode, r.Body)
 	}
-	return r.Map(f.t)
+	return r.Map(t)
 }
 
 // diagnosisAnswer is the decoded GET /v1/diagnose.
@@ -96,40 +96,40 @@ type diagnosisAnswer struct {
 	Verdict  attribution.Verdict         `json:"verdict"`
 }
 
-func (f *diagFixture) diagnose(query string) diagnosisAnswer {
-	f.t.Helper()
+func (f *diagFixture) diagnose(t *testing.T, query string) diagnosisAnswer {
+	t.Helper()
 	var d diagnosisAnswer
-	f.Must(http.StatusOK, f.Do("GET", "/v1/diagnose?"+query, f.v.SecretKey, nil)).JSON(f.t, &d)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/diagnose?"+query, f.v.SecretKey, nil)).JSON(t, &d)
 	return d
 }
 
-func (f *diagFixture) expect(d diagnosisAnswer, cause string) {
-	f.t.Helper()
+func (f *diagFixture) expect(t *testing.T, d diagnosisAnswer, cause string) {
+	t.Helper()
 	if d.Verdict.Cause != cause {
-		f.t.Fatalf("cause = %s, want %s: %s / %s", d.Verdict.Cause, cause, d.Verdict.Summary, d.Verdict.Detail)
+		t.Fatalf("cause = %s, want %s: %s / %s", d.Verdict.Cause, cause, d.Verdict.Summary, d.Verdict.Detail)
 	}
 	if d.Verdict.Summary == "" || d.Verdict.Remedy.Text == "" {
-		f.t.Fatalf("verdict without words: %+v", d.Verdict)
+		t.Fatalf("verdict without words: %+v", d.Verdict)
 	}
 }
 
 // expectCredit checks the remedy is the manual credit of partner for the customer.
-func (f *diagFixture) expectCredit(d diagnosisAnswer, partnerID string) {
-	f.t.Helper()
+func (f *diagFixture) expectCredit(t *testing.T, d diagnosisAnswer, partnerID string) {
+	t.Helper()
 	r := d.Verdict.Remedy.Request
 	if r == nil || r.Method != "POST" || r.Path != "/v1/customers/"+d.Customer.ID+"/attribution" || r.Body["partner_id"] != partnerID || r.Body["reason"] == "" {
-		f.t.Fatalf("remedy = %+v, want credit of %s", d.Verdict.Remedy, partnerID)
+		t.Fatalf("remedy = %+v, want credit of %s", d.Verdict.Remedy, partnerID)
 	}
 }
 
 func TestDiagnose_Attributed(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	ref := f.click(f.l1, testenv.BrowserUA)
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	ref := f.click(t, f.l1, testenv.BrowserUA)
 	f.Clock.Advance(time.Hour)
-	f.snippetSignup("c@example.com", ref, testenv.BrowserUA)
-	d := f.diagnose("email=C@example.com")
-	f.expect(d, attribution.CauseAttributed)
+	f.snippetSignup(t, "c@example.com", ref, testenv.BrowserUA)
+	d := f.diagnose(t, "email=C@example.com")
+	f.expect(t, d, attribution.CauseAttributed)
 	if d.Customer == nil || d.Customer.PartnerID != f.p1.ID || d.Verdict.Winner == nil || d.Verdict.Winner.PartnerID != f.p1.ID {
 		t.Fatalf("diagnosis = %+v", d)
 	}
@@ -144,12 +144,12 @@ func TestDiagnose_Attributed(t *testing.T) {
 
 func TestDiagnose_NoClick(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	f.click(f.l1, testenv.BrowserUA) // someone else's click, not tied to the customer
-	f.apiSignup("c@example.com", "")
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseNoClick)
-	f.expectCredit(d, "par_…")
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	f.click(t, f.l1, testenv.BrowserUA) // someone else's click, not tied to the customer
+	f.apiSignup(t, "c@example.com", "")
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseNoClick)
+	f.expectCredit(t, d, "par_…")
 	if len(d.Timeline) != 1 || d.Timeline[0].Type != attribution.EventSignup || d.Timeline[0].Reason != attribution.ReasonNoToken {
 		t.Fatalf("timeline = %+v", d.Timeline)
 	}
@@ -158,13 +158,13 @@ func TestDiagnose_NoClick(t *testing.T) {
 func TestDiagnose_ClickOutsideWindow(t *testing.T) {
 	t.Run("ExpiredToken", func(t *testing.T) {
 		f := newDiagFixture(t)
-		f.ping(f.v.PublicKey, "https://shop.example/")
+		f.ping(t, f.v.PublicKey, "https://shop.example/")
 		clicked := f.Clock.Now()
-		ref := f.click(f.l1, testenv.BrowserUA)
+		ref := f.click(t, f.l1, testenv.BrowserUA)
 		f.Clock.Advance(31 * day)
-		f.snippetSignup("c@example.com", ref, testenv.BrowserUA)
-		d := f.diagnose("email=c@example.com")
-		f.expect(d, attribution.CauseClickOutsideWindow)
+		f.snippetSignup(t, "c@example.com", ref, testenv.BrowserUA)
+		d := f.diagnose(t, "email=c@example.com")
+		f.expect(t, d, attribution.CauseClickOutsideWindow)
 		k := d.Verdict.Click
 		if k == nil || k.PartnerID != f.p1.ID || !k.ClickedAt.Equal(clicked) || d.Verdict.ConversionAt == nil ||
 			d.Verdict.ConversionAt.Sub(clicked) < 31*day || d.Verdict.WindowDays != 30 {
@@ -173,16 +173,16 @@ func TestDiagnose_ClickOutsideWindow(t *testing.T) {
 		if !strings.Contains(d.Verdict.Summary, "2026-01-15") || !strings.Contains(d.Verdict.Summary, "2026-02-15") {
 			t.Fatalf("summary lacks both dates: %s", d.Verdict.Summary)
 		}
-		f.expectCredit(d, f.p1.ID)
+		f.expectCredit(t, d, f.p1.ID)
 	})
 	t.Run("OldClickNoToken", func(t *testing.T) {
 		f := newDiagFixture(t)
-		f.ping(f.v.PublicKey, "https://shop.example/")
-		f.click(f.l2, testenv.BrowserUA)
+		f.ping(t, f.v.PublicKey, "https://shop.example/")
+		f.click(t, f.l2, testenv.BrowserUA)
 		f.Clock.Advance(40 * day)
-		f.snippetSignup("c@example.com", "", testenv.BrowserUA)
-		d := f.diagnose("email=c@example.com")
-		f.expect(d, attribution.CauseClickOutsideWindow)
+		f.snippetSignup(t, "c@example.com", "", testenv.BrowserUA)
+		d := f.diagnose(t, "email=c@example.com")
+		f.expect(t, d, attribution.CauseClickOutsideWindow)
 		if d.Verdict.Click == nil || d.Verdict.Click.PartnerID != f.p2.ID {
 			t.Fatalf("verdict = %+v", d.Verdict)
 		}
@@ -191,25 +191,25 @@ func TestDiagnose_ClickOutsideWindow(t *testing.T) {
 
 func TestDiagnose_LaterClickWon(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
 	first := f.Clock.Now()
-	ref1 := f.click(f.l1, testenv.BrowserUA)
+	ref1 := f.click(t, f.l1, testenv.BrowserUA)
 	f.Clock.Advance(time.Hour)
-	f.snippetSignup("c@example.com", ref1, testenv.BrowserUA)
+	f.snippetSignup(t, "c@example.com", ref1, testenv.BrowserUA)
 	f.Clock.Advance(2 * day)
 	second := f.Clock.Now()
-	ref2 := f.click(f.l2, testenv.BrowserUA)
+	ref2 := f.click(t, f.l2, testenv.BrowserUA)
 	f.Clock.Advance(time.Hour)
-	f.snippetSignup("c@example.com", ref2, testenv.BrowserUA)
+	f.snippetSignup(t, "c@example.com", ref2, testenv.BrowserUA)
 
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseLaterClickWon)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseLaterClickWon)
 	v := d.Verdict
 	if v.Click == nil || v.Click.PartnerID != f.p1.ID || v.Click.PartnerName != "Ada" || !v.Click.ClickedAt.Equal(first) ||
 		v.Winner == nil || v.Winner.PartnerID != f.p2.ID || v.Winner.PartnerName != "Bob" || !v.Winner.ClickedAt.Equal(second) {
 		t.Fatalf("verdict = %+v / click %+v / winner %+v", v, v.Click, v.Winner)
 	}
-	f.expectCredit(d, f.p1.ID)
+	f.expectCredit(t, d, f.p1.ID)
 	outcomes := []string{}
 	for _, ev := range d.Timeline {
 		if ev.Type == attribution.EventSignup {
@@ -223,23 +223,23 @@ func TestDiagnose_LaterClickWon(t *testing.T) {
 
 func TestDiagnose_NoTokenWithClicks(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	f.click(f.l1, testenv.BrowserUA)
-	f.click(f.l2, firefoxUA) // another browser on the network: not this visitor
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	f.click(t, f.l1, testenv.BrowserUA)
+	f.click(t, f.l2, firefoxUA) // another browser on the network: not this visitor
 	f.Clock.Advance(2 * day)
-	f.snippetSignup("c@example.com", "", testenv.BrowserUA)
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseNoTokenWithClicks)
+	f.snippetSignup(t, "c@example.com", "", testenv.BrowserUA)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseNoTokenWithClicks)
 	if d.Verdict.Click == nil || d.Verdict.Click.PartnerID != f.p1.ID {
 		t.Fatalf("verdict = %+v", d.Verdict)
 	}
-	f.expectCredit(d, f.p1.ID)
+	f.expectCredit(t, d, f.p1.ID)
 
 	// The remedy, sent as is, repairs the gap.
 	r := d.Verdict.Remedy.Request
-	f.Must(http.StatusOK, f.Do(r.Method, r.Path, f.v.SecretKey, r.Body))
-	d = f.diagnose("customer_id=" + d.Customer.ID)
-	f.expect(d, attribution.CauseAttributed)
+	f.Must(t, http.StatusOK, f.Do(t, r.Method, r.Path, f.v.SecretKey, r.Body))
+	d = f.diagnose(t, "customer_id=" + d.Customer.ID)
+	f.expect(t, d, attribution.CauseAttributed)
 	if d.Customer.PartnerID != f.p1.ID || d.Timeline[len(d.Timeline)-1].Type != attribution.EventOverride {
 		t.Fatalf("after the remedy: %+v", d)
 	}
@@ -247,13 +247,13 @@ func TestDiagnose_NoTokenWithClicks(t *testing.T) {
 
 func TestDiagnose_SafariCookieCap(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	f.click(f.l2, iPhoneUA)
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	f.click(t, f.l2, iPhoneUA)
 	f.Clock.Advance(8 * day)
-	f.snippetSignup("c@example.com", "", iPhoneUA)
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseSafariCookieCap)
-	f.expectCredit(d, f.p2.ID)
+	f.snippetSignup(t, "c@example.com", "", iPhoneUA)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseSafariCookieCap)
+	f.expectCredit(t, d, f.p2.ID)
 	if !strings.Contains(d.Verdict.Remedy.Text, "backend") {
 		t.Fatalf("remedy = %s", d.Verdict.Remedy.Text)
 	}
@@ -261,14 +261,14 @@ func TestDiagnose_SafariCookieCap(t *testing.T) {
 
 func TestDiagnose_OtherVendorToken(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	other := f.NewVendor("Other")
-	op := f.NewPartner(other, "Olga", "olga@partners.example")
-	ol := f.NewLink(other, op, "https://other.example/")
-	ref := f.click(ol, testenv.BrowserUA)
-	f.apiSignup("c@example.com", ref)
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseOtherVendorToken)
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	other := f.NewVendor(t, "Other")
+	op := f.NewPartner(t, other, "Olga", "olga@partners.example")
+	ol := f.NewLink(t, other, op, "https://other.example/")
+	ref := f.click(t, ol, testenv.BrowserUA)
+	f.apiSignup(t, "c@example.com", ref)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseOtherVendorToken)
 	for _, ev := range d.Timeline {
 		if ev.Type == attribution.EventClick {
 			t.Fatalf("another vendor's click leaked into the timeline: %+v", ev)
@@ -278,34 +278,34 @@ func TestDiagnose_OtherVendorToken(t *testing.T) {
 
 func TestDiagnose_InvalidToken(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	ref := f.click(f.l1, testenv.BrowserUA)
-	f.apiSignup("c@example.com", ref[:len(ref)-4]+"AAAA")
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseInvalidToken)
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	ref := f.click(t, f.l1, testenv.BrowserUA)
+	f.apiSignup(t, "c@example.com", ref[:len(ref)-4]+"AAAA")
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseInvalidToken)
 }
 
 func TestDiagnose_PartnerDisabled(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	ref := f.click(f.l1, testenv.BrowserUA)
-	f.Must(http.StatusOK, f.Do("PATCH", "/v1/partners/"+f.p1.ID, f.v.SecretKey, map[string]any{"status": "disabled"}))
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	ref := f.click(t, f.l1, testenv.BrowserUA)
+	f.Must(t, http.StatusOK, f.Do(t, "PATCH", "/v1/partners/"+f.p1.ID, f.v.SecretKey, map[string]any{"status": "disabled"}))
 	f.Clock.Advance(time.Hour)
-	f.snippetSignup("c@example.com", ref, testenv.BrowserUA)
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CausePartnerDisabled)
+	f.snippetSignup(t, "c@example.com", ref, testenv.BrowserUA)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CausePartnerDisabled)
 	if d.Verdict.Click == nil || d.Verdict.Click.PartnerID != f.p1.ID {
 		t.Fatalf("verdict = %+v", d.Verdict)
 	}
-	f.expectCredit(d, f.p1.ID)
+	f.expectCredit(t, d, f.p1.ID)
 }
 
 func TestDiagnose_SnippetNotSeen(t *testing.T) {
 	f := newDiagFixture(t)
-	f.click(f.l1, testenv.BrowserUA)
-	f.apiSignup("c@example.com", "")
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseSnippetNotSeen)
+	f.click(t, f.l1, testenv.BrowserUA)
+	f.apiSignup(t, "c@example.com", "")
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseSnippetNotSeen)
 	if !strings.Contains(d.Verdict.Remedy.Text, f.v.PublicKey) {
 		t.Fatalf("remedy does not name the public key: %s", d.Verdict.Remedy.Text)
 	}
@@ -313,12 +313,12 @@ func TestDiagnose_SnippetNotSeen(t *testing.T) {
 
 func TestDiagnose_SnippetMisconfigured(t *testing.T) {
 	f := newDiagFixture(t)
-	f.Must(http.StatusOK, f.Do("PATCH", "/v1/vendor", f.v.SecretKey, map[string]any{"domain": "shop.example"}))
-	f.ping("pk_wrongwrongwrong", "https://www.shop.example/landing")
-	f.ping("pk_wrongwrongwrong", "https://unrelated.example/") // not this vendor's site
-	f.apiSignup("c@example.com", "")
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseSnippetMisconfigured)
+	f.Must(t, http.StatusOK, f.Do(t, "PATCH", "/v1/vendor", f.v.SecretKey, map[string]any{"domain": "shop.example"}))
+	f.ping(t, "pk_wrongwrongwrong", "https://www.shop.example/landing")
+	f.ping(t, "pk_wrongwrongwrong", "https://unrelated.example/") // not this vendor's site
+	f.apiSignup(t, "c@example.com", "")
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseSnippetMisconfigured)
 	if !strings.Contains(d.Verdict.Detail, "https://www.shop.example") || strings.Contains(d.Verdict.Detail, "unrelated") {
 		t.Fatalf("detail = %s", d.Verdict.Detail)
 	}
@@ -326,12 +326,12 @@ func TestDiagnose_SnippetMisconfigured(t *testing.T) {
 
 func TestDiagnose_DirectVisit(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	f.click(f.l1, firefoxUA) // the vendor's links get clicks, not from this visitor
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	f.click(t, f.l1, firefoxUA) // the vendor's links get clicks, not from this visitor
 	f.Clock.Advance(day)
-	f.snippetSignup("c@example.com", "", testenv.BrowserUA)
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseDirectVisit)
+	f.snippetSignup(t, "c@example.com", "", testenv.BrowserUA)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseDirectVisit)
 	if !strings.Contains(d.Verdict.Remedy.Text, "promotion code") || d.Verdict.Remedy.Request == nil ||
 		!strings.HasSuffix(d.Verdict.Remedy.Request.Path, "/codes") {
 		t.Fatalf("remedy = %+v", d.Verdict.Remedy)
@@ -352,8 +352,8 @@ func TestDiagnose_PurchaseUnmatched(t *testing.T) {
 	if err != nil || out != attribution.OutcomePurchaseUnmatched {
 		t.Fatalf("payment event: %s %v", out, err)
 	}
-	d := f.diagnose("email=" + url.QueryEscape("Buyer@example.com"))
-	f.expect(d, attribution.CausePurchaseUnmatched)
+	d := f.diagnose(t, "email=" + url.QueryEscape("Buyer@example.com"))
+	f.expect(t, d, attribution.CausePurchaseUnmatched)
 	if d.Customer != nil || len(d.Timeline) != 1 || d.Timeline[0].Type != attribution.EventPurchase || *d.Timeline[0].Amount != 4900 {
 		t.Fatalf("diagnosis = %+v", d)
 	}
@@ -363,24 +363,24 @@ func TestDiagnose_PurchaseUnmatched(t *testing.T) {
 	}
 	// The remedy with a real partner gives the purchase to the new customer.
 	r.Body["partner_id"] = f.p1.ID
-	cust := f.Must(http.StatusCreated, f.Do(r.Method, r.Path, f.v.SecretKey, r.Body)).Map(t)
-	d = f.diagnose("customer_id=" + cust["id"].(string))
-	f.expect(d, attribution.CauseAttributed)
+	cust := f.Must(t, http.StatusCreated, f.Do(t, r.Method, r.Path, f.v.SecretKey, r.Body)).Map(t)
+	d = f.diagnose(t, "customer_id=" + cust["id"].(string))
+	f.expect(t, d, attribution.CauseAttributed)
 }
 
 func TestDiagnose_BadRequests(t *testing.T) {
 	f := newDiagFixture(t)
-	f.apiSignup("c@example.com", "")
+	f.apiSignup(t, "c@example.com", "")
 	for _, q := range []string{"", "email=c@example.com&external_id=x", "email=&customer_id=", "external_id=a&customer_id=cus_x"} {
-		mustError(t, f.Do("GET", "/v1/diagnose?"+q, f.v.SecretKey, nil), http.StatusBadRequest, attribution.EINVALID)
+		mustError(t, f.Do(t, "GET", "/v1/diagnose?"+q, f.v.SecretKey, nil), http.StatusBadRequest, attribution.EINVALID)
 	}
 	for _, q := range []string{"email=nobody@example.com", "external_id=nope", "customer_id=cus_nope", "customer_id=cus_01jc0000000000000000000000"} {
-		mustError(t, f.Do("GET", "/v1/diagnose?"+q, f.v.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
+		mustError(t, f.Do(t, "GET", "/v1/diagnose?"+q, f.v.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
 	}
 	// Another vendor sees nothing of this customer.
-	other := f.NewVendor("Other")
-	mustError(t, f.Do("GET", "/v1/diagnose?email=c@example.com", other.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
-	id := f.diagnose("email=c@example.com").Customer.ID
-	mustError(t, f.Do("GET", "/v1/diagnose?customer_id="+id, other.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
-	mustError(t, f.Do("GET", "/v1/diagnose?email=c@example.com", "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
+	other := f.NewVendor(t, "Other")
+	mustError(t, f.Do(t, "GET", "/v1/diagnose?email=c@example.com", other.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
+	id := f.diagnose(t, "email=c@example.com").Customer.ID
+	mustError(t, f.Do(t, "GET", "/v1/diagnose?customer_id="+id, other.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
+	mustError(t, f.Do(t, "GET", "/v1/diagnose?email=c@example.com", "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
 }

@@ -25,7 +25,7 @@ func sendStripe(t *testing.T, e *testenv.Env, vendorID, secret, id, typ string, 
 		"data": map[string]any{"object": obj},
 	})
 	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()})
-	e.Must(http.StatusOK, e.Do("POST", "/webhooks/stripe/"+vendorID, "", sp.Payload, "Stripe-Signature", sp.Header))
+	e.Must(t, http.StatusOK, e.Do(t, "POST", "/webhooks/stripe/"+vendorID, "", sp.Payload, "Stripe-Signature", sp.Header))
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if _, err := e.App.ApplyQueuedEventsOnce(t.Context()); err != nil {
@@ -44,7 +44,7 @@ func sendStripe(t *testing.T, e *testenv.Env, vendorID, secret, id, typ string, 
 // csvRows reads a CSV export into maps by column name.
 func csvRows(t *testing.T, e *testenv.Env, token, path string) []map[string]string {
 	t.Helper()
-	r := e.Must(http.StatusOK, e.Do("GET", path, token, nil))
+	r := e.Must(t, http.StatusOK, e.Do(t, "GET", path, token, nil))
 	recs, err := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
 	if err != nil || len(recs) == 0 {
 		t.Fatalf("%s: %v\n%s", path, err, r.Body)
@@ -68,30 +68,30 @@ func TestExports_FormulasNeutralised(t *testing.T) {
 	const secret = "whsec_csv_test_0123456789"
 	const formula = `=HYPERLINK("http://evil.example/","Click")`
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{
+	v := e.NewVendor(t, "Acme")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{
 		"stripe_webhook_secret": secret, "reward_rule": map[string]any{"type": "percent", "percent": 1000, "hold_days": 0},
 	}))
-	p := e.NewPartner(v, "@x", "x@partner.example")
-	l := e.NewLink(v, p, "https://shop.example/")
+	p := e.NewPartner(t, v, "@x", "x@partner.example")
+	l := e.NewLink(t, v, p, "https://shop.example/")
 
-	tok := refOf(t, e.Must(http.StatusFound, e.Click(l.Key+"?utm_source="+url.QueryEscape(formula))))
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/signups", v.SecretKey, map[string]any{"ref": tok, "email": "buyer@example.com", "external_id": "+1"}))
+	tok := refOf(t, e.Must(t, http.StatusFound, e.Click(t, l.Key+"?utm_source="+url.QueryEscape(formula))))
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/signups", v.SecretKey, map[string]any{"ref": tok, "email": "buyer@example.com", "external_id": "+1"}))
 	sendStripe(t, e, v.ID, secret, "evt_buy", "checkout.session.completed", map[string]any{
 		"id": "cs_buy", "object": "checkout.session", "mode": "payment", "payment_status": "paid", "status": "complete",
 		"amount_total": 10000, "currency": "usd", "payment_intent": "pi_buy", "client_reference_id": "+1",
 	})
 	var rewards struct{ Data []map[string]any }
-	e.Must(http.StatusOK, e.Do("GET", "/v1/rewards?kind=purchase", v.SecretKey, nil)).JSON(t, &rewards)
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/rewards?kind=purchase", v.SecretKey, nil)).JSON(t, &rewards)
 	if len(rewards.Data) != 1 {
 		t.Fatalf("rewards = %v", rewards.Data)
 	}
-	e.Must(http.StatusOK, tick(e).Do("POST", "/v1/rewards/"+rewards.Data[0]["id"].(string)+"/pay", v.SecretKey, map[string]any{"reason": "payout"}))
+	e.Must(t, http.StatusOK, tick(e).Do(t, "POST", "/v1/rewards/"+rewards.Data[0]["id"].(string)+"/pay", v.SecretKey, map[string]any{"reason": "payout"}))
 	// A refund after payout claws back with a negative adjustment.
 	sendStripe(t, e, v.ID, secret, "evt_refund", "charge.refunded", map[string]any{
 		"id": "ch_buy", "object": "charge", "amount": 10000, "amount_refunded": 4000, "currency": "usd", "payment_intent": "pi_buy",
 	})
-	e.Must(http.StatusCreated, tick(e).Do("POST", "/v1/rewards", v.SecretKey, map[string]any{"partner_id": p.ID, "amount": 200, "currency": "usd", "reason": "-2"}))
+	e.Must(t, http.StatusCreated, tick(e).Do(t, "POST", "/v1/rewards", v.SecretKey, map[string]any{"partner_id": p.ID, "amount": 200, "currency": "usd", "reason": "-2"}))
 
 	purchases := csvRows(t, e, v.SecretKey, "/v1/purchases.csv")
 	if len(purchases) != 1 {

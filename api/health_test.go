@@ -63,45 +63,45 @@ func (h snippetHealthAnswer) wantCheck(t *testing.T, name, status string, fragme
 }
 
 // healthPing beacons a page load like the snippet does.
-func healthPing(e *testenv.Env, key, pageURL string, refInURL, cookieOK bool) {
-	e.T.Helper()
-	e.Must(http.StatusNoContent, e.Do("POST", "/v1/snippet/ping", "", map[string]any{
+func healthPing(t *testing.T, e *testenv.Env, key, pageURL string, refInURL, cookieOK bool) {
+	t.Helper()
+	e.Must(t, http.StatusNoContent, e.Do(t, "POST", "/v1/snippet/ping", "", map[string]any{
 		"public_key": key, "url": pageURL, "ref_in_url": refInURL, "cookie_ok": cookieOK,
 	}, "Content-Type", "text/plain;charset=UTF-8"))
 }
 
 // snippetHealth flushes the pings and reads the report.
-func snippetHealth(e *testenv.Env, v testenv.Vendor, query string) snippetHealthAnswer {
-	e.T.Helper()
-	if err := e.App.Pings.Flush(e.T.Context()); err != nil {
-		e.T.Fatalf("flush pings: %v", err)
+func snippetHealth(t *testing.T, e *testenv.Env, v testenv.Vendor, query string) snippetHealthAnswer {
+	t.Helper()
+	if err := e.App.Pings.Flush(t.Context()); err != nil {
+		t.Fatalf("flush pings: %v", err)
 	}
 	var h snippetHealthAnswer
-	r := e.Must(http.StatusOK, e.Do("GET", "/v1/health/snippet"+query, v.SecretKey, nil))
-	e.T.Logf("%s", r.Body)
-	r.JSON(e.T, &h)
+	r := e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/health/snippet"+query, v.SecretKey, nil))
+	t.Logf("%s", r.Body)
+	r.JSON(t, &h)
 	return h
 }
 
-func healthSignup(e *testenv.Env, v testenv.Vendor, email, ref string) {
-	e.T.Helper()
-	r := e.Do("POST", "/v1/signups", v.SecretKey, map[string]any{"email": email, "ref": ref})
+func healthSignup(t *testing.T, e *testenv.Env, v testenv.Vendor, email, ref string) {
+	t.Helper()
+	r := e.Do(t, "POST", "/v1/signups", v.SecretKey, map[string]any{"email": email, "ref": ref})
 	if r.StatusCode != http.StatusCreated && r.StatusCode != http.StatusOK {
-		e.T.Fatalf("signup %s: %d %s", email, r.StatusCode, r.Body)
+		t.Fatalf("signup %s: %d %s", email, r.StatusCode, r.Body)
 	}
 }
 
 func TestSnippetHealth_NeverSeen(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"domain": "shop.example"}))
+	v := e.NewVendor(t, "Acme")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"domain": "shop.example"}))
 	// Pings of another vendor and of unrelated sites are not this vendor's.
-	other := e.NewVendor("Other")
-	healthPing(e, other.PublicKey, "https://other.example/", false, true)
-	healthPing(e, "", "https://unrelated.example/", false, true)
+	other := e.NewVendor(t, "Other")
+	healthPing(t, e, other.PublicKey, "https://other.example/", false, true)
+	healthPing(t, e, "", "https://unrelated.example/", false, true)
 
-	h := snippetHealth(e, v, "")
+	h := snippetHealth(t, e, v, "")
 	if h.Status != "never_seen" || h.LastSeenAt != nil || h.LastSeen != nil || len(h.Pages) != 0 || h.Days != 7 {
 		t.Fatalf("answer %+v", h)
 	}
@@ -114,17 +114,17 @@ func TestSnippetHealth_NeverSeen(t *testing.T) {
 func TestSnippetHealth_OK(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://shop.example/pricing?plan=pro")
-	e.Must(http.StatusFound, e.Click(l.Key))
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://shop.example/pricing?plan=pro")
+	e.Must(t, http.StatusFound, e.Click(t, l.Key))
 	e.Clock.Advance(10 * time.Second)
-	healthPing(e, v.PublicKey, "https://shop.example/pricing?plan=pro", true, true)
+	healthPing(t, e, v.PublicKey, "https://shop.example/pricing?plan=pro", true, true)
 	e.Clock.Advance(time.Minute)
-	healthPing(e, v.PublicKey, "https://shop.example/signup", false, true)
+	healthPing(t, e, v.PublicKey, "https://shop.example/signup", false, true)
 	e.Clock.Advance(time.Hour)
 
-	h := snippetHealth(e, v, "")
+	h := snippetHealth(t, e, v, "")
 	if h.Status != "ok" {
 		t.Fatalf("status %s: %+v", h.Status, h.Checks)
 	}
@@ -146,11 +146,11 @@ func TestSnippetHealth_OK(t *testing.T) {
 func TestSnippetHealth_Stale(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	healthPing(e, v.PublicKey, "https://shop.example/", false, true)
+	v := e.NewVendor(t, "Acme")
+	healthPing(t, e, v.PublicKey, "https://shop.example/", false, true)
 	e.Clock.Advance(10 * 24 * time.Hour)
 
-	h := snippetHealth(e, v, "")
+	h := snippetHealth(t, e, v, "")
 	if h.Status != "failing" || h.LastSeenAt == nil {
 		t.Fatalf("answer %+v", h)
 	}
@@ -158,13 +158,13 @@ func TestSnippetHealth_Stale(t *testing.T) {
 	if len(h.Pages) != 0 {
 		t.Fatalf("pages outside the window: %+v", h.Pages)
 	}
-	h = snippetHealth(e, v, "?days=30")
+	h = snippetHealth(t, e, v, "?days=30")
 	h.wantCheck(t, "snippet_seen", "ok")
 	if h.Status != "ok" || h.Days != 30 || len(h.Pages) != 1 {
 		t.Fatalf("days=30: %+v", h)
 	}
 	for _, q := range []string{"?days=0", "?days=91", "?days=x"} {
-		r := e.Do("GET", "/v1/health/snippet"+q, v.SecretKey, nil)
+		r := e.Do(t, "GET", "/v1/health/snippet"+q, v.SecretKey, nil)
 		if r.StatusCode != http.StatusBadRequest || r.ErrorCode() != "invalid" {
 			t.Errorf("%s: %d %s", q, r.StatusCode, r.Body)
 		}
@@ -174,19 +174,19 @@ func TestSnippetHealth_Stale(t *testing.T) {
 func TestSnippetHealth_CookieWrite(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	// Loads without a token whose cookie test failed do not count.
 	for range 4 {
-		healthPing(e, v.PublicKey, "https://shop.example/", false, false)
+		healthPing(t, e, v.PublicKey, "https://shop.example/", false, false)
 	}
-	healthPing(e, v.PublicKey, "https://shop.example/pricing", true, true)
-	h := snippetHealth(e, v, "")
+	healthPing(t, e, v.PublicKey, "https://shop.example/pricing", true, true)
+	h := snippetHealth(t, e, v, "")
 	h.wantCheck(t, "cookie_write", "ok", "one page load")
 
 	for range 3 {
-		healthPing(e, v.PublicKey, "https://shop.example/pricing", true, false)
+		healthPing(t, e, v.PublicKey, "https://shop.example/pricing", true, false)
 	}
-	h = snippetHealth(e, v, "")
+	h = snippetHealth(t, e, v, "")
 	h.wantCheck(t, "cookie_write", "failing", "3 of 4 page loads", "https://shop.example/pricing", "HttpOnly", "CNAME")
 	if h.Status != "failing" {
 		t.Fatalf("status %s", h.Status)
@@ -198,46 +198,46 @@ func TestSnippetHealth_CookieWrite(t *testing.T) {
 	}
 
 	// On a CNAME setup the failures may be the server cookie's doing: a warning.
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"cookie_domain": "shop.example"}))
-	h = snippetHealth(e, v, "")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"cookie_domain": "shop.example"}))
+	h = snippetHealth(t, e, v, "")
 	h.wantCheck(t, "cookie_write", "warning", "HttpOnly")
 }
 
 func TestSnippetHealth_PublicKey(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{
+	v := e.NewVendor(t, "Acme")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{
 		"domain": "shop.example", "allowed_origins": []string{"https://shop.example", "https://www.shop.example"},
 	}))
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	e.NewLink(v, p, "https://landing.example/spring")
-	other := e.NewVendor("Other")
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", other.SecretKey, map[string]any{"domain": "other.example"}))
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	e.NewLink(t, v, p, "https://landing.example/spring")
+	other := e.NewVendor(t, "Other")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", other.SecretKey, map[string]any{"domain": "other.example"}))
 
-	healthPing(e, v.PublicKey, "https://shop.example/", false, true) // counted
+	healthPing(t, e, v.PublicKey, "https://shop.example/", false, true) // counted
 
 	t.Run("MissingKey", func(t *testing.T) {
-		healthPing(e, "", "https://www.shop.example/blog", false, true)
-		h := snippetHealth(e, v, "")
+		healthPing(t, e, "", "https://www.shop.example/blog", false, true)
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "public_key", "failing", "no data-key", "https://www.shop.example", "/blog", v.PublicKey)
 	})
 	t.Run("SecretKey", func(t *testing.T) {
-		healthPing(e, "sk_live_leaked_secret_0000000000000000", "https://app.shop.example/", false, true)
-		h := snippetHealth(e, v, "")
+		healthPing(t, e, "sk_live_leaked_secret_0000000000000000", "https://app.shop.example/", false, true)
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "public_key", "failing", "secret key", "https://app.shop.example", "leaked")
-		if strings.Contains(string(e.Do("GET", "/v1/health/snippet", v.SecretKey, nil).Body), "sk_live") {
+		if strings.Contains(string(e.Do(t, "GET", "/v1/health/snippet", v.SecretKey, nil).Body), "sk_live") {
 			t.Fatal("the report repeats a secret key")
 		}
 	})
 	t.Run("UnknownKey", func(t *testing.T) {
-		healthPing(e, "pk_doesnotexist0000", "https://landing.example/spring", false, true) // a link's destination origin
-		h := snippetHealth(e, v, "")
+		healthPing(t, e, "pk_doesnotexist0000", "https://landing.example/spring", false, true) // a link's destination origin
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "public_key", "failing", `"pk_doesnotexist0000"`, "https://landing.example")
 	})
 	t.Run("OriginNotAllowed", func(t *testing.T) {
-		healthPing(e, v.PublicKey, "https://staging.elsewhere.example/", false, true)
-		h := snippetHealth(e, v, "")
+		healthPing(t, e, v.PublicKey, "https://staging.elsewhere.example/", false, true)
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "public_key", "failing", "allowed_origins", "https://staging.elsewhere.example")
 		if h.Status != "failing" {
 			t.Fatalf("status %s", h.Status)
@@ -245,10 +245,10 @@ func TestSnippetHealth_PublicKey(t *testing.T) {
 	})
 	t.Run("NotOthers", func(t *testing.T) {
 		// Bad pings from sites that are not this vendor's never show.
-		healthPing(e, "", "https://other.example/", false, true)
-		healthPing(e, "", "https://unrelated.example/", false, true)
-		healthPing(e, "", "https://evilshop.example/", false, true)
-		h := snippetHealth(e, v, "")
+		healthPing(t, e, "", "https://other.example/", false, true)
+		healthPing(t, e, "", "https://unrelated.example/", false, true)
+		healthPing(t, e, "", "https://evilshop.example/", false, true)
+		h := snippetHealth(t, e, v, "")
 		_, detail, _ := h.check(t, "public_key")
 		for _, o := range []string{"other.example", "unrelated.example", "evilshop.example"} {
 			if strings.Contains(detail, "https://"+o) {
@@ -256,7 +256,7 @@ func TestSnippetHealth_PublicKey(t *testing.T) {
 			}
 		}
 		// and the other vendor sees its own.
-		ho := snippetHealth(e, other, "")
+		ho := snippetHealth(t, e, other, "")
 		ho.wantCheck(t, "public_key", "failing", "https://other.example")
 		if _, d, _ := ho.check(t, "public_key"); strings.Contains(d, "shop.example") {
 			t.Errorf("other vendor sees %q", d)
@@ -270,12 +270,12 @@ func TestSnippetHealth_PublicKey(t *testing.T) {
 func TestSnippetHealth_PublicKeyFixed(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"domain": "shop.example"}))
-	healthPing(e, "", "https://shop.example/pricing", false, true)
+	v := e.NewVendor(t, "Acme")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"domain": "shop.example"}))
+	healthPing(t, e, "", "https://shop.example/pricing", false, true)
 	e.Clock.Advance(time.Hour)
-	healthPing(e, v.PublicKey, "https://shop.example/pricing", false, true)
-	h := snippetHealth(e, v, "")
+	healthPing(t, e, v.PublicKey, "https://shop.example/pricing", false, true)
+	h := snippetHealth(t, e, v, "")
 	h.wantCheck(t, "public_key", "warning", "looks fixed")
 	if h.Status != "warning" {
 		t.Fatalf("status %s", h.Status)
@@ -286,63 +286,63 @@ func TestSnippetHealth_SignupsWithoutToken(t *testing.T) {
 	t.Parallel()
 	setup := func(t *testing.T) (*testenv.Env, testenv.Vendor, testenv.Link) {
 		e := testenv.New(t)
-		v := e.NewVendor("Acme")
-		p := e.NewPartner(v, "Ada", "ada@example.com")
-		l := e.NewLink(v, p, "https://shop.example/")
-		healthPing(e, v.PublicKey, "https://shop.example/", false, true)
+		v := e.NewVendor(t, "Acme")
+		p := e.NewPartner(t, v, "Ada", "ada@example.com")
+		l := e.NewLink(t, v, p, "https://shop.example/")
+		healthPing(t, e, v.PublicKey, "https://shop.example/", false, true)
 		return e, v, l
 	}
 	t.Run("Failing", func(t *testing.T) {
 		t.Parallel()
 		e, v, l := setup(t)
-		e.Must(http.StatusFound, e.Click(l.Key))
+		e.Must(t, http.StatusFound, e.Click(t, l.Key))
 		for i := range 5 {
-			healthSignup(e, v, "c"+string(rune('a'+i))+"@example.com", "")
+			healthSignup(t, e, v, "c"+string(rune('a'+i))+"@example.com", "")
 		}
-		h := snippetHealth(e, v, "")
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "signups_without_token", "failing", "5 of 5 signups", "100 %", "1 click")
 	})
 	t.Run("Warning", func(t *testing.T) {
 		t.Parallel()
 		e, v, l := setup(t)
 		for i := range 3 {
-			healthSignup(e, v, "ref"+string(rune('a'+i))+"@example.com", refOf(t, e.Must(http.StatusFound, e.Click(l.Key))))
+			healthSignup(t, e, v, "ref"+string(rune('a'+i))+"@example.com", refOf(t, e.Must(t, http.StatusFound, e.Click(t, l.Key))))
 		}
-		healthSignup(e, v, "none1@example.com", "")
-		healthSignup(e, v, "none2@example.com", "")
-		h := snippetHealth(e, v, "")
+		healthSignup(t, e, v, "none1@example.com", "")
+		healthSignup(t, e, v, "none2@example.com", "")
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "signups_without_token", "warning", "2 of 5 signups", "40 %")
 	})
 	t.Run("FewTokenless", func(t *testing.T) {
 		t.Parallel()
 		e, v, l := setup(t)
 		for i := range 4 {
-			healthSignup(e, v, "ref"+string(rune('a'+i))+"@example.com", refOf(t, e.Must(http.StatusFound, e.Click(l.Key))))
+			healthSignup(t, e, v, "ref"+string(rune('a'+i))+"@example.com", refOf(t, e.Must(t, http.StatusFound, e.Click(t, l.Key))))
 		}
-		healthSignup(e, v, "none@example.com", "")
-		h := snippetHealth(e, v, "")
+		healthSignup(t, e, v, "none@example.com", "")
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "signups_without_token", "ok", "1 of 5 signups")
 	})
 	t.Run("NoClicks", func(t *testing.T) {
 		t.Parallel()
 		e, v, l := setup(t)
-		e.Must(http.StatusFound, e.Click(l.Key, "User-Agent", googlebotUA)) // bots do not count
+		e.Must(t, http.StatusFound, e.Click(t, l.Key, "User-Agent", googlebotUA)) // bots do not count
 		for i := range 5 {
-			healthSignup(e, v, "c"+string(rune('a'+i))+"@example.com", "")
+			healthSignup(t, e, v, "c"+string(rune('a'+i))+"@example.com", "")
 		}
-		h := snippetHealth(e, v, "")
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "signups_without_token", "ok", "no referral clicks")
 	})
 	t.Run("OutsideWindow", func(t *testing.T) {
 		t.Parallel()
 		e, v, l := setup(t)
-		e.Must(http.StatusFound, e.Click(l.Key))
+		e.Must(t, http.StatusFound, e.Click(t, l.Key))
 		for i := range 5 {
-			healthSignup(e, v, "c"+string(rune('a'+i))+"@example.com", "")
+			healthSignup(t, e, v, "c"+string(rune('a'+i))+"@example.com", "")
 		}
 		e.Clock.Advance(8 * 24 * time.Hour)
-		healthPing(e, v.PublicKey, "https://shop.example/", false, true)
-		h := snippetHealth(e, v, "")
+		healthPing(t, e, v.PublicKey, "https://shop.example/", false, true)
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "signups_without_token", "ok", "No signups")
 	})
 }
@@ -351,22 +351,22 @@ func TestSnippetHealth_LandingPages(t *testing.T) {
 	t.Parallel()
 	setup := func(t *testing.T) (*testenv.Env, testenv.Vendor, testenv.Link) {
 		e := testenv.New(t)
-		v := e.NewVendor("Acme")
-		p := e.NewPartner(v, "Ada", "ada@example.com")
-		l := e.NewLink(v, p, "https://shop.example/pricing?plan=pro")
+		v := e.NewVendor(t, "Acme")
+		p := e.NewPartner(t, v, "Ada", "ada@example.com")
+		l := e.NewLink(t, v, p, "https://shop.example/pricing?plan=pro")
 		return e, v, l
 	}
 	t.Run("Missing", func(t *testing.T) {
 		t.Parallel()
 		e, v, l := setup(t)
-		healthPing(e, v.PublicKey, "https://blog.example/", false, true) // the snippet runs elsewhere
+		healthPing(t, e, v.PublicKey, "https://blog.example/", false, true) // the snippet runs elsewhere
 		e.Clock.Advance(time.Minute)
-		e.Must(http.StatusFound, e.Click(l.Key))
+		e.Must(t, http.StatusFound, e.Click(t, l.Key))
 		e.Clock.Advance(time.Minute)
-		h := snippetHealth(e, v, "")
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "landing_pages", "ok") // too recent to judge
 		e.Clock.Advance(10 * time.Minute)
-		h = snippetHealth(e, v, "")
+		h = snippetHealth(t, e, v, "")
 		h.wantCheck(t, "landing_pages", "failing", "https://shop.example never pinged", "Add the two script tags to https://shop.example/pricing")
 		if h.Status != "failing" {
 			t.Fatalf("status %s", h.Status)
@@ -375,30 +375,30 @@ func TestSnippetHealth_LandingPages(t *testing.T) {
 	t.Run("PingBeforeClickOnly", func(t *testing.T) {
 		t.Parallel()
 		e, v, l := setup(t)
-		healthPing(e, v.PublicKey, "https://shop.example/pricing", false, true)
+		healthPing(t, e, v.PublicKey, "https://shop.example/pricing", false, true)
 		e.Clock.Advance(time.Hour)
-		e.Must(http.StatusFound, e.Click(l.Key))
+		e.Must(t, http.StatusFound, e.Click(t, l.Key))
 		e.Clock.Advance(time.Hour)
-		h := snippetHealth(e, v, "")
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "landing_pages", "failing", "https://shop.example/pricing")
 	})
 	t.Run("BotClicksIgnored", func(t *testing.T) {
 		t.Parallel()
 		e, v, l := setup(t)
-		healthPing(e, v.PublicKey, "https://blog.example/", false, true)
-		e.Must(http.StatusFound, e.Click(l.Key, "User-Agent", googlebotUA))
+		healthPing(t, e, v.PublicKey, "https://blog.example/", false, true)
+		e.Must(t, http.StatusFound, e.Click(t, l.Key, "User-Agent", googlebotUA))
 		e.Clock.Advance(time.Hour)
-		h := snippetHealth(e, v, "")
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "landing_pages", "ok")
 	})
 	t.Run("Pinged", func(t *testing.T) {
 		t.Parallel()
 		e, v, l := setup(t)
-		e.Must(http.StatusFound, e.Click(l.Key))
+		e.Must(t, http.StatusFound, e.Click(t, l.Key))
 		e.Clock.Advance(5 * time.Second)
-		healthPing(e, v.PublicKey, "https://shop.example/pricing?plan=pro", true, true)
+		healthPing(t, e, v.PublicKey, "https://shop.example/pricing?plan=pro", true, true)
 		e.Clock.Advance(time.Hour)
-		h := snippetHealth(e, v, "")
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "landing_pages", "ok")
 		if h.Status != "ok" {
 			t.Fatalf("status %s: %+v", h.Status, h.Checks)
@@ -407,11 +407,11 @@ func TestSnippetHealth_LandingPages(t *testing.T) {
 	t.Run("OtherPathOnly", func(t *testing.T) {
 		t.Parallel()
 		e, v, l := setup(t)
-		e.Must(http.StatusFound, e.Click(l.Key))
+		e.Must(t, http.StatusFound, e.Click(t, l.Key))
 		e.Clock.Advance(5 * time.Second)
-		healthPing(e, v.PublicKey, "https://shop.example/", false, true)
+		healthPing(t, e, v.PublicKey, "https://shop.example/", false, true)
 		e.Clock.Advance(time.Hour)
-		h := snippetHealth(e, v, "")
+		h := snippetHealth(t, e, v, "")
 		h.wantCheck(t, "landing_pages", "warning", "https://shop.example/pricing")
 	})
 }
@@ -419,11 +419,11 @@ func TestSnippetHealth_LandingPages(t *testing.T) {
 func TestSnippetHealth_Prune(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	healthPing(e, v.PublicKey, "https://shop.example/old", false, true)
+	v := e.NewVendor(t, "Acme")
+	healthPing(t, e, v.PublicKey, "https://shop.example/old", false, true)
 	e.Clock.Advance(30 * 24 * time.Hour)
-	healthPing(e, v.PublicKey, "https://shop.example/new", false, true)
-	h := snippetHealth(e, v, "?days=90")
+	healthPing(t, e, v.PublicKey, "https://shop.example/new", false, true)
+	h := snippetHealth(t, e, v, "?days=90")
 	if len(h.Pages) != 2 {
 		t.Fatalf("pages %+v", h.Pages)
 	}
@@ -431,7 +431,7 @@ func TestSnippetHealth_Prune(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("prune: %d, %v", n, err)
 	}
-	h = snippetHealth(e, v, "?days=90")
+	h = snippetHealth(t, e, v, "?days=90")
 	if len(h.Pages) != 1 || h.Pages[0].Path != "/new" {
 		t.Fatalf("pages after prune %+v", h.Pages)
 	}
