@@ -169,6 +169,9 @@ type CustomerCreate struct {
 	Name       string `json:"name"`
 	PartnerID  string `json:"partner_id"`
 	Reason     string `json:"reason"`
+	// StripeCustomerID links the customer to a Stripe customer, so the
+	// unmatched purchases of that Stripe customer become its own.
+	StripeCustomerID string `json:"stripe_customer_id"`
 }
 
 // Validate normalizes and checks c.
@@ -190,6 +193,9 @@ func (c *CustomerCreate) Validate() error {
 	}
 	if c.PartnerID == "" {
 		return Errorf(EINVALID, "partner_id is required.")
+	}
+	if c.StripeCustomerID = strings.TrimSpace(c.StripeCustomerID); c.StripeCustomerID != "" && !ValidStripeCustomerID(c.StripeCustomerID) {
+		return Errorf(EINVALID, "stripe_customer_id must be a Stripe customer id (cus_…).")
 	}
 	return ValidateReason(&c.Reason)
 }

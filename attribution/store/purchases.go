@@ -120,9 +120,19 @@ func (s *Store) CreateCustomer(ctx context.Context, v *attribution.Vendor, actor
 		} else if attribution.ErrorCode(err) != attribution.ENOTFOUND {
 			return err
 		}
+		if cc.StripeCustomerID != "" {
+			linked, err := customerBy(ctx, tx, v.ID, "stripe_customer_id", cc.StripeCustomerID)
+			if err != nil {
+				return err
+			}
+			if linked != nil {
+				return attribution.Errorf(attribution.ECONFLICT, "Stripe customer %s is linked to customer %s already.", cc.StripeCustomerID, linked.ID)
+			}
+		}
 		c := &attribution.Customer{
 			ID: attribution.NewID(attribution.PrefixCustomer, now), VendorID: v.ID,
 			ExternalID: cc.ExternalID, Email: cc.Email, Name: cc.Name, CreatedAt: now,
+			StripeCustomerID: cc.StripeCustomerID,
 		}
 		creditPartner(c, partner, attribution.AttributedByManual, now)
 		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
