@@ -653,3 +653,46 @@ func TestDiagnose_BadRequests(t *testing.T) {
 	mustError(t, f.Do("GET", "/v1/diagnose?customer_id="+id, other.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
 	mustError(t, f.Do("GET", "/v1/diagnose?email=c@example.com", "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
 }
+
+// A Stripe purchase that arrived before its customer signed up: the remedy
+// is a change in Stripe, and the customer.updated event Stripe then sends
+// attaches the purchase.
+func TestDiagnose_PurchaseUnmatchedExistingCustomer(t *testing.T) {
+	f := newDiagFixture(t)
+	ctx := context.Background()
+	v, err := f.App.Store.FindVendor(ctx, f.v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.App.Store.ApplyPaymentEvent(ctx, v, attribution.PaymentEvent{
+		ID: "evt_1", Type: "checkout.session.completed",
+		Purchase: &attribution.PaymentPurchase{Ref: "cs_1", Email: "buyer@example.com", StripeCustomerID: "cus_Stripe7",
+			Amount: 1500, Currency: "eur", PurchasedAt: f.Clock.Now()},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.Clock.Advance(time.Hour)
+	f.apiSignup("buyer@example.com", f.click(f.l1, testenv.BrowserUA))
+	d := f.diagnose("email=buyer@example.com")
+	f.expect(d, attribution.CausePurchaseUnmatched)
+	st := d.Verdict.Remedy.Steps
+	if d.Verdict.Remedy.Request != nil || len(st) != 1 || st[0].Stripe == nil || st[0].Stripe.Object != "customer" ||
+		st[0].Stripe.ID != "cus_Stripe7" || st[0].Stripe.Metadata["tally_customer_id"] != d.Customer.ID {
+		t.Fatalf("remedy = %+v", d.Verdict.Remedy)
+	}
+	// Following it in Stripe makes Stripe send customer.updated.
+	ch := st[0].Stripe
+	if _, err := f.App.Store.ApplyPaymentEvent(ctx, v, attribution.PaymentEvent{
+		ID: "evt_2", Type: "customer.updated",
+		Customer: &attribution.PaymentCustomer{StripeCustomerID: ch.ID, MetadataCustomerID: ch.Metadata["tally_customer_id"]},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d = f.diagnose("email=buyer@example.com")
+	f.expect(d, attribution.CauseAttributed)
+	for _, ev := range d.Timeline {
+		if ev.Type == attribution.EventPurchase && ev.PartnerID != f.p1.ID {
+			t.Fatalf("purchase not attributed: %+v", ev)
+		}
+	}
+}
