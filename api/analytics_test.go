@@ -50,7 +50,7 @@ func cl(clicks, unique, bots int64) anRow {
 func getAnalytics(t *testing.T, e *testenv.Env, v testenv.Vendor, query string) (map[string]anRow, anRow) {
 	t.Helper()
 	var rep anReport
-	e.Must(http.StatusOK, e.Do("GET", "/v1/analytics?"+query, v.SecretKey, nil)).JSON(t, &rep)
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/analytics?"+query, v.SecretKey, nil)).JSON(t, &rep)
 	rows := map[string]anRow{}
 	for _, r := range rep.Rows {
 		if _, dup := rows[r.Key]; dup {
@@ -101,15 +101,15 @@ func utc(s string) time.Time {
 // with nothing rolled up (raw clicks), half rolled up, and all rolled up.
 func TestAnalytics(t *testing.T) {
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	pA := e.NewPartner(v, "Ada", "ada@example.com")
-	pB := e.NewPartner(v, "Bob", "bob@example.com")
-	lA := e.NewLink(v, pA, "https://acme.example/")
-	lB := e.NewLink(v, pB, "https://acme.example/b")
-	other := e.NewVendor("Other")
-	oP := e.NewPartner(other, "Oz", "oz@example.com")
-	oL := e.NewLink(other, oP, "https://other.example/")
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"reward_rule": map[string]any{
+	v := e.NewVendor(t, "Acme")
+	pA := e.NewPartner(t, v, "Ada", "ada@example.com")
+	pB := e.NewPartner(t, v, "Bob", "bob@example.com")
+	lA := e.NewLink(t, v, pA, "https://acme.example/")
+	lB := e.NewLink(t, v, pB, "https://acme.example/b")
+	other := e.NewVendor(t, "Other")
+	oP := e.NewPartner(t, other, "Oz", "oz@example.com")
+	oL := e.NewLink(t, other, oP, "https://other.example/")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"reward_rule": map[string]any{
 		"type": "percent", "percent": 1000, "duration_months": nil, "hold_days": 30}}))
 
 	// Dimensions unlike those the redirect derives from testenv.BrowserUA.
@@ -140,10 +140,10 @@ func TestAnalytics(t *testing.T) {
 	// A real click, its repeat (same visitor, same link, same day), a
 	// signup through the first one's token, two purchases and their rewards.
 	e.Clock.Set(utc("2026-01-12 15:00"))
-	resp := e.Must(http.StatusFound, e.Click(lA.Key+"?utm_source=news"))
+	resp := e.Must(t, http.StatusFound, e.Click(t, lA.Key+"?utm_source=news"))
 	r1 := anClickRow(t, e, resp)
 	e.Clock.Set(utc("2026-01-12 15:01"))
-	r2 := anClickRow(t, e, e.Must(http.StatusFound, e.Click(lA.Key)))
+	r2 := anClickRow(t, e, e.Must(t, http.StatusFound, e.Click(t, lA.Key)))
 	if r1.UTMSource != "news" || r1.Variant != "" || r1.Bot || r1.Country != "" || r1.Source != "direct" || r1.ReferrerHost != "" ||
 		r1.VisitorHash == "" || r2.VisitorHash != r1.VisitorHash || r2.UTMSource != "" || r1.OS == "" ||
 		r1.Device == "tablet" || r1.Browser == "Opera" || r1.OS == "ChromeOS" {
@@ -151,24 +151,24 @@ func TestAnalytics(t *testing.T) {
 	}
 	loc, _ := url.Parse(resp.Header.Get("Location"))
 	e.Clock.Set(utc("2026-01-12 15:05"))
-	sign := e.Must(http.StatusCreated, e.Do("POST", "/v1/signups", v.SecretKey, map[string]any{
+	sign := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/signups", v.SecretKey, map[string]any{
 		"ref": loc.Query().Get(attribution.RefParam), "email": "carol@example.com"})).Map(t)
 	cust := sign["customer"].(map[string]any)
 	if cust["partner_id"] != pA.ID || cust["click_id"] != r1.ID {
 		t.Fatalf("signup = %v", sign)
 	}
 	e.Clock.Set(utc("2026-01-13 04:00")) // the evening of the 12th in New York
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/purchases", v.SecretKey, map[string]any{
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/purchases", v.SecretKey, map[string]any{
 		"customer_id": cust["id"], "amount": 5000, "currency": "USD", "reason": "wire"}))
 	e.Clock.Set(utc("2026-01-13 10:00"))
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/purchases", v.SecretKey, map[string]any{
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/purchases", v.SecretKey, map[string]any{
 		"customer_id": cust["id"], "amount": 2000, "currency": "eur", "reason": "wire"}))
 	// A customer credited by hand to Bob (no click, no link), and a purchase.
 	e.Clock.Set(utc("2026-01-14 10:00"))
-	manual := e.Must(http.StatusCreated, e.Do("POST", "/v1/customers", v.SecretKey, map[string]any{
+	manual := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/customers", v.SecretKey, map[string]any{
 		"email": "dan@example.com", "partner_id": pB.ID, "reason": "phone"})).Map(t)
 	e.Clock.Set(utc("2026-01-14 11:00"))
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/purchases", v.SecretKey, map[string]any{
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/purchases", v.SecretKey, map[string]any{
 		"customer_id": manual["id"], "amount": 1000, "currency": "usd", "reason": "wire"}))
 	// Not in the range of the queries.
 	e.Clock.Set(utc("2026-01-16 10:00"))
@@ -337,28 +337,28 @@ func TestAnalytics(t *testing.T) {
 
 func TestAnalytics_Defaults(t *testing.T) {
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	var rep struct {
 		Start, End time.Time
 		TZ         string `json:"tz"`
 		GroupBy    string `json:"group_by"`
 		Rows       []map[string]any
 	}
-	e.Must(http.StatusOK, e.Do("GET", "/v1/analytics", v.SecretKey, nil)).JSON(t, &rep)
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/analytics", v.SecretKey, nil)).JSON(t, &rep)
 	// The clock is at 2026-01-15 12:00 UTC: the 30 days ending with today.
 	if !rep.Start.Equal(utc("2025-12-17 00:00")) || !rep.End.Equal(utc("2026-01-16 00:00")) || rep.TZ != "UTC" || rep.GroupBy != "day" || len(rep.Rows) != 30 {
 		t.Fatalf("defaults: %+v (%d rows)", rep, len(rep.Rows))
 	}
-	e.Must(http.StatusOK, e.Do("GET", "/v1/analytics?tz=Asia/Kolkata&start=2026-01-01&end=2026-01-03", v.SecretKey, nil)).JSON(t, &rep)
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/analytics?tz=Asia/Kolkata&start=2026-01-01&end=2026-01-03", v.SecretKey, nil)).JSON(t, &rep)
 	if !rep.Start.Equal(utc("2025-12-31 18:30")) || len(rep.Rows) != 2 {
 		t.Fatalf("Kolkata: %+v", rep)
 	}
-	e.Must(http.StatusUnauthorized, e.Do("GET", "/v1/analytics", "", nil))
+	e.Must(t, http.StatusUnauthorized, e.Do(t, "GET", "/v1/analytics", "", nil))
 }
 
 func TestAnalytics_BadParams(t *testing.T) {
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	for _, q := range []string{
 		"group_by=week",
 		"group_by=DAY",
@@ -375,14 +375,14 @@ func TestAnalytics_BadParams(t *testing.T) {
 		"partner_id=" + strings.Repeat("x", 201),
 	} {
 		t.Run(fmt.Sprintf("%.40s", q), func(t *testing.T) {
-			r := e.Do("GET", "/v1/analytics?"+q, v.SecretKey, nil)
+			r := e.Do(t, "GET", "/v1/analytics?"+q, v.SecretKey, nil)
 			if r.StatusCode != http.StatusBadRequest || r.ErrorCode() != attribution.EINVALID {
 				t.Fatalf("%s: %d %s", q, r.StatusCode, r.Body)
 			}
 		})
 	}
 	// 400 days exactly is fine.
-	e.Must(http.StatusOK, e.Do("GET", "/v1/analytics?start=2025-01-01&end=2026-02-05", v.SecretKey, nil))
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/analytics?start=2025-01-01&end=2026-02-05", v.SecretKey, nil))
 }
 
 // TestAnalytics_Retention: clicks older than the retention are deleted once
@@ -390,17 +390,17 @@ func TestAnalytics_BadParams(t *testing.T) {
 // analytics for their period do not change.
 func TestAnalytics_Retention(t *testing.T) {
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://acme.example/")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://acme.example/")
 	for i, at := range []string{"2024-11-01 10:00", "2024-11-01 11:00", "2024-11-02 10:00", "2025-06-01 10:00"} {
 		insertClick(t, e, attribution.Click{ID: fmt.Sprintf("clk_ret%d", i), VendorID: v.ID, LinkID: l.ID, PartnerID: p.ID,
 			ClickedAt: utc(at), VisitorHash: "v1", UTMSource: "old", Country: "US", Bot: i == 2})
 	}
 	e.Clock.Set(utc("2024-11-03 09:00"))
-	resp := e.Must(http.StatusFound, e.Click(l.Key+"?utm_source=news"))
+	resp := e.Must(t, http.StatusFound, e.Click(t, l.Key+"?utm_source=news"))
 	loc, _ := url.Parse(resp.Header.Get("Location"))
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/signups", v.SecretKey, map[string]any{
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/signups", v.SecretKey, map[string]any{
 		"ref": loc.Query().Get(attribution.RefParam), "email": "carol@example.com"}))
 
 	e.Clock.Set(utc("2026-01-15 12:00"))

@@ -42,7 +42,7 @@ func mustError(t *testing.T, r *testenv.Response, status int, code string) {
 // get answers the body of a GET that must succeed.
 func get(t *testing.T, e *testenv.Env, token, path string) string {
 	t.Helper()
-	return string(e.Must(http.StatusOK, e.Do("GET", path, token, nil)).Body)
+	return string(e.Must(t, http.StatusOK, e.Do(t, "GET", path, token, nil)).Body)
 }
 
 // countRows counts the rows of a table.
@@ -61,9 +61,9 @@ func noAdmin(c *app.Config) { c.AdminToken = "" }
 func TestAuth_VendorAPI(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	other := e.NewVendor("Other")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
+	v := e.NewVendor(t, "Acme")
+	other := e.NewVendor(t, "Other")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
 
 	for _, tc := range []struct {
 		name   string
@@ -102,9 +102,9 @@ func TestAuth_VendorAPI(t *testing.T) {
 				}
 				var r *testenv.Response
 				if tc.header == "" {
-					r = e.Do(req.method, req.path, "", body)
+					r = e.Do(t, req.method, req.path, "", body)
 				} else {
-					r = e.Do(req.method, req.path, "", body, "Authorization", tc.header)
+					r = e.Do(t, req.method, req.path, "", body, "Authorization", tc.header)
 				}
 				mustError(t, r, http.StatusUnauthorized, "unauthorized")
 			}
@@ -122,7 +122,7 @@ func TestAuth_VendorAPI(t *testing.T) {
 	}
 
 	t.Run("SchemeCaseInsensitive", func(t *testing.T) {
-		e.Must(http.StatusOK, e.Do("GET", "/v1/vendor", "", nil, "Authorization", "bearer "+v.SecretKey))
+		e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/vendor", "", nil, "Authorization", "bearer "+v.SecretKey))
 	})
 	t.Run("RightKeyRightVendor", func(t *testing.T) {
 		var got map[string]any
@@ -136,20 +136,20 @@ func TestAuth_VendorAPI(t *testing.T) {
 func TestAuth_PublicRoutesNeedNoKey(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	e.Must(http.StatusOK, e.Do("GET", "/healthz", "", nil))
-	e.Must(http.StatusOK, e.Do("GET", "/readyz", "", nil))
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/healthz", "", nil))
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/readyz", "", nil))
 	// A referral link never asks for a key, and a stray Authorization header changes nothing.
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://shop.example/")
-	e.Must(http.StatusFound, e.Click(l.Key, "Authorization", "Bearer nonsense"))
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://shop.example/")
+	e.Must(t, http.StatusFound, e.Click(t, l.Key, "Authorization", "Bearer nonsense"))
 }
 
 func TestAuth_Admin(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
 	body := map[string]string{"name": "Mallory Inc"}
 
 	for _, tc := range []struct {
@@ -170,9 +170,9 @@ func TestAuth_Admin(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var r *testenv.Response
 			if tc.header == "" {
-				r = e.Do("POST", "/admin/v1/vendors", "", body)
+				r = e.Do(t, "POST", "/admin/v1/vendors", "", body)
 			} else {
-				r = e.Do("POST", "/admin/v1/vendors", "", body, "Authorization", tc.header)
+				r = e.Do(t, "POST", "/admin/v1/vendors", "", body, "Authorization", tc.header)
 			}
 			mustError(t, r, http.StatusUnauthorized, "unauthorized")
 		})
@@ -182,7 +182,7 @@ func TestAuth_Admin(t *testing.T) {
 	}
 
 	t.Run("Valid", func(t *testing.T) {
-		r := e.Must(http.StatusCreated, e.Do("POST", "/admin/v1/vendors", testenv.AdminToken, map[string]string{"name": "Globex", "domain": "globex.example"}))
+		r := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/admin/v1/vendors", testenv.AdminToken, map[string]string{"name": "Globex", "domain": "globex.example"}))
 		var got struct {
 			ID, Name, Domain, SecretKey, PublicKey string
 		}
@@ -200,14 +200,14 @@ func TestAuth_Admin(t *testing.T) {
 			t.Errorf("answer %s", r.Body)
 		}
 		// The secret key works at once, and is stored only hashed.
-		e.Must(http.StatusOK, e.Do("GET", "/v1/vendor", got.SecretKey, nil))
+		e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/vendor", got.SecretKey, nil))
 		n, err := e.App.Store.DB().NewSelect().Table("vendors").Where("secret_key_hash = ?", got.SecretKey).Count(t.Context())
 		if err != nil || n != 0 {
 			t.Errorf("secret key stored in clear (%d, %v)", n, err)
 		}
 	})
 	t.Run("AdminTokenNotAVendorKey", func(t *testing.T) {
-		mustError(t, e.Do("GET", "/v1/vendor", testenv.AdminToken, nil), http.StatusUnauthorized, "unauthorized")
+		mustError(t, e.Do(t, "GET", "/v1/vendor", testenv.AdminToken, nil), http.StatusUnauthorized, "unauthorized")
 	})
 	t.Run("Validation", func(t *testing.T) {
 		before := countRows(t, e, "vendors")
@@ -222,7 +222,7 @@ func TestAuth_Admin(t *testing.T) {
 			"Empty":        ``,
 		} {
 			t.Run(name, func(t *testing.T) {
-				mustError(t, e.Do("POST", "/admin/v1/vendors", testenv.AdminToken, b), http.StatusBadRequest, "invalid")
+				mustError(t, e.Do(t, "POST", "/admin/v1/vendors", testenv.AdminToken, b), http.StatusBadRequest, "invalid")
 			})
 		}
 		if n := countRows(t, e, "vendors"); n != before {
@@ -240,7 +240,7 @@ func TestAuth_AdminDisabled(t *testing.T) {
 		{"Anything", "x"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.Do("POST", "/admin/v1/vendors", tc.token, map[string]string{"name": "Acme"})
+			r := e.Do(t, "POST", "/admin/v1/vendors", tc.token, map[string]string{"name": "Acme"})
 			mustError(t, r, http.StatusNotFound, "not_found")
 		})
 	}

@@ -32,109 +32,109 @@ type diagFixture struct {
 func newDiagFixture(t *testing.T) *diagFixture {
 	t.Helper()
 	e := testenv.New(t)
-	f := &diagFixture{Env: e, t: t, v: e.NewVendor("Acme")}
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", f.v.SecretKey, map[string]any{"attribution_window_days": 30}))
-	f.p1 = e.NewPartner(f.v, "Ada", "ada@partners.example")
-	f.p2 = e.NewPartner(f.v, "Bob", "bob@partners.example")
-	f.l1 = e.NewLink(f.v, f.p1, "https://shop.example/")
-	f.l2 = e.NewLink(f.v, f.p2, "https://shop.example/pricing")
+	f := &diagFixture{Env: e, t: t, v: e.NewVendor(t, "Acme")}
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", f.v.SecretKey, map[string]any{"attribution_window_days": 30}))
+	f.p1 = e.NewPartner(t, f.v, "Ada", "ada@partners.example")
+	f.p2 = e.NewPartner(t, f.v, "Bob", "bob@partners.example")
+	f.l1 = e.NewLink(t, f.v, f.p1, "https://shop.example/")
+	f.l2 = e.NewLink(t, f.v, f.p2, "https://shop.example/pricing")
 	return f
 }
 
 // ping reports a page load of the vendor's site and writes it.
-func (f *diagFixture) ping(key, page string) {
-	f.t.Helper()
-	f.Must(http.StatusNoContent, f.Do("POST", "/v1/snippet/ping", "", map[string]any{
+func (f *diagFixture) ping(t *testing.T, key, page string) {
+	t.Helper()
+	f.Must(t, http.StatusNoContent, f.Do(t, "POST", "/v1/snippet/ping", "", map[string]any{
 		"public_key": key, "url": page, "ref_in_url": false, "cookie_ok": true,
 	}))
 	if err := f.App.Pings.Flush(context.Background()); err != nil {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
 }
 
 // click follows a link with a user agent and returns the token.
-func (f *diagFixture) click(l testenv.Link, ua string) string {
-	f.t.Helper()
-	r := f.Click(l.Key, "User-Agent", ua)
+func (f *diagFixture) click(t *testing.T, l testenv.Link, ua string) string {
+	t.Helper()
+	r := f.Click(t, l.Key, "User-Agent", ua)
 	if r.StatusCode != http.StatusFound {
-		f.t.Fatalf("click: %d", r.StatusCode)
+		t.Fatalf("click: %d", r.StatusCode)
 	}
-	return refOf(f.t, r)
+	return refOf(t, r)
 }
 
 // snippetSignup reports a signup from the browser (visitor facts recorded).
-func (f *diagFixture) snippetSignup(email, ref, ua string) map[string]any {
-	f.t.Helper()
+func (f *diagFixture) snippetSignup(t *testing.T, email, ref, ua string) map[string]any {
+	t.Helper()
 	f.Clock.Advance(time.Millisecond)
 	body := map[string]any{"public_key": f.v.PublicKey, "email": email}
 	if ref != "" {
 		body["ref"] = ref
 	}
-	r := f.Do("POST", "/v1/snippet/signup", "", body, "User-Agent", ua)
+	r := f.Do(t, "POST", "/v1/snippet/signup", "", body, "User-Agent", ua)
 	if r.StatusCode != http.StatusCreated && r.StatusCode != http.StatusOK {
-		f.t.Fatalf("snippet signup: %d %s", r.StatusCode, r.Body)
+		t.Fatalf("snippet signup: %d %s", r.StatusCode, r.Body)
 	}
-	return r.Map(f.t)
+	return r.Map(t)
 }
 
 // apiSignup reports a signup from the vendor's backend.
-func (f *diagFixture) apiSignup(email, ref string) map[string]any {
-	f.t.Helper()
+func (f *diagFixture) apiSignup(t *testing.T, email, ref string) map[string]any {
+	t.Helper()
 	f.Clock.Advance(time.Millisecond)
 	body := map[string]any{"email": email}
 	if ref != "" {
 		body["ref"] = ref
 	}
-	r := f.Do("POST", "/v1/signups", f.v.SecretKey, body)
+	r := f.Do(t, "POST", "/v1/signups", f.v.SecretKey, body)
 	if r.StatusCode != http.StatusCreated && r.StatusCode != http.StatusOK {
-		f.t.Fatalf("signup: %d %s", r.StatusCode, r.Body)
+		t.Fatalf("signup: %d %s", r.StatusCode, r.Body)
 	}
-	return r.Map(f.t)
+	return r.Map(t)
 }
 
 // diagnosisAnswer is the decoded GET /v1/diagnose.
 type diagnosisAnswer = api.DiagnosisAnswer
 
-func (f *diagFixture) diagnose(query string) diagnosisAnswer {
-	f.t.Helper()
+func (f *diagFixture) diagnose(t *testing.T, query string) diagnosisAnswer {
+	t.Helper()
 	var d diagnosisAnswer
-	f.Must(http.StatusOK, f.Do("GET", "/v1/diagnose?"+query, f.v.SecretKey, nil)).JSON(f.t, &d)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/diagnose?"+query, f.v.SecretKey, nil)).JSON(t, &d)
 	if d.Diagnosis == nil {
-		f.t.Fatalf("empty diagnosis")
+		t.Fatalf("empty diagnosis")
 	}
 	for _, text := range []string{d.Verdict.Summary, d.Verdict.Detail, d.Verdict.Remedy.Text} {
 		if strings.Contains(text, "/v1/") {
-			f.t.Fatalf("the verdict's words render an API path: %q", text)
+			t.Fatalf("the verdict's words render an API path: %q", text)
 		}
 	}
 	return d
 }
 
-func (f *diagFixture) expect(d diagnosisAnswer, cause string) {
-	f.t.Helper()
+func (f *diagFixture) expect(t *testing.T, d diagnosisAnswer, cause string) {
+	t.Helper()
 	if d.Verdict.Cause != cause {
-		f.t.Fatalf("cause = %s, want %s: %s / %s", d.Verdict.Cause, cause, d.Verdict.Summary, d.Verdict.Detail)
+		t.Fatalf("cause = %s, want %s: %s / %s", d.Verdict.Cause, cause, d.Verdict.Summary, d.Verdict.Detail)
 	}
 	if d.Verdict.Summary == "" || d.Verdict.Remedy.Text == "" {
-		f.t.Fatalf("verdict without words: %+v", d.Verdict)
+		t.Fatalf("verdict without words: %+v", d.Verdict)
 	}
 }
 
 // expectCredit checks the remedy is the manual credit of partner for the
 // customer ("" when the vendor must name the partner).
-func (f *diagFixture) expectCredit(d diagnosisAnswer, partnerID string) {
-	f.t.Helper()
+func (f *diagFixture) expectCredit(t *testing.T, d diagnosisAnswer, partnerID string) {
+	t.Helper()
 	r := d.Verdict.Remedy.Request
 	if r == nil || r.Method != "POST" || r.Path != "/v1/customers/"+d.Customer.ID+"/attribution" || r.Body["partner_id"] != partnerID || r.Body["reason"] == "" {
-		f.t.Fatalf("remedy = %+v, want credit of %q", d.Verdict.Remedy, partnerID)
+		t.Fatalf("remedy = %+v, want credit of %q", d.Verdict.Remedy, partnerID)
 	}
 }
 
 // follow performs every step of a remedy that is a request to the API, as
 // rendered, filling only the parameters the step says the vendor chooses,
 // and fails unless each answers 2xx.
-func (f *diagFixture) follow(rem api.RemedyAnswer, fill map[string]string) {
-	f.t.Helper()
+func (f *diagFixture) follow(t *testing.T, rem api.RemedyAnswer, fill map[string]string) {
+	t.Helper()
 	n := 0
 	for _, st := range rem.Steps {
 		if st.Request == nil {
@@ -153,7 +153,7 @@ func (f *diagFixture) follow(rem api.RemedyAnswer, fill map[string]string) {
 		for _, name := range st.Fill {
 			v, ok := fill[name]
 			if !ok {
-				f.t.Fatalf("step %s needs %s", st.Action, name)
+				t.Fatalf("step %s needs %s", st.Action, name)
 			}
 			path = strings.ReplaceAll(path, "{"+name+"}", v)
 			if _, ok := body[name]; ok {
@@ -161,53 +161,53 @@ func (f *diagFixture) follow(rem api.RemedyAnswer, fill map[string]string) {
 			}
 		}
 		if strings.Contains(path, "{") {
-			f.t.Fatalf("step %s: unfilled path %s", st.Action, path)
+			t.Fatalf("step %s: unfilled path %s", st.Action, path)
 		}
 		var b any
 		if body != nil {
 			b = body
 		}
-		resp := f.Do(r.Method, path, f.v.SecretKey, b)
+		resp := f.Do(t, r.Method, path, f.v.SecretKey, b)
 		if resp.StatusCode/100 != 2 {
-			f.t.Fatalf("step %s: %s %s: %d %s", st.Action, r.Method, path, resp.StatusCode, resp.Body)
+			t.Fatalf("step %s: %s %s: %d %s", st.Action, r.Method, path, resp.StatusCode, resp.Body)
 		}
 	}
 	if n == 0 {
-		f.t.Fatalf("remedy %+v has no request to follow", rem)
+		t.Fatalf("remedy %+v has no request to follow", rem)
 	}
 }
 
 // expectRepaired diagnoses the customer again: credited to partnerID.
-func (f *diagFixture) expectRepaired(customerID, partnerID string) diagnosisAnswer {
-	f.t.Helper()
-	d := f.diagnose("customer_id=" + customerID)
-	f.expect(d, attribution.CauseAttributed)
+func (f *diagFixture) expectRepaired(t *testing.T, customerID, partnerID string) diagnosisAnswer {
+	t.Helper()
+	d := f.diagnose(t, "customer_id=" + customerID)
+	f.expect(t, d, attribution.CauseAttributed)
 	if d.Customer.PartnerID != partnerID || d.Timeline[len(d.Timeline)-1].Type != attribution.EventOverride {
-		f.t.Fatalf("after the remedy: %+v", d.Diagnosis)
+		t.Fatalf("after the remedy: %+v", d.Diagnosis)
 	}
 	return d
 }
 
 // finding returns the finding with cause, failing when absent.
-func (f *diagFixture) finding(d diagnosisAnswer, cause string) api.FindingAnswer {
-	f.t.Helper()
+func (f *diagFixture) finding(t *testing.T, d diagnosisAnswer, cause string) api.FindingAnswer {
+	t.Helper()
 	for _, fd := range d.Findings {
 		if fd.Cause == cause {
 			return fd
 		}
 	}
-	f.t.Fatalf("no %s finding in %+v", cause, d.Findings)
+	t.Fatalf("no %s finding in %+v", cause, d.Findings)
 	return api.FindingAnswer{}
 }
 
 func TestDiagnose_Attributed(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	ref := f.click(f.l1, testenv.BrowserUA)
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	ref := f.click(t, f.l1, testenv.BrowserUA)
 	f.Clock.Advance(time.Hour)
-	f.snippetSignup("c@example.com", ref, testenv.BrowserUA)
-	d := f.diagnose("email=C@example.com")
-	f.expect(d, attribution.CauseAttributed)
+	f.snippetSignup(t, "c@example.com", ref, testenv.BrowserUA)
+	d := f.diagnose(t, "email=C@example.com")
+	f.expect(t, d, attribution.CauseAttributed)
 	if d.Customer == nil || d.Customer.PartnerID != f.p1.ID || d.Verdict.Winner == nil || d.Verdict.Winner.PartnerID != f.p1.ID {
 		t.Fatalf("diagnosis = %+v", d)
 	}
@@ -222,18 +222,18 @@ func TestDiagnose_Attributed(t *testing.T) {
 
 func TestDiagnose_NoClick(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	f.click(f.l1, testenv.BrowserUA) // someone else's click, not tied to the customer
-	f.apiSignup("c@example.com", "")
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseNoClick)
-	f.expectCredit(d, "")
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	f.click(t, f.l1, testenv.BrowserUA) // someone else's click, not tied to the customer
+	f.apiSignup(t, "c@example.com", "")
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseNoClick)
+	f.expectCredit(t, d, "")
 	if len(d.Timeline) != 1 || d.Timeline[0].Type != attribution.EventSignup || d.Timeline[0].Reason != attribution.ReasonNoToken {
 		t.Fatalf("timeline = %+v", d.Timeline)
 	}
 	// The vendor names the partner; the rendered request then repairs the gap.
-	f.follow(d.Verdict.Remedy, map[string]string{"partner_id": f.p2.ID})
-	f.expectRepaired(d.Customer.ID, f.p2.ID)
+	f.follow(t, d.Verdict.Remedy, map[string]string{"partner_id": f.p2.ID})
+	f.expectRepaired(t, d.Customer.ID, f.p2.ID)
 }
 
 // A backend signup with no click at all is no_click, whatever the snippet
@@ -241,14 +241,14 @@ func TestDiagnose_NoClick(t *testing.T) {
 func TestDiagnose_NoClickDespiteSnippetFindings(t *testing.T) {
 	t.Run("WrongKeyPages", func(t *testing.T) {
 		f := newDiagFixture(t)
-		f.Must(http.StatusOK, f.Do("PATCH", "/v1/vendor", f.v.SecretKey, map[string]any{"domain": "shop.example"}))
-		f.ping(f.v.PublicKey, "https://shop.example/")
-		f.ping("pk_wrongwrongwrong", "https://www.shop.example/landing")
-		f.ping("pk_wrongwrongwrong", "https://unrelated.example/") // not this vendor's site
-		f.apiSignup("c@example.com", "")
-		d := f.diagnose("email=c@example.com")
-		f.expect(d, attribution.CauseNoClick)
-		fd := f.finding(d, attribution.CauseSnippetMisconfigured)
+		f.Must(t, http.StatusOK, f.Do(t, "PATCH", "/v1/vendor", f.v.SecretKey, map[string]any{"domain": "shop.example"}))
+		f.ping(t, f.v.PublicKey, "https://shop.example/")
+		f.ping(t, "pk_wrongwrongwrong", "https://www.shop.example/landing")
+		f.ping(t, "pk_wrongwrongwrong", "https://unrelated.example/") // not this vendor's site
+		f.apiSignup(t, "c@example.com", "")
+		d := f.diagnose(t, "email=c@example.com")
+		f.expect(t, d, attribution.CauseNoClick)
+		fd := f.finding(t, d, attribution.CauseSnippetMisconfigured)
 		if !strings.Contains(fd.Detail, "https://www.shop.example") || strings.Contains(fd.Detail, "unrelated") ||
 			strings.Contains(fd.Detail+fd.Remedy.Text, "leaked") {
 			t.Fatalf("finding = %+v", fd)
@@ -256,11 +256,11 @@ func TestDiagnose_NoClickDespiteSnippetFindings(t *testing.T) {
 	})
 	t.Run("SnippetNeverSeen", func(t *testing.T) {
 		f := newDiagFixture(t)
-		f.click(f.l1, testenv.BrowserUA)
-		f.apiSignup("c@example.com", "")
-		d := f.diagnose("email=c@example.com")
-		f.expect(d, attribution.CauseNoClick)
-		fd := f.finding(d, attribution.CauseSnippetNotSeen)
+		f.click(t, f.l1, testenv.BrowserUA)
+		f.apiSignup(t, "c@example.com", "")
+		d := f.diagnose(t, "email=c@example.com")
+		f.expect(t, d, attribution.CauseNoClick)
+		fd := f.finding(t, d, attribution.CauseSnippetNotSeen)
 		if !strings.Contains(fd.Remedy.Text, f.v.PublicKey) {
 			t.Fatalf("remedy does not name the public key: %s", fd.Remedy.Text)
 		}
@@ -271,13 +271,13 @@ func TestDiagnose_NoClickDespiteSnippetFindings(t *testing.T) {
 			!strings.Contains(html, `data-key="`+f.v.PublicKey+`"`) {
 			t.Fatalf("install step = %+v", fd.Remedy.Steps[0])
 		}
-		f.Must(http.StatusOK, f.Do("GET", "/snippet.js", "", nil))
-		f.ping(f.v.PublicKey, "https://shop.example/")
+		f.Must(t, http.StatusOK, f.Do(t, "GET", "/snippet.js", "", nil))
+		f.ping(t, f.v.PublicKey, "https://shop.example/")
 		check := fd.Remedy.Steps[1].Request
 		var h snippetHealthAnswer
-		f.Must(http.StatusOK, f.Do(check.Method, check.Path, f.v.SecretKey, nil)).JSON(t, &h)
+		f.Must(t, http.StatusOK, f.Do(t, check.Method, check.Path, f.v.SecretKey, nil)).JSON(t, &h)
 		h.wantCheck(t, "snippet_seen", "ok")
-		d = f.diagnose("email=c@example.com")
+		d = f.diagnose(t, "email=c@example.com")
 		for _, fd := range d.Findings {
 			if fd.Cause == attribution.CauseSnippetNotSeen {
 				t.Fatalf("still not seen: %+v", d.Findings)
@@ -289,13 +289,13 @@ func TestDiagnose_NoClickDespiteSnippetFindings(t *testing.T) {
 func TestDiagnose_ClickOutsideWindow(t *testing.T) {
 	t.Run("ExpiredToken", func(t *testing.T) {
 		f := newDiagFixture(t)
-		f.ping(f.v.PublicKey, "https://shop.example/")
+		f.ping(t, f.v.PublicKey, "https://shop.example/")
 		clicked := f.Clock.Now()
-		ref := f.click(f.l1, testenv.BrowserUA)
+		ref := f.click(t, f.l1, testenv.BrowserUA)
 		f.Clock.Advance(31 * day)
-		f.snippetSignup("c@example.com", ref, testenv.BrowserUA)
-		d := f.diagnose("email=c@example.com")
-		f.expect(d, attribution.CauseClickOutsideWindow)
+		f.snippetSignup(t, "c@example.com", ref, testenv.BrowserUA)
+		d := f.diagnose(t, "email=c@example.com")
+		f.expect(t, d, attribution.CauseClickOutsideWindow)
 		k := d.Verdict.Click
 		if k == nil || k.PartnerID != f.p1.ID || !k.ClickedAt.Equal(clicked) || d.Verdict.ConversionAt == nil ||
 			d.Verdict.ConversionAt.Sub(clicked) < 31*day || d.Verdict.WindowDays != 30 {
@@ -304,20 +304,20 @@ func TestDiagnose_ClickOutsideWindow(t *testing.T) {
 		if !strings.Contains(d.Verdict.Summary, "2026-01-15") || !strings.Contains(d.Verdict.Summary, "2026-02-15") {
 			t.Fatalf("summary lacks both dates: %s", d.Verdict.Summary)
 		}
-		f.expectCredit(d, f.p1.ID)
-		f.follow(d.Verdict.Remedy, nil)
-		f.expectRepaired(d.Customer.ID, f.p1.ID)
+		f.expectCredit(t, d, f.p1.ID)
+		f.follow(t, d.Verdict.Remedy, nil)
+		f.expectRepaired(t, d.Customer.ID, f.p1.ID)
 	})
 	t.Run("ExpiredTokenFromTheBackend", func(t *testing.T) {
 		// No visitor facts: the click is found through the signup's token,
 		// and the verdict says truthfully that its row exists.
 		f := newDiagFixture(t)
-		f.ping(f.v.PublicKey, "https://shop.example/")
-		ref := f.click(f.l2, testenv.BrowserUA)
+		f.ping(t, f.v.PublicKey, "https://shop.example/")
+		ref := f.click(t, f.l2, testenv.BrowserUA)
 		f.Clock.Advance(45 * day)
-		f.apiSignup("c@example.com", ref)
-		d := f.diagnose("email=c@example.com")
-		f.expect(d, attribution.CauseClickOutsideWindow)
+		f.apiSignup(t, "c@example.com", ref)
+		d := f.diagnose(t, "email=c@example.com")
+		f.expect(t, d, attribution.CauseClickOutsideWindow)
 		if d.Verdict.Click == nil || d.Verdict.Click.PartnerID != f.p2.ID || d.Verdict.Click.Via != attribution.ViaToken {
 			t.Fatalf("verdict = %+v", d.Verdict)
 		}
@@ -333,17 +333,17 @@ func TestDiagnose_ClickOutsideWindow(t *testing.T) {
 		if clicks != 1 {
 			t.Fatalf("the click is not in the timeline: %+v", d.Timeline)
 		}
-		f.follow(d.Verdict.Remedy, nil)
-		f.expectRepaired(d.Customer.ID, f.p2.ID)
+		f.follow(t, d.Verdict.Remedy, nil)
+		f.expectRepaired(t, d.Customer.ID, f.p2.ID)
 	})
 	t.Run("OldClickNoToken", func(t *testing.T) {
 		f := newDiagFixture(t)
-		f.ping(f.v.PublicKey, "https://shop.example/")
-		f.click(f.l2, testenv.BrowserUA)
+		f.ping(t, f.v.PublicKey, "https://shop.example/")
+		f.click(t, f.l2, testenv.BrowserUA)
 		f.Clock.Advance(40 * day)
-		f.snippetSignup("c@example.com", "", testenv.BrowserUA)
-		d := f.diagnose("email=c@example.com")
-		f.expect(d, attribution.CauseClickOutsideWindow)
+		f.snippetSignup(t, "c@example.com", "", testenv.BrowserUA)
+		d := f.diagnose(t, "email=c@example.com")
+		f.expect(t, d, attribution.CauseClickOutsideWindow)
 		if d.Verdict.Click == nil || d.Verdict.Click.PartnerID != f.p2.ID {
 			t.Fatalf("verdict = %+v", d.Verdict)
 		}
@@ -352,25 +352,25 @@ func TestDiagnose_ClickOutsideWindow(t *testing.T) {
 
 func TestDiagnose_LaterClickWon(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
 	first := f.Clock.Now()
-	ref1 := f.click(f.l1, testenv.BrowserUA)
+	ref1 := f.click(t, f.l1, testenv.BrowserUA)
 	f.Clock.Advance(time.Hour)
-	f.snippetSignup("c@example.com", ref1, testenv.BrowserUA)
+	f.snippetSignup(t, "c@example.com", ref1, testenv.BrowserUA)
 	f.Clock.Advance(2 * day)
 	second := f.Clock.Now()
-	ref2 := f.click(f.l2, testenv.BrowserUA)
+	ref2 := f.click(t, f.l2, testenv.BrowserUA)
 	f.Clock.Advance(time.Hour)
-	f.snippetSignup("c@example.com", ref2, testenv.BrowserUA)
+	f.snippetSignup(t, "c@example.com", ref2, testenv.BrowserUA)
 
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseLaterClickWon)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseLaterClickWon)
 	v := d.Verdict
 	if v.Click == nil || v.Click.PartnerID != f.p1.ID || v.Click.PartnerName != "Ada" || !v.Click.ClickedAt.Equal(first) ||
 		v.Winner == nil || v.Winner.PartnerID != f.p2.ID || v.Winner.PartnerName != "Bob" || !v.Winner.ClickedAt.Equal(second) {
 		t.Fatalf("verdict = %+v / click %+v / winner %+v", v, v.Click, v.Winner)
 	}
-	f.expectCredit(d, f.p1.ID)
+	f.expectCredit(t, d, f.p1.ID)
 	if d.Verdict.Remedy.Request.Body["move_rewards"] != true {
 		t.Fatalf("remedy = %+v", d.Verdict.Remedy.Request)
 	}
@@ -383,25 +383,25 @@ func TestDiagnose_LaterClickWon(t *testing.T) {
 	if strings.Join(outcomes, ",") != "attributed,reattributed" {
 		t.Fatalf("signups = %v", outcomes)
 	}
-	f.follow(d.Verdict.Remedy, nil)
-	f.expectRepaired(d.Customer.ID, f.p1.ID)
+	f.follow(t, d.Verdict.Remedy, nil)
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
 }
 
 // Every token a signup carried is kept and shown with its reason.
 func TestDiagnose_EveryTokenOfASignup(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	older := f.click(f.l1, testenv.BrowserUA)
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	older := f.click(t, f.l1, testenv.BrowserUA)
 	f.Clock.Advance(time.Hour)
-	newer := f.click(f.l2, testenv.BrowserUA)
+	newer := f.click(t, f.l2, testenv.BrowserUA)
 	f.Clock.Advance(time.Hour)
 	// The backend passes the older token as ref; the newer one arrives in
 	// the tally_ref cookie set on Tally's own subdomain.
-	r := f.Do("POST", "/v1/signups", f.v.SecretKey, map[string]any{"email": "c@example.com", "ref": older, "ip": "203.0.113.9", "user_agent": firefoxUA},
+	r := f.Do(t, "POST", "/v1/signups", f.v.SecretKey, map[string]any{"email": "c@example.com", "ref": older, "ip": "203.0.113.9", "user_agent": firefoxUA},
 		"Cookie", attribution.RefParam+"="+newer)
-	f.Must(http.StatusCreated, r)
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseLaterClickWon)
+	f.Must(t, http.StatusCreated, r)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseLaterClickWon)
 	var sig *attribution.TimelineEvent
 	for i := range d.Timeline {
 		if d.Timeline[i].Type == attribution.EventSignup {
@@ -428,43 +428,43 @@ func TestDiagnose_EveryTokenOfASignup(t *testing.T) {
 
 func TestDiagnose_NoTokenWithClicks(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	f.click(f.l1, testenv.BrowserUA)
-	f.click(f.l2, firefoxUA) // another browser on the network: not this visitor
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	f.click(t, f.l1, testenv.BrowserUA)
+	f.click(t, f.l2, firefoxUA) // another browser on the network: not this visitor
 	f.Clock.Advance(2 * day)
-	f.snippetSignup("c@example.com", "", testenv.BrowserUA)
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseNoTokenWithClicks)
+	f.snippetSignup(t, "c@example.com", "", testenv.BrowserUA)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseNoTokenWithClicks)
 	if d.Verdict.Click == nil || d.Verdict.Click.PartnerID != f.p1.ID {
 		t.Fatalf("verdict = %+v", d.Verdict)
 	}
-	f.expectCredit(d, f.p1.ID)
-	f.follow(d.Verdict.Remedy, nil)
-	f.expectRepaired(d.Customer.ID, f.p1.ID)
+	f.expectCredit(t, d, f.p1.ID)
+	f.follow(t, d.Verdict.Remedy, nil)
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
 }
 
 // A server-side signup with the visitor's ip and user agent names a click
 // from the same network on another device.
 func TestDiagnose_AnotherDevice(t *testing.T) {
 	e := testenv.New(t, func(c *app.Config) { c.TrustedProxies = []string{"127.0.0.0/8", "::1/128"} })
-	f := &diagFixture{Env: e, t: t, v: e.NewVendor("Acme")}
-	f.p1 = e.NewPartner(f.v, "Ada", "ada@partners.example")
-	f.l1 = e.NewLink(f.v, f.p1, "https://shop.example/")
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	r := f.Click(f.l1.Key, "User-Agent", iPhoneUA, "X-Forwarded-For", "198.51.100.23")
-	f.Must(http.StatusFound, r)
+	f := &diagFixture{Env: e, t: t, v: e.NewVendor(t, "Acme")}
+	f.p1 = e.NewPartner(t, f.v, "Ada", "ada@partners.example")
+	f.l1 = e.NewLink(t, f.v, f.p1, "https://shop.example/")
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	r := f.Click(t, f.l1.Key, "User-Agent", iPhoneUA, "X-Forwarded-For", "198.51.100.23")
+	f.Must(t, http.StatusFound, r)
 	f.Clock.Advance(3 * time.Hour)
-	f.Must(http.StatusCreated, f.Do("POST", "/v1/signups", f.v.SecretKey, map[string]any{
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/signups", f.v.SecretKey, map[string]any{
 		"email": "c@example.com", "ip": "198.51.100.77", "user_agent": testenv.BrowserUA,
 	}))
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseNoClick)
-	fd := f.finding(d, attribution.CauseOtherDevice)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseNoClick)
+	fd := f.finding(t, d, attribution.CauseOtherDevice)
 	if fd.Click == nil || fd.Click.PartnerID != f.p1.ID || !strings.Contains(fd.Detail, "Safari") || !strings.Contains(fd.Detail, "Chrome on Windows") {
 		t.Fatalf("finding = %+v", fd)
 	}
-	f.follow(fd.Remedy, nil)
-	f.expectRepaired(d.Customer.ID, f.p1.ID)
+	f.follow(t, fd.Remedy, nil)
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
 
 	// The raw IP is stored nowhere: the signup keeps the truncated one.
 	var ips []string
@@ -482,42 +482,42 @@ func TestServerSignup_VisitorValidation(t *testing.T) {
 		{"email": "c@example.com", "ip": 42},
 		{"email": "c@example.com", "user_agent": strings.Repeat("a", 1025)},
 	} {
-		mustError(t, f.Do("POST", "/v1/signups", f.v.SecretKey, body), http.StatusBadRequest, attribution.EINVALID)
+		mustError(t, f.Do(t, "POST", "/v1/signups", f.v.SecretKey, body), http.StatusBadRequest, attribution.EINVALID)
 	}
 	if after := f.TableCounts(t); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("a refused signup wrote rows: %v -> %v", before, after)
 	}
 	// The snippet's signup does not take them: its visitor is the request's.
-	mustError(t, f.Do("POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.PublicKey, "email": "c@example.com", "ip": "203.0.113.9"}),
+	mustError(t, f.Do(t, "POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.PublicKey, "email": "c@example.com", "ip": "203.0.113.9"}),
 		http.StatusBadRequest, attribution.EINVALID)
 }
 
 func TestDiagnose_SafariCookieCap(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	f.click(f.l2, iPhoneUA)
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	f.click(t, f.l2, iPhoneUA)
 	f.Clock.Advance(8 * day)
-	f.snippetSignup("c@example.com", "", iPhoneUA)
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseSafariCookieCap)
-	f.expectCredit(d, f.p2.ID)
+	f.snippetSignup(t, "c@example.com", "", iPhoneUA)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseSafariCookieCap)
+	f.expectCredit(t, d, f.p2.ID)
 	if !strings.Contains(d.Verdict.Remedy.Text, "backend") {
 		t.Fatalf("remedy = %s", d.Verdict.Remedy.Text)
 	}
-	f.follow(d.Verdict.Remedy, nil)
-	f.expectRepaired(d.Customer.ID, f.p2.ID)
+	f.follow(t, d.Verdict.Remedy, nil)
+	f.expectRepaired(t, d.Customer.ID, f.p2.ID)
 }
 
 func TestDiagnose_OtherVendorToken(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	other := f.NewVendor("Other")
-	op := f.NewPartner(other, "Olga", "olga@partners.example")
-	ol := f.NewLink(other, op, "https://other.example/")
-	ref := f.click(ol, testenv.BrowserUA)
-	f.apiSignup("c@example.com", ref)
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseOtherVendorToken)
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	other := f.NewVendor(t, "Other")
+	op := f.NewPartner(t, other, "Olga", "olga@partners.example")
+	ol := f.NewLink(t, other, op, "https://other.example/")
+	ref := f.click(t, ol, testenv.BrowserUA)
+	f.apiSignup(t, "c@example.com", ref)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseOtherVendorToken)
 	for _, ev := range d.Timeline {
 		if ev.Type == attribution.EventClick {
 			t.Fatalf("another vendor's click leaked into the timeline: %+v", ev)
@@ -528,62 +528,62 @@ func TestDiagnose_OtherVendorToken(t *testing.T) {
 			}
 		}
 	}
-	f.follow(d.Verdict.Remedy, map[string]string{"partner_id": f.p1.ID})
-	f.expectRepaired(d.Customer.ID, f.p1.ID)
+	f.follow(t, d.Verdict.Remedy, map[string]string{"partner_id": f.p1.ID})
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
 }
 
 func TestDiagnose_InvalidToken(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	ref := f.click(f.l1, testenv.BrowserUA)
-	f.apiSignup("c@example.com", ref[:len(ref)-4]+"AAAA")
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseInvalidToken)
-	f.follow(d.Verdict.Remedy, map[string]string{"partner_id": f.p1.ID})
-	f.expectRepaired(d.Customer.ID, f.p1.ID)
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	ref := f.click(t, f.l1, testenv.BrowserUA)
+	f.apiSignup(t, "c@example.com", ref[:len(ref)-4]+"AAAA")
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseInvalidToken)
+	f.follow(t, d.Verdict.Remedy, map[string]string{"partner_id": f.p1.ID})
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
 }
 
 func TestDiagnose_PartnerDisabled(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	ref := f.click(f.l1, testenv.BrowserUA)
-	f.Must(http.StatusOK, f.Do("PATCH", "/v1/partners/"+f.p1.ID, f.v.SecretKey, map[string]any{"status": "disabled"}))
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	ref := f.click(t, f.l1, testenv.BrowserUA)
+	f.Must(t, http.StatusOK, f.Do(t, "PATCH", "/v1/partners/"+f.p1.ID, f.v.SecretKey, map[string]any{"status": "disabled"}))
 	f.Clock.Advance(time.Hour)
-	f.apiSignup("c@example.com", ref) // the backend: the partner is named by the token alone
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CausePartnerDisabled)
+	f.apiSignup(t, "c@example.com", ref) // the backend: the partner is named by the token alone
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CausePartnerDisabled)
 	if d.Verdict.Click == nil || d.Verdict.Click.PartnerID != f.p1.ID {
 		t.Fatalf("verdict = %+v", d.Verdict)
 	}
-	f.expectCredit(d, f.p1.ID)
+	f.expectCredit(t, d, f.p1.ID)
 	if st := d.Verdict.Remedy.Steps; len(st) != 2 || st[0].Action != attribution.ActionActivatePartner || st[0].Request.Method != "PATCH" {
 		t.Fatalf("steps = %+v", st)
 	}
 	// Crediting a disabled partner is refused: the steps re-enable them first.
-	mustError(t, f.Do("POST", d.Verdict.Remedy.Request.Path, f.v.SecretKey, d.Verdict.Remedy.Request.Body), http.StatusBadRequest, attribution.EINVALID)
-	f.follow(d.Verdict.Remedy, nil)
-	f.expectRepaired(d.Customer.ID, f.p1.ID)
+	mustError(t, f.Do(t, "POST", d.Verdict.Remedy.Request.Path, f.v.SecretKey, d.Verdict.Remedy.Request.Body), http.StatusBadRequest, attribution.EINVALID)
+	f.follow(t, d.Verdict.Remedy, nil)
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
 }
 
 func TestDiagnose_DirectVisit(t *testing.T) {
 	f := newDiagFixture(t)
-	f.ping(f.v.PublicKey, "https://shop.example/")
-	f.click(f.l1, firefoxUA) // the vendor's links get clicks, not from this visitor
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	f.click(t, f.l1, firefoxUA) // the vendor's links get clicks, not from this visitor
 	f.Clock.Advance(day)
-	f.snippetSignup("c@example.com", "", testenv.BrowserUA)
-	d := f.diagnose("email=c@example.com")
-	f.expect(d, attribution.CauseDirectVisit)
+	f.snippetSignup(t, "c@example.com", "", testenv.BrowserUA)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseDirectVisit)
 	st := d.Verdict.Remedy.Steps
 	if !strings.Contains(d.Verdict.Remedy.Text, "promotion code") || len(st) != 2 || st[0].Request == nil ||
 		st[0].Request.Path != "/v1/partners/{partner_id}/codes" {
 		t.Fatalf("remedy = %+v", d.Verdict.Remedy)
 	}
-	f.follow(d.Verdict.Remedy, map[string]string{"partner_id": f.p1.ID, "code": "ADA10"})
-	codes := f.Must(http.StatusOK, f.Do("GET", "/v1/partners/"+f.p1.ID+"/codes", f.v.SecretKey, nil))
+	f.follow(t, d.Verdict.Remedy, map[string]string{"partner_id": f.p1.ID, "code": "ADA10"})
+	codes := f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partners/"+f.p1.ID+"/codes", f.v.SecretKey, nil))
 	if !strings.Contains(string(codes.Body), "ADA10") {
 		t.Fatalf("codes = %s", codes.Body)
 	}
-	f.expectRepaired(d.Customer.ID, f.p1.ID)
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
 }
 
 func TestDiagnose_PurchaseUnmatched(t *testing.T) {
@@ -601,8 +601,8 @@ func TestDiagnose_PurchaseUnmatched(t *testing.T) {
 	if err != nil || out != attribution.OutcomePurchaseUnmatched {
 		t.Fatalf("payment event: %s %v", out, err)
 	}
-	d := f.diagnose("email=" + url.QueryEscape("Buyer@example.com"))
-	f.expect(d, attribution.CausePurchaseUnmatched)
+	d := f.diagnose(t, "email=" + url.QueryEscape("Buyer@example.com"))
+	f.expect(t, d, attribution.CausePurchaseUnmatched)
 	if d.Customer != nil || len(d.Timeline) != 1 || d.Timeline[0].Type != attribution.EventPurchase || *d.Timeline[0].Amount != 4900 {
 		t.Fatalf("diagnosis = %+v", d.Diagnosis)
 	}
@@ -611,16 +611,16 @@ func TestDiagnose_PurchaseUnmatched(t *testing.T) {
 		t.Fatalf("remedy = %+v", d.Verdict.Remedy)
 	}
 	// The remedy with a real partner gives the purchase to the new customer.
-	f.follow(d.Verdict.Remedy, map[string]string{"partner_id": f.p1.ID})
-	d = f.diagnose("email=buyer@example.com")
-	f.expect(d, attribution.CauseAttributed)
+	f.follow(t, d.Verdict.Remedy, map[string]string{"partner_id": f.p1.ID})
+	d = f.diagnose(t, "email=buyer@example.com")
+	f.expect(t, d, attribution.CauseAttributed)
 	if d.Customer.StripeCustomerID != "cus_Stripe42" {
 		t.Fatalf("customer = %+v", d.Customer)
 	}
 	var purchases struct {
 		Data []attribution.Purchase `json:"data"`
 	}
-	f.Must(http.StatusOK, f.Do("GET", "/v1/purchases", f.v.SecretKey, nil)).JSON(t, &purchases)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/purchases", f.v.SecretKey, nil)).JSON(t, &purchases)
 	if len(purchases.Data) != 1 || purchases.Data[0].CustomerID != d.Customer.ID || purchases.Data[0].PartnerID != f.p1.ID {
 		t.Fatalf("purchases = %+v", purchases.Data)
 	}
@@ -629,29 +629,29 @@ func TestDiagnose_PurchaseUnmatched(t *testing.T) {
 func TestCreateCustomer_StripeCustomerID(t *testing.T) {
 	f := newDiagFixture(t)
 	for _, id := range []string{"42", "cus_", "cus_a b", "cus_" + strings.Repeat("x", 260), "sk_live_x"} {
-		mustError(t, f.Do("POST", "/v1/customers", f.v.SecretKey, map[string]any{"email": "a@example.com", "partner_id": f.p1.ID, "reason": "by hand", "stripe_customer_id": id}),
+		mustError(t, f.Do(t, "POST", "/v1/customers", f.v.SecretKey, map[string]any{"email": "a@example.com", "partner_id": f.p1.ID, "reason": "by hand", "stripe_customer_id": id}),
 			http.StatusBadRequest, attribution.EINVALID)
 	}
-	f.Must(http.StatusCreated, f.Do("POST", "/v1/customers", f.v.SecretKey, map[string]any{"email": "a@example.com", "partner_id": f.p1.ID, "reason": "by hand", "stripe_customer_id": "cus_A1"}))
-	r := f.Do("POST", "/v1/customers", f.v.SecretKey, map[string]any{"email": "b@example.com", "partner_id": f.p1.ID, "reason": "by hand", "stripe_customer_id": "cus_A1"})
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/customers", f.v.SecretKey, map[string]any{"email": "a@example.com", "partner_id": f.p1.ID, "reason": "by hand", "stripe_customer_id": "cus_A1"}))
+	r := f.Do(t, "POST", "/v1/customers", f.v.SecretKey, map[string]any{"email": "b@example.com", "partner_id": f.p1.ID, "reason": "by hand", "stripe_customer_id": "cus_A1"})
 	mustError(t, r, http.StatusConflict, attribution.ECONFLICT)
 }
 
 func TestDiagnose_BadRequests(t *testing.T) {
 	f := newDiagFixture(t)
-	f.apiSignup("c@example.com", "")
+	f.apiSignup(t, "c@example.com", "")
 	for _, q := range []string{"", "email=c@example.com&external_id=x", "email=&customer_id=", "external_id=a&customer_id=cus_x"} {
-		mustError(t, f.Do("GET", "/v1/diagnose?"+q, f.v.SecretKey, nil), http.StatusBadRequest, attribution.EINVALID)
+		mustError(t, f.Do(t, "GET", "/v1/diagnose?"+q, f.v.SecretKey, nil), http.StatusBadRequest, attribution.EINVALID)
 	}
 	for _, q := range []string{"email=nobody@example.com", "external_id=nope", "customer_id=cus_nope", "customer_id=cus_01jc0000000000000000000000"} {
-		mustError(t, f.Do("GET", "/v1/diagnose?"+q, f.v.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
+		mustError(t, f.Do(t, "GET", "/v1/diagnose?"+q, f.v.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
 	}
 	// Another vendor sees nothing of this customer.
-	other := f.NewVendor("Other")
-	mustError(t, f.Do("GET", "/v1/diagnose?email=c@example.com", other.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
-	id := f.diagnose("email=c@example.com").Customer.ID
-	mustError(t, f.Do("GET", "/v1/diagnose?customer_id="+id, other.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
-	mustError(t, f.Do("GET", "/v1/diagnose?email=c@example.com", "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
+	other := f.NewVendor(t, "Other")
+	mustError(t, f.Do(t, "GET", "/v1/diagnose?email=c@example.com", other.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
+	id := f.diagnose(t, "email=c@example.com").Customer.ID
+	mustError(t, f.Do(t, "GET", "/v1/diagnose?customer_id="+id, other.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
+	mustError(t, f.Do(t, "GET", "/v1/diagnose?email=c@example.com", "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
 }
 
 // A Stripe purchase that arrived before its customer signed up: the remedy
@@ -672,9 +672,9 @@ func TestDiagnose_PurchaseUnmatchedExistingCustomer(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Clock.Advance(time.Hour)
-	f.apiSignup("buyer@example.com", f.click(f.l1, testenv.BrowserUA))
-	d := f.diagnose("email=buyer@example.com")
-	f.expect(d, attribution.CausePurchaseUnmatched)
+	f.apiSignup(t, "buyer@example.com", f.click(t, f.l1, testenv.BrowserUA))
+	d := f.diagnose(t, "email=buyer@example.com")
+	f.expect(t, d, attribution.CausePurchaseUnmatched)
 	st := d.Verdict.Remedy.Steps
 	if d.Verdict.Remedy.Request != nil || len(st) != 1 || st[0].Stripe == nil || st[0].Stripe.Object != "customer" ||
 		st[0].Stripe.ID != "cus_Stripe7" || st[0].Stripe.Metadata["tally_customer_id"] != d.Customer.ID {
@@ -688,8 +688,8 @@ func TestDiagnose_PurchaseUnmatchedExistingCustomer(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	d = f.diagnose("email=buyer@example.com")
-	f.expect(d, attribution.CauseAttributed)
+	d = f.diagnose(t, "email=buyer@example.com")
+	f.expect(t, d, attribution.CauseAttributed)
 	for _, ev := range d.Timeline {
 		if ev.Type == attribution.EventPurchase && ev.PartnerID != f.p1.ID {
 			t.Fatalf("purchase not attributed: %+v", ev)

@@ -13,11 +13,11 @@ import (
 
 func TestEraseCustomer(t *testing.T) {
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	setRule(t, e, v, map[string]any{"type": "percent", "percent": 1000, "duration_months": nil, "hold_days": 0})
-	p := e.NewPartner(v, "Ada", "ada@partners.example")
-	l := e.NewLink(v, p, "https://acme.example/")
-	ref := refOf(t, e.Click(l.Key))
+	p := e.NewPartner(t, v, "Ada", "ada@partners.example")
+	l := e.NewLink(t, v, p, "https://acme.example/")
+	ref := refOf(t, e.Click(t, l.Key))
 	e.Clock.Advance(time.Hour)
 
 	const email, name, ext = "grace.hopper@navy.example", "Grace Hopper", "user-1906"
@@ -32,26 +32,26 @@ func TestEraseCustomer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/snippet/signup", "", map[string]any{
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/snippet/signup", "", map[string]any{
 		"public_key": v.PublicKey, "ref": ref, "email": email, "name": name, "external_id": ext,
 	}, "User-Agent", testenv.BrowserUA))
 	var custs struct{ Data []attribution.Customer }
-	e.Must(http.StatusOK, e.Do("GET", "/v1/customers?email="+email, v.SecretKey, nil)).JSON(t, &custs)
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/customers?email="+email, v.SecretKey, nil)).JSON(t, &custs)
 	if len(custs.Data) != 1 {
 		t.Fatalf("customers = %+v", custs)
 	}
 	id := custs.Data[0].ID
-	tick(e).Must(http.StatusCreated, e.Do("POST", "/v1/purchases", v.SecretKey, map[string]any{
+	tick(e).Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/purchases", v.SecretKey, map[string]any{
 		"customer_id": id, "amount": 5000, "currency": "usd", "reason": "phone order",
 	}))
 	// A reassignment writes the customer (email, name) into the audit log.
-	p2 := e.NewPartner(v, "Bob", "bob@partners.example")
-	tick(e).Must(http.StatusOK, e.Do("POST", "/v1/customers/"+id+"/attribution", v.SecretKey, map[string]any{"partner_id": p2.ID, "reason": "agreed"}))
+	p2 := e.NewPartner(t, v, "Bob", "bob@partners.example")
+	tick(e).Must(t, http.StatusOK, e.Do(t, "POST", "/v1/customers/"+id+"/attribution", v.SecretKey, map[string]any{"partner_id": p2.ID, "reason": "agreed"}))
 	// Another vendor cannot erase it; unknown ids are 404.
-	other := e.NewVendor("Other")
-	mustError(t, e.Do("DELETE", "/v1/customers/"+id, other.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
-	mustError(t, e.Do("DELETE", "/v1/customers/cus_nope", v.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
-	mustError(t, e.Do("DELETE", "/v1/customers/"+id, "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
+	other := e.NewVendor(t, "Other")
+	mustError(t, e.Do(t, "DELETE", "/v1/customers/"+id, other.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
+	mustError(t, e.Do(t, "DELETE", "/v1/customers/cus_nope", v.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
+	mustError(t, e.Do(t, "DELETE", "/v1/customers/"+id, "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
 
 	var res struct {
 		Customer  attribution.Customer `json:"customer"`
@@ -59,7 +59,7 @@ func TestEraseCustomer(t *testing.T) {
 		Signups   int                  `json:"signups"`
 		Purchases int                  `json:"purchases"`
 	}
-	tick(e).Must(http.StatusOK, e.Do("DELETE", "/v1/customers/"+id, v.SecretKey, nil)).JSON(t, &res)
+	tick(e).Must(t, http.StatusOK, e.Do(t, "DELETE", "/v1/customers/"+id, v.SecretKey, nil)).JSON(t, &res)
 	c := res.Customer
 	if !res.Erased || c.ID != id || c.Email != "" || c.ExternalID != "" || c.Name != attribution.ErasedMarker || c.PartnerID != p2.ID || res.Signups != 1 || res.Purchases != 2 {
 		t.Fatalf("erasure = %+v", res)
@@ -91,7 +91,7 @@ func TestEraseCustomer(t *testing.T) {
 
 	// The amounts stay, for accounting.
 	var purchases struct{ Data []attribution.Purchase }
-	e.Must(http.StatusOK, e.Do("GET", "/v1/purchases", v.SecretKey, nil)).JSON(t, &purchases)
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/purchases", v.SecretKey, nil)).JSON(t, &purchases)
 	sum := int64(0)
 	for _, pu := range purchases.Data {
 		sum += pu.Amount
@@ -100,7 +100,7 @@ func TestEraseCustomer(t *testing.T) {
 		t.Fatalf("purchases = %+v", purchases.Data)
 	}
 	var rewards struct{ Data []attribution.Reward }
-	e.Must(http.StatusOK, e.Do("GET", "/v1/rewards", v.SecretKey, nil)).JSON(t, &rewards)
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/rewards", v.SecretKey, nil)).JSON(t, &rewards)
 	if len(rewards.Data) != 1 || rewards.Data[0].Amount != 500 || rewards.Data[0].CustomerID != id {
 		t.Fatalf("rewards = %+v", rewards.Data)
 	}
@@ -121,7 +121,7 @@ func TestEraseCustomer(t *testing.T) {
 	}
 
 	// Erasing again changes nothing and writes no second entry.
-	tick(e).Must(http.StatusOK, e.Do("DELETE", "/v1/customers/"+id, v.SecretKey, nil)).JSON(t, &res)
+	tick(e).Must(t, http.StatusOK, e.Do(t, "DELETE", "/v1/customers/"+id, v.SecretKey, nil)).JSON(t, &res)
 	if res.Erased || res.Customer.Email != "" || res.Customer.Name != attribution.ErasedMarker {
 		t.Fatalf("second erasure = %+v", res)
 	}
@@ -130,8 +130,8 @@ func TestEraseCustomer(t *testing.T) {
 	}
 
 	// The erased email no longer finds the customer; a new signup with it is a new customer.
-	mustError(t, e.Do("GET", "/v1/diagnose?email="+email, v.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
-	r := tick(e).Must(http.StatusCreated, e.Do("POST", "/v1/signups", v.SecretKey, map[string]any{"email": email, "external_id": ext}))
+	mustError(t, e.Do(t, "GET", "/v1/diagnose?email="+email, v.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
+	r := tick(e).Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/signups", v.SecretKey, map[string]any{"email": email, "external_id": ext}))
 	if r.Map(t)["customer"].(map[string]any)["id"] == id {
 		t.Fatalf("signup found the erased customer")
 	}

@@ -16,10 +16,10 @@ import (
 // nothing.
 func FuzzServerSignupBody(f *testing.F) {
 	e := testenv.New(f)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@partners.example")
-	l := e.NewLink(v, p, "https://shop.example/a")
-	loc := e.Must(http.StatusFound, e.Click(l.Key)).Header.Get("Location")
+	v := e.NewVendor(f, "Acme")
+	p := e.NewPartner(f, v, "Ada", "ada@partners.example")
+	l := e.NewLink(f, v, p, "https://shop.example/a")
+	loc := e.Must(f, http.StatusFound, e.Click(f, l.Key)).Header.Get("Location")
 	token := loc[strings.Index(loc, "tally_ref=")+len("tally_ref="):]
 	for _, s := range []string{
 		`{"ref":"` + token + `","email":"a@b.example","name":"Ada","external_id":"cus_42"}`,

@@ -15,12 +15,12 @@ import (
 func TestIsolation_VendorBCannotTouchVendorA(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	a := e.NewVendor("Acme")
-	b := e.NewVendor("Bravo")
-	pa := e.NewPartner(a, "Ada", "ada@example.com")
-	la := e.NewLink(a, pa, "https://acme.example/pricing")
-	pb := e.NewPartner(b, "Bob", "bob@example.com")
-	lb := e.NewLink(b, pb, "https://bravo.example/")
+	a := e.NewVendor(t, "Acme")
+	b := e.NewVendor(t, "Bravo")
+	pa := e.NewPartner(t, a, "Ada", "ada@example.com")
+	la := e.NewLink(t, a, pa, "https://acme.example/pricing")
+	pb := e.NewPartner(t, b, "Bob", "bob@example.com")
+	lb := e.NewLink(t, b, pb, "https://bravo.example/")
 
 	snapshot := func() map[string]string {
 		return map[string]string{
@@ -50,7 +50,7 @@ func TestIsolation_VendorBCannotTouchVendorA(t *testing.T) {
 		{"QRPNG", "GET", "/v1/links/" + la.ID + "/qr.png", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.Do(tc.method, tc.path, b.SecretKey, tc.body)
+			r := e.Do(t, tc.method, tc.path, b.SecretKey, tc.body)
 			mustError(t, r, http.StatusNotFound, "not_found")
 			if strings.Contains(string(r.Body), "Ada") || strings.Contains(string(r.Body), "acme.example") {
 				t.Errorf("404 answer leaks A's data: %s", r.Body)
@@ -85,7 +85,7 @@ func TestIsolation_VendorBCannotTouchVendorA(t *testing.T) {
 		}
 	})
 	t.Run("CreateLinkForAsPartner", func(t *testing.T) {
-		r := e.Do("POST", "/v1/links", b.SecretKey, map[string]any{"partner_id": pa.ID, "destination_url": "https://bravo.example/"})
+		r := e.Do(t, "POST", "/v1/links", b.SecretKey, map[string]any{"partner_id": pa.ID, "destination_url": "https://bravo.example/"})
 		if r.StatusCode != http.StatusBadRequest && r.StatusCode != http.StatusNotFound {
 			t.Fatalf("status %d, want 400 or 404: %s", r.StatusCode, r.Body)
 		}
@@ -98,9 +98,9 @@ func TestIsolation_VendorBCannotTouchVendorA(t *testing.T) {
 	t.Run("CustomKeyOfATaken", func(t *testing.T) {
 		// Keys are unique per deployment: B cannot take A's key, and the
 		// conflict does not change A's link.
-		r := e.Do("POST", "/v1/links", b.SecretKey, map[string]any{"partner_id": pb.ID, "destination_url": "https://bravo.example/", "key": la.Key})
+		r := e.Do(t, "POST", "/v1/links", b.SecretKey, map[string]any{"partner_id": pb.ID, "destination_url": "https://bravo.example/", "key": la.Key})
 		mustError(t, r, http.StatusConflict, "conflict")
-		r = e.Do("PATCH", "/v1/links/"+lb.ID, b.SecretKey, map[string]any{"key": la.Key})
+		r = e.Do(t, "PATCH", "/v1/links/"+lb.ID, b.SecretKey, map[string]any{"key": la.Key})
 		mustError(t, r, http.StatusConflict, "conflict")
 	})
 
@@ -111,7 +111,7 @@ func TestIsolation_VendorBCannotTouchVendorA(t *testing.T) {
 		}
 	}
 	// A's link still redirects to A's destination.
-	loc := e.Must(http.StatusFound, e.Click(la.Key)).Header.Get("Location")
+	loc := e.Must(t, http.StatusFound, e.Click(t, la.Key)).Header.Get("Location")
 	if !strings.HasPrefix(loc, "https://acme.example/pricing?tally_ref=") {
 		t.Errorf("A's link now redirects to %s", loc)
 	}
@@ -126,15 +126,15 @@ func TestIsolation_VendorBCannotTouchVendorA(t *testing.T) {
 func TestIsolation_SameEmailAcrossVendors(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	a := e.NewVendor("Acme")
-	b := e.NewVendor("Bravo")
-	pa := e.NewPartner(a, "Ada", "ada@example.com")
-	pb := e.NewPartner(b, "Ada", "ada@example.com")
+	a := e.NewVendor(t, "Acme")
+	b := e.NewVendor(t, "Bravo")
+	pa := e.NewPartner(t, a, "Ada", "ada@example.com")
+	pb := e.NewPartner(t, b, "Ada", "ada@example.com")
 	if pa.ID == pb.ID || pa.Token == pb.Token {
 		t.Fatal("two vendors share a partner")
 	}
 	// B changing its partner does not touch A's.
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/partners/"+pb.ID, b.SecretKey, map[string]string{"status": "disabled"}))
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/partners/"+pb.ID, b.SecretKey, map[string]string{"status": "disabled"}))
 	if body := get(t, e, a.SecretKey, "/v1/partners/"+pa.ID); !strings.Contains(body, `"status":"active"`) {
 		t.Errorf("A's partner: %s", body)
 	}

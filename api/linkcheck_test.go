@@ -108,17 +108,17 @@ func TestLinkCheck(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t, allowPrivateChecks)
 	site := newVendorSite(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	site.mu.Lock()
 	site.publicKey = v.PublicKey
 	site.mu.Unlock()
-	p := e.NewPartner(v, "Ada", "ada@example.com")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
 
 	check := func(t *testing.T, path string) linkCheckAnswer {
 		t.Helper()
-		l := e.NewLink(v, p, site.URL+path)
+		l := e.NewLink(t, v, p, site.URL+path)
 		var a linkCheckAnswer
-		r := e.Must(http.StatusOK, e.Do("POST", "/v1/links/"+l.ID+"/check", v.SecretKey, nil))
+		r := e.Must(t, http.StatusOK, e.Do(t, "POST", "/v1/links/"+l.ID+"/check", v.SecretKey, nil))
 		t.Logf("%s", r.Body)
 		r.JSON(t, &a)
 		return a
@@ -146,11 +146,11 @@ func TestLinkCheck(t *testing.T) {
 		}
 	})
 	t.Run("LinkUTM", func(t *testing.T) {
-		m := e.Must(http.StatusCreated, e.Do("POST", "/v1/links", v.SecretKey, map[string]any{
+		m := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/links", v.SecretKey, map[string]any{
 			"partner_id": p.ID, "destination_url": site.URL + "/right", "utm": map[string]string{"source": "ada"},
 		})).Map(t)
 		var a linkCheckAnswer
-		e.Must(http.StatusOK, e.Do("POST", "/v1/links/"+m["id"].(string)+"/check", v.SecretKey, nil)).JSON(t, &a)
+		e.Must(t, http.StatusOK, e.Do(t, "POST", "/v1/links/"+m["id"].(string)+"/check", v.SecretKey, nil)).JSON(t, &a)
 		if a.URL != site.URL+"/right?utm_source=ada&tally_ref=tally_check" || a.Status != "ok" {
 			t.Fatalf("answer %+v", a)
 		}
@@ -203,17 +203,17 @@ func TestLinkCheck(t *testing.T) {
 	t.Run("Unreachable", func(t *testing.T) {
 		closed := httptest.NewServer(http.NotFoundHandler())
 		closed.Close()
-		l := e.NewLink(v, p, closed.URL+"/")
+		l := e.NewLink(t, v, p, closed.URL+"/")
 		var a linkCheckAnswer
-		e.Must(http.StatusOK, e.Do("POST", "/v1/links/"+l.ID+"/check", v.SecretKey, nil)).JSON(t, &a)
+		e.Must(t, http.StatusOK, e.Do(t, "POST", "/v1/links/"+l.ID+"/check", v.SecretKey, nil)).JSON(t, &a)
 		if a.Status != "failing" || a.checkStatus("reachable") != "failing" {
 			t.Fatalf("answer %+v", a)
 		}
 	})
 	t.Run("OtherVendorsLink", func(t *testing.T) {
-		l := e.NewLink(v, p, site.URL+"/right")
-		other := e.NewVendor("Other")
-		r := e.Do("POST", "/v1/links/"+l.ID+"/check", other.SecretKey, nil)
+		l := e.NewLink(t, v, p, site.URL+"/right")
+		other := e.NewVendor(t, "Other")
+		r := e.Do(t, "POST", "/v1/links/"+l.ID+"/check", other.SecretKey, nil)
 		if r.StatusCode != http.StatusNotFound || r.ErrorCode() != "not_found" {
 			t.Fatalf("%d %s", r.StatusCode, r.Body)
 		}
@@ -224,8 +224,8 @@ func TestLinkCheck_RefusesPrivate(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t) // TALLY_CHECK_ALLOW_PRIVATE unset
 	site := newVendorSite(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
 	port := site.URL[strings.LastIndex(site.URL, ":")+1:]
 	for _, dest := range []string{
 		site.URL + "/right", // 127.0.0.1
@@ -233,8 +233,8 @@ func TestLinkCheck_RefusesPrivate(t *testing.T) {
 		"http://[::1]:" + port + "/right",
 		"http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/", "http://0.0.0.0:" + port + "/",
 	} {
-		l := e.NewLink(v, p, dest)
-		r := e.Do("POST", "/v1/links/"+l.ID+"/check", v.SecretKey, nil)
+		l := e.NewLink(t, v, p, dest)
+		r := e.Do(t, "POST", "/v1/links/"+l.ID+"/check", v.SecretKey, nil)
 		msg := strings.ToLower(string(r.Body))
 		if r.StatusCode != http.StatusBadRequest || r.ErrorCode() != "invalid" || !strings.Contains(msg, "refused") ||
 			!strings.Contains(msg, "tally_check_allow_private") {

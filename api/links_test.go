@@ -20,11 +20,11 @@ import (
 func TestLinks_Create(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
 
 	t.Run("RandomKey", func(t *testing.T) {
-		m := e.Must(http.StatusCreated, e.Do("POST", "/v1/links", v.SecretKey, map[string]any{
+		m := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/links", v.SecretKey, map[string]any{
 			"partner_id": p.ID, "destination_url": " https://acme.example/pricing?plan=pro#top ",
 			"utm": map[string]string{"source": "partner", "medium": "affiliate", "campaign": "spring"},
 		})).Map(t)
@@ -51,12 +51,12 @@ func TestLinks_Create(t *testing.T) {
 		if got := get(t, e, v.SecretKey, "/v1/links/"+id); !strings.Contains(got, `"url":"`+e.URL()+"/r/"+key+`"`) {
 			t.Errorf("GET: %s", got)
 		}
-		e.Must(http.StatusFound, e.Click(key))
+		e.Must(t, http.StatusFound, e.Click(t, key))
 	})
 	t.Run("RandomKeysDiffer", func(t *testing.T) {
 		seen := map[string]bool{}
 		for range 5 {
-			l := e.NewLink(v, p, "https://acme.example/")
+			l := e.NewLink(t, v, p, "https://acme.example/")
 			if seen[l.Key] {
 				t.Fatalf("key %s issued twice", l.Key)
 			}
@@ -64,17 +64,17 @@ func TestLinks_Create(t *testing.T) {
 		}
 	})
 	t.Run("CustomKey", func(t *testing.T) {
-		m := e.Must(http.StatusCreated, e.Do("POST", "/v1/links", v.SecretKey, map[string]any{
+		m := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/links", v.SecretKey, map[string]any{
 			"partner_id": p.ID, "destination_url": "https://acme.example/", "key": "Ada-Spring_2026",
 		})).Map(t)
 		if m["key"] != "Ada-Spring_2026" || m["url"] != e.URL()+"/r/Ada-Spring_2026" {
 			t.Fatalf("answer %v", m)
 		}
-		e.Must(http.StatusFound, e.Click("Ada-Spring_2026"))
+		e.Must(t, http.StatusFound, e.Click(t, "Ada-Spring_2026"))
 	})
 	t.Run("DestinationsAccepted", func(t *testing.T) {
 		for _, d := range []string{"http://acme.example", "https://acme.example:8443/a/b?x=1&y#f", "HTTPS://ACME.EXAMPLE/"} {
-			e.Must(http.StatusCreated, e.Do("POST", "/v1/links", v.SecretKey, map[string]any{"partner_id": p.ID, "destination_url": d}))
+			e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/links", v.SecretKey, map[string]any{"partner_id": p.ID, "destination_url": d}))
 		}
 	})
 
@@ -123,7 +123,7 @@ func TestLinks_Create(t *testing.T) {
 		cases = withBadBodies(cases)
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				mustError(t, e.Do("POST", "/v1/links", v.SecretKey, tc.body), tc.status, tc.code)
+				mustError(t, e.Do(t, "POST", "/v1/links", v.SecretKey, tc.body), tc.status, tc.code)
 			})
 		}
 		if after := get(t, e, v.SecretKey, "/v1/links?limit=200"); after != before {
@@ -131,13 +131,13 @@ func TestLinks_Create(t *testing.T) {
 		}
 	})
 	t.Run("KeyUniqueAcrossVendors", func(t *testing.T) {
-		w := e.NewVendor("Other")
-		q := e.NewPartner(w, "Quinn", "quinn@example.com")
-		mustError(t, e.Do("POST", "/v1/links", w.SecretKey, map[string]any{
+		w := e.NewVendor(t, "Other")
+		q := e.NewPartner(t, w, "Quinn", "quinn@example.com")
+		mustError(t, e.Do(t, "POST", "/v1/links", w.SecretKey, map[string]any{
 			"partner_id": q.ID, "destination_url": "https://other.example/", "key": "Ada-Spring_2026",
 		}), http.StatusConflict, "conflict")
 		// The existing link still goes to Acme.
-		loc := e.Must(http.StatusFound, e.Click("Ada-Spring_2026")).Header.Get("Location")
+		loc := e.Must(t, http.StatusFound, e.Click(t, "Ada-Spring_2026")).Header.Get("Location")
 		if !strings.HasPrefix(loc, "https://acme.example/") {
 			t.Errorf("Location = %s", loc)
 		}
@@ -147,16 +147,16 @@ func TestLinks_Create(t *testing.T) {
 func TestLinks_List(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p1 := e.NewPartner(v, "Ada", "ada@example.com")
-	p2 := e.NewPartner(v, "Bob", "bob@example.com")
+	v := e.NewVendor(t, "Acme")
+	p1 := e.NewPartner(t, v, "Ada", "ada@example.com")
+	p2 := e.NewPartner(t, v, "Bob", "bob@example.com")
 	var ada, bob []string // oldest first
 	for i := range 5 {
 		e.Clock.Advance(time.Second)
-		ada = append(ada, e.NewLink(v, p1, fmt.Sprintf("https://acme.example/%d", i)).ID)
+		ada = append(ada, e.NewLink(t, v, p1, fmt.Sprintf("https://acme.example/%d", i)).ID)
 	}
 	e.Clock.Advance(time.Second)
-	bob = append(bob, e.NewLink(v, p2, "https://acme.example/bob").ID)
+	bob = append(bob, e.NewLink(t, v, p2, "https://acme.example/bob").ID)
 	slices.Reverse(ada)
 
 	t.Run("Pagination", func(t *testing.T) {
@@ -174,14 +174,14 @@ func TestLinks_List(t *testing.T) {
 	})
 	t.Run("ItemsHaveURL", func(t *testing.T) {
 		var page listPage
-		e.Must(http.StatusOK, e.Do("GET", "/v1/links?limit=1", v.SecretKey, nil)).JSON(t, &page)
+		e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/links?limit=1", v.SecretKey, nil)).JSON(t, &page)
 		if u, _ := page.Data[0]["url"].(string); !strings.HasPrefix(u, e.URL()+"/r/") {
 			t.Errorf("url = %v", page.Data[0]["url"])
 		}
 	})
 
-	e.Must(http.StatusOK, e.Do("DELETE", "/v1/links/"+ada[0], v.SecretKey, nil))
-	e.Must(http.StatusOK, e.Do("DELETE", "/v1/links/"+bob[0], v.SecretKey, nil))
+	e.Must(t, http.StatusOK, e.Do(t, "DELETE", "/v1/links/"+ada[0], v.SecretKey, nil))
+	e.Must(t, http.StatusOK, e.Do(t, "DELETE", "/v1/links/"+bob[0], v.SecretKey, nil))
 	for _, tc := range []struct {
 		name, query string
 		want        []string
@@ -200,7 +200,7 @@ func TestLinks_List(t *testing.T) {
 	}
 	t.Run("BadParams", func(t *testing.T) {
 		for _, q := range []string{"?limit=0", "?limit=1000", "?limit=x", "?cursor=nope", "?cursor=" + p1.ID, "?status=deleted"} {
-			mustError(t, e.Do("GET", "/v1/links"+q, v.SecretKey, nil), http.StatusBadRequest, "invalid")
+			mustError(t, e.Do(t, "GET", "/v1/links"+q, v.SecretKey, nil), http.StatusBadRequest, "invalid")
 		}
 	})
 }
@@ -208,53 +208,53 @@ func TestLinks_List(t *testing.T) {
 func TestLinks_Get(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://acme.example/")
-	m := e.Must(http.StatusOK, e.Do("GET", "/v1/links/"+l.ID, v.SecretKey, nil)).Map(t)
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://acme.example/")
+	m := e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/links/"+l.ID, v.SecretKey, nil)).Map(t)
 	if m["id"] != l.ID || m["key"] != l.Key || m["url"] != l.URL {
 		t.Errorf("link = %v", m)
 	}
 	for _, id := range []string{"lnk_01kf0rdqg0syc3j57wfa5tgbac", p.ID, l.Key, "x"} {
-		mustError(t, e.Do("GET", "/v1/links/"+id, v.SecretKey, nil), http.StatusNotFound, "not_found")
+		mustError(t, e.Do(t, "GET", "/v1/links/"+id, v.SecretKey, nil), http.StatusNotFound, "not_found")
 	}
 }
 
 func TestLinks_Patch(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://acme.example/old")
-	other := e.NewLink(v, p, "https://acme.example/other")
-	e.Must(http.StatusFound, e.Click(l.Key)) // cache the target
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://acme.example/old")
+	other := e.NewLink(t, v, p, "https://acme.example/other")
+	e.Must(t, http.StatusFound, e.Click(t, l.Key)) // cache the target
 
 	t.Run("Destination", func(t *testing.T) {
-		m := e.Must(http.StatusOK, e.Do("PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]any{"destination_url": "https://acme.example/new"})).Map(t)
+		m := e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]any{"destination_url": "https://acme.example/new"})).Map(t)
 		if m["destination_url"] != "https://acme.example/new" || m["key"] != l.Key || m["url"] != l.URL {
 			t.Errorf("patched = %v", m)
 		}
-		loc := e.Must(http.StatusFound, e.Click(l.Key)).Header.Get("Location")
+		loc := e.Must(t, http.StatusFound, e.Click(t, l.Key)).Header.Get("Location")
 		if !strings.HasPrefix(loc, "https://acme.example/new?tally_ref=") {
 			t.Errorf("redirect after PATCH goes to %s", loc)
 		}
 	})
 	t.Run("UTM", func(t *testing.T) {
-		e.Must(http.StatusOK, e.Do("PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]any{"utm": map[string]string{"source": "newsletter"}}))
-		loc := e.Must(http.StatusFound, e.Click(l.Key)).Header.Get("Location")
+		e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]any{"utm": map[string]string{"source": "newsletter"}}))
+		loc := e.Must(t, http.StatusFound, e.Click(t, l.Key)).Header.Get("Location")
 		if !strings.HasPrefix(loc, "https://acme.example/new?utm_source=newsletter&tally_ref=") {
 			t.Errorf("redirect after PATCH goes to %s", loc)
 		}
 	})
 	t.Run("Key", func(t *testing.T) {
-		m := e.Must(http.StatusOK, e.Do("PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]any{"key": "renamed-key"})).Map(t)
+		m := e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]any{"key": "renamed-key"})).Map(t)
 		if m["key"] != "renamed-key" || m["url"] != e.URL()+"/r/renamed-key" {
 			t.Errorf("patched = %v", m)
 		}
-		if r := e.Click(l.Key); r.StatusCode != http.StatusNotFound {
+		if r := e.Click(t, l.Key); r.StatusCode != http.StatusNotFound {
 			t.Errorf("old key answers %d", r.StatusCode)
 		}
-		e.Must(http.StatusFound, e.Click("renamed-key"))
+		e.Must(t, http.StatusFound, e.Click(t, "renamed-key"))
 	})
 
 	before := get(t, e, v.SecretKey, "/v1/links/"+l.ID)
@@ -276,59 +276,59 @@ func TestLinks_Patch(t *testing.T) {
 	cases = withBadBodies(cases)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			mustError(t, e.Do("PATCH", "/v1/links/"+l.ID, v.SecretKey, tc.body), tc.status, tc.code)
+			mustError(t, e.Do(t, "PATCH", "/v1/links/"+l.ID, v.SecretKey, tc.body), tc.status, tc.code)
 			if after := get(t, e, v.SecretKey, "/v1/links/"+l.ID); after != before {
 				t.Errorf("link changed:\nbefore %s\nafter  %s", before, after)
 			}
 		})
 	}
 	// The refused changes did not reach the redirect either.
-	loc := e.Must(http.StatusFound, e.Click("renamed-key")).Header.Get("Location")
+	loc := e.Must(t, http.StatusFound, e.Click(t, "renamed-key")).Header.Get("Location")
 	if !strings.HasPrefix(loc, "https://acme.example/new?") {
 		t.Errorf("Location = %s", loc)
 	}
 	t.Run("Unknown", func(t *testing.T) {
-		mustError(t, e.Do("PATCH", "/v1/links/lnk_01kf0rdqg0syc3j57wfa5tgbac", v.SecretKey, map[string]string{"key": "whatever"}), http.StatusNotFound, "not_found")
+		mustError(t, e.Do(t, "PATCH", "/v1/links/lnk_01kf0rdqg0syc3j57wfa5tgbac", v.SecretKey, map[string]string{"key": "whatever"}), http.StatusNotFound, "not_found")
 	})
 }
 
 func TestLinks_Archive(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://acme.example/")
-	e.Must(http.StatusFound, e.Click(l.Key))
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://acme.example/")
+	e.Must(t, http.StatusFound, e.Click(t, l.Key))
 
-	m := e.Must(http.StatusOK, e.Do("DELETE", "/v1/links/"+l.ID, v.SecretKey, nil)).Map(t)
+	m := e.Must(t, http.StatusOK, e.Do(t, "DELETE", "/v1/links/"+l.ID, v.SecretKey, nil)).Map(t)
 	if m["status"] != "archived" || m["id"] != l.ID {
 		t.Fatalf("DELETE answer %v", m)
 	}
 	if got := get(t, e, v.SecretKey, "/v1/links/"+l.ID); !strings.Contains(got, `"status":"archived"`) {
 		t.Errorf("GET after archive: %s", got)
 	}
-	if r := e.Click(l.Key); r.StatusCode != http.StatusNotFound {
+	if r := e.Click(t, l.Key); r.StatusCode != http.StatusNotFound {
 		t.Errorf("archived link answers %d", r.StatusCode)
 	}
 	// Archiving twice is harmless.
-	e.Must(http.StatusOK, e.Do("DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
+	e.Must(t, http.StatusOK, e.Do(t, "DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
 	// The key stays reserved: an archived link keeps its history.
-	mustError(t, e.Do("POST", "/v1/links", v.SecretKey, map[string]any{"partner_id": p.ID, "destination_url": "https://acme.example/", "key": l.Key}), http.StatusConflict, "conflict")
+	mustError(t, e.Do(t, "POST", "/v1/links", v.SecretKey, map[string]any{"partner_id": p.ID, "destination_url": "https://acme.example/", "key": l.Key}), http.StatusConflict, "conflict")
 	// Restoring works and the link redirects again at once.
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]string{"status": "active"}))
-	e.Must(http.StatusFound, e.Click(l.Key))
-	mustError(t, e.Do("DELETE", "/v1/links/lnk_01kf0rdqg0syc3j57wfa5tgbac", v.SecretKey, nil), http.StatusNotFound, "not_found")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]string{"status": "active"}))
+	e.Must(t, http.StatusFound, e.Click(t, l.Key))
+	mustError(t, e.Do(t, "DELETE", "/v1/links/lnk_01kf0rdqg0syc3j57wfa5tgbac", v.SecretKey, nil), http.StatusNotFound, "not_found")
 }
 
 func TestLinks_QR(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://acme.example/")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://acme.example/")
 
 	t.Run("SVG", func(t *testing.T) {
-		r := e.Must(http.StatusOK, e.Do("GET", "/v1/links/"+l.ID+"/qr.svg", v.SecretKey, nil))
+		r := e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/links/"+l.ID+"/qr.svg", v.SecretKey, nil))
 		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "image/svg+xml") {
 			t.Errorf("Content-Type = %q", ct)
 		}
@@ -362,7 +362,7 @@ func TestLinks_QR(t *testing.T) {
 		{"PNGLarge", "?size=1024", 1024},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.Must(http.StatusOK, e.Do("GET", "/v1/links/"+l.ID+"/qr.png"+tc.query, v.SecretKey, nil))
+			r := e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/links/"+l.ID+"/qr.png"+tc.query, v.SecretKey, nil))
 			if ct := r.Header.Get("Content-Type"); ct != "image/png" {
 				t.Errorf("Content-Type = %q", ct)
 			}
@@ -388,8 +388,8 @@ func TestLinks_QR(t *testing.T) {
 		})
 	}
 	t.Run("FollowsKeyChange", func(t *testing.T) {
-		e.Must(http.StatusOK, e.Do("PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]string{"key": "qr-renamed"}))
-		r := e.Must(http.StatusOK, e.Do("GET", "/v1/links/"+l.ID+"/qr.png", v.SecretKey, nil))
+		e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]string{"key": "qr-renamed"}))
+		r := e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/links/"+l.ID+"/qr.png", v.SecretKey, nil))
 		img, err := png.Decode(bytes.NewReader(r.Body))
 		if err != nil {
 			t.Fatal(err)
@@ -402,12 +402,12 @@ func TestLinks_QR(t *testing.T) {
 	})
 	t.Run("BadSize", func(t *testing.T) {
 		for _, q := range []string{"?size=0", "?size=10", "?size=99999", "?size=abc"} {
-			mustError(t, e.Do("GET", "/v1/links/"+l.ID+"/qr.png"+q, v.SecretKey, nil), http.StatusBadRequest, "invalid")
+			mustError(t, e.Do(t, "GET", "/v1/links/"+l.ID+"/qr.png"+q, v.SecretKey, nil), http.StatusBadRequest, "invalid")
 		}
 	})
 	t.Run("Unknown", func(t *testing.T) {
 		for _, ext := range []string{"svg", "png"} {
-			mustError(t, e.Do("GET", "/v1/links/lnk_01kf0rdqg0syc3j57wfa5tgbac/qr."+ext, v.SecretKey, nil), http.StatusNotFound, "not_found")
+			mustError(t, e.Do(t, "GET", "/v1/links/lnk_01kf0rdqg0syc3j57wfa5tgbac/qr."+ext, v.SecretKey, nil), http.StatusNotFound, "not_found")
 		}
 	})
 }

@@ -30,38 +30,38 @@ type portalFixture struct {
 func newPortalFixture(t *testing.T) *portalFixture {
 	t.Helper()
 	e := testenv.New(t)
-	f := &portalFixture{Env: e, a: e.NewVendor("Acme"), b: e.NewVendor("Beta")}
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", f.a.SecretKey, map[string]any{
+	f := &portalFixture{Env: e, a: e.NewVendor(t, "Acme"), b: e.NewVendor(t, "Beta")}
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", f.a.SecretKey, map[string]any{
 		"domain":      "acme.com",
 		"reward_rule": map[string]any{"type": "percent", "percent": 2000, "duration_months": nil, "hold_days": 0},
 	}))
-	f.p1 = e.NewPartner(f.a, "Ada", "ada@partners.example")
-	f.p2 = e.NewPartner(f.a, "Bob", "bob@partners.example")
-	f.q = e.NewPartner(f.b, "Quinn", "quinn@partners.example")
-	f.l1 = e.NewLink(f.a, f.p1, "https://acme.com/")
-	l2 := e.NewLink(f.a, f.p2, "https://acme.com/pricing")
-	lq := e.NewLink(f.b, f.q, "https://beta.example/")
+	f.p1 = e.NewPartner(t, f.a, "Ada", "ada@partners.example")
+	f.p2 = e.NewPartner(t, f.a, "Bob", "bob@partners.example")
+	f.q = e.NewPartner(t, f.b, "Quinn", "quinn@partners.example")
+	f.l1 = e.NewLink(t, f.a, f.p1, "https://acme.com/")
+	l2 := e.NewLink(t, f.a, f.p2, "https://acme.com/pricing")
+	lq := e.NewLink(t, f.b, f.q, "https://beta.example/")
 
-	ref := refOf(t, e.Click(f.l1.Key))
-	e.Click(f.l1.Key) // same visitor again: one unique click
-	e.Click(f.l1.Key, "User-Agent", googlebotUA)
-	e.Click(l2.Key, "User-Agent", firefoxUA)
+	ref := refOf(t, e.Click(t, f.l1.Key))
+	e.Click(t, f.l1.Key) // same visitor again: one unique click
+	e.Click(t, f.l1.Key, "User-Agent", googlebotUA)
+	e.Click(t, l2.Key, "User-Agent", firefoxUA)
 	e.Clock.Advance(time.Hour)
-	cust := e.Must(http.StatusCreated, e.Do("POST", "/v1/signups", f.a.SecretKey, map[string]any{
+	cust := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/signups", f.a.SecretKey, map[string]any{
 		"email": "grace.hopper@navy.example", "name": "Grace Hopper", "external_id": "u-42", "ref": ref,
 	})).Map(t)["customer"].(map[string]any)
 	e.Clock.Advance(time.Minute)
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/purchases", f.a.SecretKey, map[string]any{
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/purchases", f.a.SecretKey, map[string]any{
 		"customer_id": cust["id"], "amount": 10000, "currency": "eur", "reason": "wire transfer",
 	}))
-	refQ := refOf(t, e.Click(lq.Key))
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/signups", f.b.SecretKey, map[string]any{"email": "linus@kernel.example", "ref": refQ}))
+	refQ := refOf(t, e.Click(t, lq.Key))
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/signups", f.b.SecretKey, map[string]any{"email": "linus@kernel.example", "ref": refQ}))
 	return f
 }
 
 func TestPartnerAPI_Me(t *testing.T) {
 	f := newPortalFixture(t)
-	me := f.Must(http.StatusOK, f.Do("GET", "/v1/partner/me", f.p1.Token, nil)).Map(t)
+	me := f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/me", f.p1.Token, nil)).Map(t)
 	partner := me["partner"].(map[string]any)
 	rule, _ := me["reward_rule"].(map[string]any)
 	if partner["id"] != f.p1.ID || me["vendor_name"] != "Acme" || me["vendor_domain"] != "acme.com" || rule == nil || rule["percent"] != 2000.0 {
@@ -71,14 +71,14 @@ func TestPartnerAPI_Me(t *testing.T) {
 		t.Fatalf("token hash leaked: %v", partner)
 	}
 	// A partner's own rule overrides the vendor's.
-	f.Must(http.StatusOK, f.Do("PATCH", "/v1/partners/"+f.p2.ID, f.a.SecretKey, map[string]any{
+	f.Must(t, http.StatusOK, f.Do(t, "PATCH", "/v1/partners/"+f.p2.ID, f.a.SecretKey, map[string]any{
 		"reward_rule": map[string]any{"type": "flat", "amount": 500, "currency": "eur", "duration_months": 0, "hold_days": 0},
 	}))
-	me = f.Must(http.StatusOK, f.Do("GET", "/v1/partner/me", f.p2.Token, nil)).Map(t)
+	me = f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/me", f.p2.Token, nil)).Map(t)
 	if rule := me["reward_rule"].(map[string]any); rule["type"] != "flat" || rule["amount"] != 500.0 {
 		t.Fatalf("p2 rule = %v", rule)
 	}
-	me = f.Must(http.StatusOK, f.Do("GET", "/v1/partner/me", f.q.Token, nil)).Map(t)
+	me = f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/me", f.q.Token, nil)).Map(t)
 	if me["vendor_name"] != "Beta" || me["reward_rule"] != nil {
 		t.Fatalf("q = %v", me)
 	}
@@ -87,29 +87,29 @@ func TestPartnerAPI_Me(t *testing.T) {
 func TestPartnerAPI_Auth(t *testing.T) {
 	f := newPortalFixture(t)
 	for _, path := range []string{"/v1/partner/me", "/v1/partner/links", "/v1/partner/rewards", "/v1/partner/analytics", "/v1/partner/customers"} {
-		mustError(t, f.Do("GET", path, "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
-		mustError(t, f.Do("GET", path, f.a.SecretKey, nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
-		mustError(t, f.Do("GET", path, "pt_doesnotexist", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
+		mustError(t, f.Do(t, "GET", path, "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
+		mustError(t, f.Do(t, "GET", path, f.a.SecretKey, nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
+		mustError(t, f.Do(t, "GET", path, "pt_doesnotexist", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
 	}
 	// A partner token opens no vendor endpoint.
-	mustError(t, f.Do("GET", "/v1/customers", f.p1.Token, nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
+	mustError(t, f.Do(t, "GET", "/v1/customers", f.p1.Token, nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
 	// A disabled partner is refused everywhere.
-	f.Must(http.StatusOK, f.Do("PATCH", "/v1/partners/"+f.p1.ID, f.a.SecretKey, map[string]any{"status": "disabled"}))
+	f.Must(t, http.StatusOK, f.Do(t, "PATCH", "/v1/partners/"+f.p1.ID, f.a.SecretKey, map[string]any{"status": "disabled"}))
 	for _, path := range []string{"/v1/partner/me", "/v1/partner/links", "/v1/partner/rewards", "/v1/partner/analytics", "/v1/partner/customers"} {
-		mustError(t, f.Do("GET", path, f.p1.Token, nil), http.StatusForbidden, attribution.EFORBIDDEN)
+		mustError(t, f.Do(t, "GET", path, f.p1.Token, nil), http.StatusForbidden, attribution.EFORBIDDEN)
 	}
-	mustError(t, f.Do("POST", "/v1/partner/links", f.p1.Token, map[string]any{"destination_url": "https://acme.com/"}), http.StatusForbidden, attribution.EFORBIDDEN)
+	mustError(t, f.Do(t, "POST", "/v1/partner/links", f.p1.Token, map[string]any{"destination_url": "https://acme.com/"}), http.StatusForbidden, attribution.EFORBIDDEN)
 }
 
 func TestPartnerAPI_Links(t *testing.T) {
 	f := newPortalFixture(t)
-	l := f.Must(http.StatusCreated, f.Do("POST", "/v1/partner/links", f.p1.Token, map[string]any{
+	l := f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/partner/links", f.p1.Token, map[string]any{
 		"destination_url": "https://www.acme.com/blog?x=1", "utm": map[string]any{"source": "newsletter"},
 	})).Map(t)
 	if l["partner_id"] != f.p1.ID || !strings.HasPrefix(l["url"].(string), f.URL()+"/r/") {
 		t.Fatalf("link = %v", l)
 	}
-	f.Must(http.StatusCreated, f.Do("POST", "/v1/partner/links", f.p1.Token, map[string]any{"destination_url": "https://ACME.com/x", "key": "ada-special"}))
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/partner/links", f.p1.Token, map[string]any{"destination_url": "https://ACME.com/x", "key": "ada-special"}))
 	for _, body := range []map[string]any{
 		{"destination_url": "https://evil.example/"},
 		{"destination_url": "https://acme.com.evil.example/"},
@@ -118,17 +118,17 @@ func TestPartnerAPI_Links(t *testing.T) {
 		{"destination_url": "https://acme.com/", "partner_id": f.p2.ID}, // never on another partner's behalf
 		{},
 	} {
-		mustError(t, f.Do("POST", "/v1/partner/links", f.p1.Token, body), http.StatusBadRequest, attribution.EINVALID)
+		mustError(t, f.Do(t, "POST", "/v1/partner/links", f.p1.Token, body), http.StatusBadRequest, attribution.EINVALID)
 	}
 	// Vendor B set no domain: partners get a clear refusal.
-	r := f.Do("POST", "/v1/partner/links", f.q.Token, map[string]any{"destination_url": "https://beta.example/"})
+	r := f.Do(t, "POST", "/v1/partner/links", f.q.Token, map[string]any{"destination_url": "https://beta.example/"})
 	mustError(t, r, http.StatusBadRequest, attribution.EINVALID)
 	if !strings.Contains(string(r.Body), "domain") {
 		t.Fatalf("refusal does not say why: %s", r.Body)
 	}
 
 	var list partnerList[map[string]any]
-	f.Must(http.StatusOK, f.Do("GET", "/v1/partner/links", f.p1.Token, nil)).JSON(t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/links", f.p1.Token, nil)).JSON(t, &list)
 	if len(list.Data) != 3 {
 		t.Fatalf("p1 links = %d, want 3", len(list.Data))
 	}
@@ -137,15 +137,15 @@ func TestPartnerAPI_Links(t *testing.T) {
 			t.Fatalf("p1 sees %v", l)
 		}
 	}
-	f.Must(http.StatusOK, f.Do("GET", "/v1/partner/links?limit=2", f.p1.Token, nil)).JSON(t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/links?limit=2", f.p1.Token, nil)).JSON(t, &list)
 	if len(list.Data) != 2 || !list.HasMore || list.NextCursor == "" {
 		t.Fatalf("page = %+v", list)
 	}
-	f.Must(http.StatusOK, f.Do("GET", "/v1/partner/links?limit=2&cursor="+list.NextCursor, f.p1.Token, nil)).JSON(t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/links?limit=2&cursor="+list.NextCursor, f.p1.Token, nil)).JSON(t, &list)
 	if len(list.Data) != 1 || list.HasMore {
 		t.Fatalf("page 2 = %+v", list)
 	}
-	f.Must(http.StatusOK, f.Do("GET", "/v1/partner/links", f.p2.Token, nil)).JSON(t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/links", f.p2.Token, nil)).JSON(t, &list)
 	if len(list.Data) != 1 || list.Data[0]["partner_id"] != f.p2.ID {
 		t.Fatalf("p2 links = %v", list.Data)
 	}
@@ -153,7 +153,7 @@ func TestPartnerAPI_Links(t *testing.T) {
 
 func TestPartnerAPI_CustomersMasked(t *testing.T) {
 	f := newPortalFixture(t)
-	r := f.Must(http.StatusOK, f.Do("GET", "/v1/partner/customers", f.p1.Token, nil))
+	r := f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/customers", f.p1.Token, nil))
 	var list partnerList[map[string]any]
 	r.JSON(t, &list)
 	if len(list.Data) != 1 || list.Data[0]["email"] != "g***@n***.example" {
@@ -164,11 +164,11 @@ func TestPartnerAPI_CustomersMasked(t *testing.T) {
 			t.Fatalf("customer data %q leaked: %s", secret, r.Body)
 		}
 	}
-	f.Must(http.StatusOK, f.Do("GET", "/v1/partner/customers", f.p2.Token, nil)).JSON(t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/customers", f.p2.Token, nil)).JSON(t, &list)
 	if len(list.Data) != 0 {
 		t.Fatalf("p2 sees %v", list.Data)
 	}
-	r = f.Must(http.StatusOK, f.Do("GET", "/v1/partner/customers", f.q.Token, nil))
+	r = f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/customers", f.q.Token, nil))
 	r.JSON(t, &list)
 	if len(list.Data) != 1 || list.Data[0]["email"] != "l***@k***.example" {
 		t.Fatalf("q customers = %s", r.Body)
@@ -178,15 +178,15 @@ func TestPartnerAPI_CustomersMasked(t *testing.T) {
 func TestPartnerAPI_Rewards(t *testing.T) {
 	f := newPortalFixture(t)
 	// A manual reward for p1 in another currency, and one for p2.
-	f.Must(http.StatusCreated, f.Do("POST", "/v1/rewards", f.a.SecretKey, map[string]any{"partner_id": f.p1.ID, "amount": 300, "currency": "usd", "reason": "bonus"}))
-	f.Must(http.StatusCreated, f.Do("POST", "/v1/rewards", f.a.SecretKey, map[string]any{"partner_id": f.p2.ID, "amount": 700, "currency": "usd", "reason": "bonus"}))
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/rewards", f.a.SecretKey, map[string]any{"partner_id": f.p1.ID, "amount": 300, "currency": "usd", "reason": "bonus"}))
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/rewards", f.a.SecretKey, map[string]any{"partner_id": f.p2.ID, "amount": 700, "currency": "usd", "reason": "bonus"}))
 	var list struct {
 		Data    []attribution.Reward      `json:"data"`
 		HasMore bool                      `json:"has_more"`
 		Next    string                    `json:"next_cursor"`
 		Totals  []attribution.RewardTotal `json:"totals"`
 	}
-	f.Must(http.StatusOK, f.Do("GET", "/v1/partner/rewards", f.p1.Token, nil)).JSON(t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/rewards", f.p1.Token, nil)).JSON(t, &list)
 	if len(list.Data) != 2 {
 		t.Fatalf("p1 rewards = %+v", list.Data)
 	}
@@ -202,26 +202,26 @@ func TestPartnerAPI_Rewards(t *testing.T) {
 	if len(totals) != 2 || totals["approved/eur"] != 2000 || totals["approved/usd"] != 300 {
 		t.Fatalf("totals = %+v", list.Totals)
 	}
-	f.Must(http.StatusOK, f.Do("GET", "/v1/partner/rewards?limit=1", f.p1.Token, nil)).JSON(t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/rewards?limit=1", f.p1.Token, nil)).JSON(t, &list)
 	if len(list.Data) != 1 || !list.HasMore {
 		t.Fatalf("page = %+v", list)
 	}
 	first := list.Data[0].ID
-	f.Must(http.StatusOK, f.Do("GET", "/v1/partner/rewards?limit=1&cursor="+list.Next, f.p1.Token, nil)).JSON(t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/rewards?limit=1&cursor="+list.Next, f.p1.Token, nil)).JSON(t, &list)
 	if len(list.Data) != 1 || list.HasMore || list.Data[0].ID == first || len(list.Totals) != 2 {
 		t.Fatalf("page 2 = %+v", list)
 	}
-	f.Must(http.StatusOK, f.Do("GET", "/v1/partner/rewards?status=paid", f.p1.Token, nil)).JSON(t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/rewards?status=paid", f.p1.Token, nil)).JSON(t, &list)
 	if len(list.Data) != 0 {
 		t.Fatalf("paid = %+v", list.Data)
 	}
-	mustError(t, f.Do("GET", "/v1/partner/rewards?status=bogus", f.p1.Token, nil), http.StatusBadRequest, attribution.EINVALID)
+	mustError(t, f.Do(t, "GET", "/v1/partner/rewards?status=bogus", f.p1.Token, nil), http.StatusBadRequest, attribution.EINVALID)
 
-	f.Must(http.StatusOK, f.Do("GET", "/v1/partner/rewards", f.p2.Token, nil)).JSON(t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/rewards", f.p2.Token, nil)).JSON(t, &list)
 	if len(list.Data) != 1 || list.Data[0].Amount != 700 || len(list.Totals) != 1 || list.Totals[0].Amount != 700 {
 		t.Fatalf("p2 rewards = %+v", list)
 	}
-	f.Must(http.StatusOK, f.Do("GET", "/v1/partner/rewards", f.q.Token, nil)).JSON(t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/rewards", f.q.Token, nil)).JSON(t, &list)
 	if len(list.Data) != 0 || len(list.Totals) != 0 {
 		t.Fatalf("q rewards = %+v", list)
 	}
@@ -237,7 +237,7 @@ func TestPartnerAPI_Analytics(t *testing.T) {
 	get := func(token, query string) {
 		t.Helper()
 		a = answer{}
-		f.Must(http.StatusOK, f.Do("GET", "/v1/partner/analytics"+query, token, nil)).JSON(t, &a)
+		f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/analytics"+query, token, nil)).JSON(t, &a)
 	}
 	get(f.p1.Token, "")
 	if len(a.Data) != 1 || a.Data[0].Date != "2026-01-15" {
@@ -264,6 +264,6 @@ func TestPartnerAPI_Analytics(t *testing.T) {
 		t.Fatalf("q = %+v", a.Data)
 	}
 	for _, q := range []string{"start=yesterday", "end=2026-13-01", "start=2026-01-16&end=2026-01-15", "start=2024-01-01&end=2026-01-01"} {
-		mustError(t, f.Do("GET", "/v1/partner/analytics?"+q, f.p1.Token, nil), http.StatusBadRequest, attribution.EINVALID)
+		mustError(t, f.Do(t, "GET", "/v1/partner/analytics?"+q, f.p1.Token, nil), http.StatusBadRequest, attribution.EINVALID)
 	}
 }

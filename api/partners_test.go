@@ -70,9 +70,9 @@ func pages(t *testing.T, e *testenv.Env, token, path string, limit int) [][]stri
 func TestPartners_Create(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 
-	r := e.Must(http.StatusCreated, e.Do("POST", "/v1/partners", v.SecretKey, map[string]string{"name": " Ada Lovelace ", "email": " Ada@Example.COM "}))
+	r := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/partners", v.SecretKey, map[string]string{"name": " Ada Lovelace ", "email": " Ada@Example.COM "}))
 	m := r.Map(t)
 	id, _ := m["id"].(string)
 	token, _ := m["token"].(string)
@@ -102,7 +102,7 @@ func TestPartners_Create(t *testing.T) {
 		}
 	})
 	t.Run("Disabled", func(t *testing.T) {
-		m := e.Must(http.StatusCreated, e.Do("POST", "/v1/partners", v.SecretKey, map[string]string{"name": "Dis", "email": "dis@example.com", "status": "disabled"})).Map(t)
+		m := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/partners", v.SecretKey, map[string]string{"name": "Dis", "email": "dis@example.com", "status": "disabled"})).Map(t)
 		if m["status"] != "disabled" {
 			t.Errorf("status = %v", m["status"])
 		}
@@ -110,7 +110,7 @@ func TestPartners_Create(t *testing.T) {
 	t.Run("DuplicateEmail", func(t *testing.T) {
 		before := get(t, e, v.SecretKey, "/v1/partners")
 		for _, email := range []string{"ada@example.com", "ADA@example.com", " ada@EXAMPLE.com"} {
-			r := e.Do("POST", "/v1/partners", v.SecretKey, map[string]string{"name": "Ada 2", "email": email})
+			r := e.Do(t, "POST", "/v1/partners", v.SecretKey, map[string]string{"name": "Ada 2", "email": email})
 			mustError(t, r, http.StatusConflict, "conflict")
 		}
 		if after := get(t, e, v.SecretKey, "/v1/partners"); after != before {
@@ -148,7 +148,7 @@ func TestPartners_Create(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				mustError(t, e.Do("POST", "/v1/partners", v.SecretKey, tc.body), tc.status, "invalid")
+				mustError(t, e.Do(t, "POST", "/v1/partners", v.SecretKey, tc.body), tc.status, "invalid")
 			})
 		}
 		if after := get(t, e, v.SecretKey, "/v1/partners"); after != before {
@@ -160,11 +160,11 @@ func TestPartners_Create(t *testing.T) {
 func TestPartners_List(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	var ids []string // oldest first
 	for i := range 5 {
 		e.Clock.Advance(time.Second) // ids are time-ordered: newest first
-		p := e.NewPartner(v, fmt.Sprintf("P%d", i), fmt.Sprintf("p%d@example.com", i))
+		p := e.NewPartner(t, v, fmt.Sprintf("P%d", i), fmt.Sprintf("p%d@example.com", i))
 		ids = append(ids, p.ID)
 	}
 	newestFirst := slices.Clone(ids)
@@ -193,8 +193,8 @@ func TestPartners_List(t *testing.T) {
 		}
 	})
 
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/partners/"+ids[1], v.SecretKey, map[string]string{"status": "disabled"}))
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/partners/"+ids[3], v.SecretKey, map[string]string{"status": "disabled"}))
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/partners/"+ids[1], v.SecretKey, map[string]string{"status": "disabled"}))
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/partners/"+ids[3], v.SecretKey, map[string]string{"status": "disabled"}))
 
 	for _, tc := range []struct {
 		name, query string
@@ -218,7 +218,7 @@ func TestPartners_List(t *testing.T) {
 	t.Run("BadParams", func(t *testing.T) {
 		for _, q := range []string{"?limit=0", "?limit=-1", "?limit=201", "?limit=abc", "?limit=1.5", "?cursor=garbage",
 			"?cursor=lnk_01kf0rdqg0syc3j57wfa5tgbac", "?status=deleted", "?status=ACTIVE"} {
-			mustError(t, e.Do("GET", "/v1/partners"+q, v.SecretKey, nil), http.StatusBadRequest, "invalid")
+			mustError(t, e.Do(t, "GET", "/v1/partners"+q, v.SecretKey, nil), http.StatusBadRequest, "invalid")
 		}
 	})
 }
@@ -226,26 +226,26 @@ func TestPartners_List(t *testing.T) {
 func TestPartners_Get(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	m := e.Must(http.StatusOK, e.Do("GET", "/v1/partners/"+p.ID, v.SecretKey, nil)).Map(t)
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	m := e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/partners/"+p.ID, v.SecretKey, nil)).Map(t)
 	if m["id"] != p.ID || m["email"] != "ada@example.com" || m["name"] != "Ada" {
 		t.Errorf("partner = %v", m)
 	}
 	for _, id := range []string{"par_01kf0rdqg0syc3j57wfa5tgbac", "garbage", "%27%20OR%201%3D1--", strings.Repeat("x", 300)} {
-		mustError(t, e.Do("GET", "/v1/partners/"+id, v.SecretKey, nil), http.StatusNotFound, "not_found")
+		mustError(t, e.Do(t, "GET", "/v1/partners/"+id, v.SecretKey, nil), http.StatusNotFound, "not_found")
 	}
 }
 
 func TestPartners_Patch(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	e.NewPartner(v, "Bob", "bob@example.com")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	e.NewPartner(t, v, "Bob", "bob@example.com")
 
 	e.Clock.Advance(time.Hour)
-	m := e.Must(http.StatusOK, e.Do("PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]string{"name": "Ada L.", "email": "ADA.L@example.com"})).Map(t)
+	m := e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]string{"name": "Ada L.", "email": "ADA.L@example.com"})).Map(t)
 	if m["name"] != "Ada L." || m["email"] != "ada.l@example.com" || m["status"] != "active" {
 		t.Errorf("patched = %v", m)
 	}
@@ -272,22 +272,22 @@ func TestPartners_Patch(t *testing.T) {
 	cases = withBadBodies(cases)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			mustError(t, e.Do("PATCH", "/v1/partners/"+p.ID, v.SecretKey, tc.body), tc.status, tc.code)
+			mustError(t, e.Do(t, "PATCH", "/v1/partners/"+p.ID, v.SecretKey, tc.body), tc.status, tc.code)
 			if after := get(t, e, v.SecretKey, "/v1/partners/"+p.ID); after != before {
 				t.Errorf("partner changed:\nbefore %s\nafter  %s", before, after)
 			}
 		})
 	}
 	t.Run("Unknown", func(t *testing.T) {
-		mustError(t, e.Do("PATCH", "/v1/partners/par_01kf0rdqg0syc3j57wfa5tgbac", v.SecretKey, map[string]string{"name": "X"}), http.StatusNotFound, "not_found")
+		mustError(t, e.Do(t, "PATCH", "/v1/partners/par_01kf0rdqg0syc3j57wfa5tgbac", v.SecretKey, map[string]string{"name": "X"}), http.StatusNotFound, "not_found")
 	})
 	t.Run("DisableKeepsLinksRedirecting", func(t *testing.T) {
-		l := e.NewLink(v, p, "https://acme.example/")
-		e.Must(http.StatusOK, e.Do("PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]string{"status": "disabled"}))
-		e.Must(http.StatusFound, e.Click(l.Key))
+		l := e.NewLink(t, v, p, "https://acme.example/")
+		e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]string{"status": "disabled"}))
+		e.Must(t, http.StatusFound, e.Click(t, l.Key))
 		if got := get(t, e, v.SecretKey, "/v1/partners/"+p.ID); !strings.Contains(got, `"status":"disabled"`) {
 			t.Errorf("GET: %s", got)
 		}
-		e.Must(http.StatusOK, e.Do("PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]string{"status": "active"}))
+		e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/partners/"+p.ID, v.SecretKey, map[string]string{"status": "active"}))
 	})
 }

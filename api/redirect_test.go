@@ -64,8 +64,8 @@ func setCookies(r *testenv.Response) []*http.Cookie { return r.Cookies() }
 func TestRedirect_Merging(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
 
 	for _, tc := range []struct {
 		name        string
@@ -159,8 +159,8 @@ func TestRedirect_Merging(t *testing.T) {
 				body["utm"] = tc.utm
 			}
 			var l testenv.Link
-			e.Must(http.StatusCreated, e.Do("POST", "/v1/links", v.SecretKey, body)).JSON(t, &l)
-			r := e.Must(http.StatusFound, e.Click(l.Key+tc.query))
+			e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/links", v.SecretKey, body)).JSON(t, &l)
+			r := e.Must(t, http.StatusFound, e.Click(t, l.Key+tc.query))
 			token := refOf(t, r)
 			if token == "" {
 				t.Fatalf("no tally_ref in %s", r.Header.Get("Location"))
@@ -188,9 +188,9 @@ func TestRedirect_Merging(t *testing.T) {
 func TestRedirect_Cookie(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://acme.example/")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://acme.example/")
 
 	check := func(t *testing.T, r *testenv.Response, days int, domain string, secure bool) {
 		t.Helper()
@@ -226,35 +226,35 @@ func TestRedirect_Cookie(t *testing.T) {
 	}
 
 	t.Run("Default", func(t *testing.T) {
-		check(t, e.Must(http.StatusFound, e.Click(l.Key)), 90, "", false)
+		check(t, e.Must(t, http.StatusFound, e.Click(t, l.Key)), 90, "", false)
 	})
 	t.Run("WindowAndCookieDomain", func(t *testing.T) {
-		e.Must(http.StatusFound, e.Click(l.Key)) // the target is cached
-		e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"attribution_window_days": 30, "cookie_domain": "acme.example"}))
-		check(t, e.Must(http.StatusFound, e.Click(l.Key)), 30, "acme.example", false)
-		e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"attribution_window_days": 365, "cookie_domain": ""}))
-		check(t, e.Must(http.StatusFound, e.Click(l.Key)), 365, "", false)
+		e.Must(t, http.StatusFound, e.Click(t, l.Key)) // the target is cached
+		e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"attribution_window_days": 30, "cookie_domain": "acme.example"}))
+		check(t, e.Must(t, http.StatusFound, e.Click(t, l.Key)), 30, "acme.example", false)
+		e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"attribution_window_days": 365, "cookie_domain": ""}))
+		check(t, e.Must(t, http.StatusFound, e.Click(t, l.Key)), 365, "", false)
 	})
 	t.Run("SecureOnHTTPS", func(t *testing.T) {
 		e := testenv.New(t, func(c *app.Config) { c.PublicURL = "https://go.acme.example" })
-		v := e.NewVendor("Acme")
-		p := e.NewPartner(v, "Ada", "ada@example.com")
-		l := e.NewLink(v, p, "https://acme.example/")
+		v := e.NewVendor(t, "Acme")
+		p := e.NewPartner(t, v, "Ada", "ada@example.com")
+		l := e.NewLink(t, v, p, "https://acme.example/")
 		if l.URL != "https://go.acme.example/r/"+l.Key {
 			t.Errorf("url = %s", l.URL)
 		}
-		check(t, e.Must(http.StatusFound, e.Click(l.Key)), 90, "", true)
+		check(t, e.Must(t, http.StatusFound, e.Click(t, l.Key)), 90, "", true)
 	})
 }
 
 func TestRedirect_Token(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://acme.example/")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://acme.example/")
 	e.Clock.Advance(36*time.Hour + 17*time.Second)
-	r := e.Must(http.StatusFound, e.Click(l.Key))
+	r := e.Must(t, http.StatusFound, e.Click(t, l.Key))
 
 	tok, c := clickOf(t, e, r)
 	want := attribution.ClickToken{ClickID: c.ID, LinkID: l.ID, PartnerID: p.ID, VendorID: v.ID, ClickedAt: e.Clock.Now().Unix()}
@@ -272,7 +272,7 @@ func TestRedirect_Token(t *testing.T) {
 	}
 
 	t.Run("EveryClickItsOwnToken", func(t *testing.T) {
-		r2 := e.Must(http.StatusFound, e.Click(l.Key))
+		r2 := e.Must(t, http.StatusFound, e.Click(t, l.Key))
 		tok2, _ := clickOf(t, e, r2)
 		if refOf(t, r2) == refOf(t, r) || tok2.ClickID == tok.ClickID {
 			t.Error("two clicks share a token or click id")
@@ -300,26 +300,26 @@ func TestRedirect_Token(t *testing.T) {
 		if _, err := other.App.Tokens.Decode(refOf(t, r)); err == nil {
 			t.Fatal("another deployment's codec accepts the token")
 		}
-		if _, err := e.App.Tokens.Decode(refOf(t, other.Must(http.StatusFound, other.Click(otherLink(other).Key)))); err == nil {
+		if _, err := e.App.Tokens.Decode(refOf(t, other.Must(t, http.StatusFound, other.Click(t, otherLink(t, other).Key)))); err == nil {
 			t.Fatal("this deployment accepts another one's token")
 		}
 	})
 }
 
-func otherLink(e *testenv.Env) testenv.Link {
-	v := e.NewVendor("Other")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	return e.NewLink(v, p, "https://other.example/")
+func otherLink(t *testing.T, e *testenv.Env) testenv.Link {
+	v := e.NewVendor(t, "Other")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	return e.NewLink(t, v, p, "https://other.example/")
 }
 
 func TestRedirect_ClickRow(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://acme.example/")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://acme.example/")
 
-	r := e.Must(http.StatusFound, e.Click(l.Key))
+	r := e.Must(t, http.StatusFound, e.Click(t, l.Key))
 	_, c := clickOf(t, e, r)
 	if c.VendorID != v.ID || c.LinkID != l.ID || c.PartnerID != p.ID {
 		t.Errorf("ids: %+v", c)
@@ -338,17 +338,17 @@ func TestRedirect_ClickRow(t *testing.T) {
 	}
 
 	t.Run("SameVisitorSameHashes", func(t *testing.T) {
-		_, c2 := clickOf(t, e, e.Must(http.StatusFound, e.Click(l.Key)))
+		_, c2 := clickOf(t, e, e.Must(t, http.StatusFound, e.Click(t, l.Key)))
 		if c2.IPHash != c.IPHash || c2.VisitorHash != c.VisitorHash {
 			t.Error("the same visitor hashes differently")
 		}
-		_, c3 := clickOf(t, e, e.Must(http.StatusFound, e.Click(l.Key, "User-Agent", iPhoneUA)))
+		_, c3 := clickOf(t, e, e.Must(t, http.StatusFound, e.Click(t, l.Key, "User-Agent", iPhoneUA)))
 		if c3.IPHash != c.IPHash || c3.VisitorHash == c.VisitorHash {
 			t.Error("another browser on the same IP: want the same ip_hash, another visitor_hash")
 		}
 	})
 	t.Run("Mobile", func(t *testing.T) {
-		_, c := clickOf(t, e, e.Must(http.StatusFound, e.Click(l.Key, "User-Agent", iPhoneUA)))
+		_, c := clickOf(t, e, e.Must(t, http.StatusFound, e.Click(t, l.Key, "User-Agent", iPhoneUA)))
 		if c.Browser != "Safari" || c.OS != "iOS" || c.Device != "mobile" || c.Bot {
 			t.Errorf("agent: browser %q os %q device %q bot %v", c.Browser, c.OS, c.Device, c.Bot)
 		}
@@ -387,7 +387,7 @@ func TestRedirect_ClickRow(t *testing.T) {
 				if tc.referer != "" {
 					h = []string{"Referer", tc.referer}
 				}
-				_, c := clickOf(t, e, e.Must(http.StatusFound, e.Click(l.Key, h...)))
+				_, c := clickOf(t, e, e.Must(t, http.StatusFound, e.Click(t, l.Key, h...)))
 				if c.Source != tc.source || (tc.host != "" && c.ReferrerHost != tc.host) {
 					t.Errorf("referrer_host %q source %q, want %q %q", c.ReferrerHost, c.Source, tc.host, tc.source)
 				}
@@ -399,17 +399,17 @@ func TestRedirect_ClickRow(t *testing.T) {
 func TestRedirect_Bots(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
 	var l testenv.Link
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/links", v.SecretKey, map[string]any{
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/links", v.SecretKey, map[string]any{
 		"partner_id": p.ID, "destination_url": "https://acme.example/p?a=1#f", "utm": map[string]string{"source": "ada"},
 	})).JSON(t, &l)
 
 	for _, ua := range []string{curlUA, googlebotUA, "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "python-requests/2.31.0"} {
 		t.Run(ua, func(t *testing.T) {
 			e.Clock.Advance(time.Second)
-			r := e.Must(http.StatusFound, e.Click(l.Key, "User-Agent", ua))
+			r := e.Must(t, http.StatusFound, e.Click(t, l.Key, "User-Agent", ua))
 			if loc := r.Header.Get("Location"); loc != "https://acme.example/p?a=1&utm_source=ada#f" {
 				t.Errorf("Location = %s, want the destination without tally_ref", loc)
 			}
@@ -431,9 +431,9 @@ func TestRedirect_Bots(t *testing.T) {
 func TestRedirect_NotFound(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://acme.example/")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://acme.example/")
 
 	check := func(t *testing.T, r *testenv.Response) {
 		t.Helper()
@@ -452,7 +452,7 @@ func TestRedirect_NotFound(t *testing.T) {
 	}
 	for _, key := range []string{"nosuchkey", "ab", "a", strings.Repeat("k", 100), "%3Cscript%3E"} {
 		t.Run("Unknown"+key[:min(len(key), 10)], func(t *testing.T) {
-			r := e.Click(key)
+			r := e.Click(t, key)
 			check(t, r)
 			if strings.Contains(string(r.Body), "<script>") {
 				t.Error("key reflected into the page")
@@ -460,14 +460,14 @@ func TestRedirect_NotFound(t *testing.T) {
 		})
 	}
 	t.Run("Archived", func(t *testing.T) {
-		e.Must(http.StatusFound, e.Click(l.Key)) // cached
-		e.Must(http.StatusOK, e.Do("DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
-		check(t, e.Click(l.Key))
+		e.Must(t, http.StatusFound, e.Click(t, l.Key)) // cached
+		e.Must(t, http.StatusOK, e.Do(t, "DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
+		check(t, e.Click(t, l.Key))
 	})
 	t.Run("ArchivedWithFallback", func(t *testing.T) {
-		e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"fallback_url": "https://acme.example/partners?from=old"}))
+		e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"fallback_url": "https://acme.example/partners?from=old"}))
 		before := countRows(t, e, "clicks")
-		r := e.Must(http.StatusFound, e.Click(l.Key))
+		r := e.Must(t, http.StatusFound, e.Click(t, l.Key))
 		if loc := r.Header.Get("Location"); loc != "https://acme.example/partners?from=old" {
 			t.Errorf("Location = %s", loc)
 		}
@@ -478,11 +478,11 @@ func TestRedirect_NotFound(t *testing.T) {
 			t.Errorf("an archived link recorded a click")
 		}
 		// Unknown keys name no vendor, so they get the page.
-		check(t, e.Click("nosuchkey"))
+		check(t, e.Click(t, "nosuchkey"))
 	})
 	t.Run("NoClickRecorded", func(t *testing.T) {
 		before := countRows(t, e, "clicks")
-		e.Click("nosuchkey2")
+		e.Click(t, "nosuchkey2")
 		if n := countRows(t, e, "clicks"); n != before {
 			t.Errorf("clicks %d -> %d", before, n)
 		}
@@ -492,44 +492,44 @@ func TestRedirect_NotFound(t *testing.T) {
 func TestRedirect_CacheInvalidation(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://acme.example/")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://acme.example/")
 
 	t.Run("ArchiveThenClick", func(t *testing.T) {
-		e.Must(http.StatusFound, e.Click(l.Key))
-		e.Must(http.StatusFound, e.Click(l.Key))
-		e.Must(http.StatusOK, e.Do("DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
-		if r := e.Click(l.Key); r.StatusCode != http.StatusNotFound {
+		e.Must(t, http.StatusFound, e.Click(t, l.Key))
+		e.Must(t, http.StatusFound, e.Click(t, l.Key))
+		e.Must(t, http.StatusOK, e.Do(t, "DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
+		if r := e.Click(t, l.Key); r.StatusCode != http.StatusNotFound {
 			t.Fatalf("archived link answers %d", r.StatusCode)
 		}
-		e.Must(http.StatusOK, e.Do("PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]string{"status": "active"}))
-		e.Must(http.StatusFound, e.Click(l.Key))
+		e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]string{"status": "active"}))
+		e.Must(t, http.StatusFound, e.Click(t, l.Key))
 	})
 	t.Run("NewLinkUsableAtOnce", func(t *testing.T) {
 		// A miss is cached too; creating the key must purge it.
-		if r := e.Click("launch-day"); r.StatusCode != http.StatusNotFound {
+		if r := e.Click(t, "launch-day"); r.StatusCode != http.StatusNotFound {
 			t.Fatalf("status %d", r.StatusCode)
 		}
-		e.Must(http.StatusCreated, e.Do("POST", "/v1/links", v.SecretKey, map[string]any{"partner_id": p.ID, "destination_url": "https://acme.example/launch", "key": "launch-day"}))
-		r := e.Must(http.StatusFound, e.Click("launch-day"))
+		e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/links", v.SecretKey, map[string]any{"partner_id": p.ID, "destination_url": "https://acme.example/launch", "key": "launch-day"}))
+		r := e.Must(t, http.StatusFound, e.Click(t, "launch-day"))
 		if !strings.HasPrefix(r.Header.Get("Location"), "https://acme.example/launch?tally_ref=") {
 			t.Errorf("Location = %s", r.Header.Get("Location"))
 		}
 	})
 	t.Run("RandomKeyUsableAtOnce", func(t *testing.T) {
 		for range 3 {
-			l := e.NewLink(v, p, "https://acme.example/r")
-			e.Must(http.StatusFound, e.Click(l.Key))
+			l := e.NewLink(t, v, p, "https://acme.example/r")
+			e.Must(t, http.StatusFound, e.Click(t, l.Key))
 		}
 	})
 	t.Run("FallbackChangeSeenAtOnce", func(t *testing.T) {
-		e.Must(http.StatusOK, e.Do("DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
-		if r := e.Click(l.Key); r.StatusCode != http.StatusNotFound {
+		e.Must(t, http.StatusOK, e.Do(t, "DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
+		if r := e.Click(t, l.Key); r.StatusCode != http.StatusNotFound {
 			t.Fatalf("status %d", r.StatusCode)
 		}
-		e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"fallback_url": "https://acme.example/"}))
-		if r := e.Must(http.StatusFound, e.Click(l.Key)); r.Header.Get("Location") != "https://acme.example/" {
+		e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"fallback_url": "https://acme.example/"}))
+		if r := e.Must(t, http.StatusFound, e.Click(t, l.Key)); r.Header.Get("Location") != "https://acme.example/" {
 			t.Errorf("Location = %s", r.Header.Get("Location"))
 		}
 	})
@@ -538,26 +538,26 @@ func TestRedirect_CacheInvalidation(t *testing.T) {
 func TestRedirect_ForwardedFor(t *testing.T) {
 	t.Parallel()
 	const raw = "203.0.113.77"
-	xff := func(e *testenv.Env, key string, h ...string) attribution.Click {
+	xff := func(t *testing.T, e *testenv.Env, key string, h ...string) attribution.Click {
 		t.Helper()
-		_, c := clickOf(t, e, e.Must(http.StatusFound, e.Click(key, h...)))
+		_, c := clickOf(t, e, e.Must(t, http.StatusFound, e.Click(t, key, h...)))
 		return c
 	}
 	t.Run("IgnoredByDefault", func(t *testing.T) {
 		e := testenv.New(t)
-		l := otherLink(e)
-		c := xff(e, l.Key, "X-Forwarded-For", raw, "X-Real-IP", raw)
+		l := otherLink(t, e)
+		c := xff(t, e, l.Key, "X-Forwarded-For", raw, "X-Real-IP", raw)
 		if c.IPTrunc != "127.0.0.0" {
 			t.Errorf("ip_trunc = %q: a spoofed X-Forwarded-For was believed", c.IPTrunc)
 		}
-		if d := xff(e, l.Key); d.IPHash != c.IPHash {
+		if d := xff(t, e, l.Key); d.IPHash != c.IPHash {
 			t.Error("X-Forwarded-For changed the ip hash")
 		}
 	})
 	t.Run("TrustedProxy", func(t *testing.T) {
 		e := testenv.New(t, func(c *app.Config) { c.TrustedProxies = []string{"127.0.0.0/8"} })
-		l := otherLink(e)
-		direct := xff(e, l.Key)
+		l := otherLink(t, e)
+		direct := xff(t, e, l.Key)
 		for _, tc := range []struct{ name, header, trunc string }{
 			{"Single", raw, "203.0.113.0"},
 			{"Chain", "198.51.100.9, " + raw, "203.0.113.0"},
@@ -566,7 +566,7 @@ func TestRedirect_ForwardedFor(t *testing.T) {
 			{"Garbage", "not-an-ip", "127.0.0.0"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				c := xff(e, l.Key, "X-Forwarded-For", tc.header)
+				c := xff(t, e, l.Key, "X-Forwarded-For", tc.header)
 				if c.IPTrunc != tc.trunc {
 					t.Errorf("ip_trunc = %q, want %q", c.IPTrunc, tc.trunc)
 				}
@@ -597,7 +597,7 @@ func TestRedirect_CountryHeader(t *testing.T) {
 	t.Parallel()
 	t.Run("Configured", func(t *testing.T) {
 		e := testenv.New(t, func(c *app.Config) { c.CountryHeader = "CF-IPCountry" })
-		l := otherLink(e)
+		l := otherLink(t, e)
 		for _, tc := range []struct{ header, want string }{
 			{"de", "DE"},
 			{"FR", "FR"},
@@ -611,7 +611,7 @@ func TestRedirect_CountryHeader(t *testing.T) {
 				if tc.header != "" {
 					h = []string{"CF-IPCountry", tc.header}
 				}
-				_, c := clickOf(t, e, e.Must(http.StatusFound, e.Click(l.Key, h...)))
+				_, c := clickOf(t, e, e.Must(t, http.StatusFound, e.Click(t, l.Key, h...)))
 				if c.Country != tc.want {
 					t.Errorf("country = %q, want %q", c.Country, tc.want)
 				}
@@ -620,8 +620,8 @@ func TestRedirect_CountryHeader(t *testing.T) {
 	})
 	t.Run("NotConfigured", func(t *testing.T) {
 		e := testenv.New(t)
-		l := otherLink(e)
-		_, c := clickOf(t, e, e.Must(http.StatusFound, e.Click(l.Key, "CF-IPCountry", "DE")))
+		l := otherLink(t, e)
+		_, c := clickOf(t, e, e.Must(t, http.StatusFound, e.Click(t, l.Key, "CF-IPCountry", "DE")))
 		if c.Country != "" {
 			t.Errorf("country = %q from an untrusted header", c.Country)
 		}

@@ -24,25 +24,25 @@ type world struct {
 func newWorld(t *testing.T, opts ...testenv.Option) *world {
 	t.Helper()
 	e := testenv.New(t, opts...)
-	w := &world{e: e, a: e.NewVendor("Acme"), b: e.NewVendor("Bravo"), custEmail: "carol@customer.example"}
-	w.pa = e.NewPartner(w.a, "Ada", "ada@partner.example")
-	w.pb = e.NewPartner(w.b, "Bob", "bob@partner.example")
+	w := &world{e: e, a: e.NewVendor(t, "Acme"), b: e.NewVendor(t, "Bravo"), custEmail: "carol@customer.example"}
+	w.pa = e.NewPartner(t, w.a, "Ada", "ada@partner.example")
+	w.pb = e.NewPartner(t, w.b, "Bob", "bob@partner.example")
 	// A private destination: the destination check refuses it without a
 	// network round trip.
-	w.la = e.NewLink(w.a, w.pa, "http://127.0.0.1:9/landing?plan=pro")
-	w.lb = e.NewLink(w.b, w.pb, "https://bravo.example/")
+	w.la = e.NewLink(t, w.a, w.pa, "http://127.0.0.1:9/landing?plan=pro")
+	w.lb = e.NewLink(t, w.b, w.pb, "https://bravo.example/")
 	setRule(t, e, w.a, map[string]any{"type": "flat", "amount": 500, "currency": "usd", "hold_days": 30})
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", w.a.SecretKey, map[string]any{"stripe_webhook_secret": "whsec_walk_0123456789abcdef"}))
-	w.cust = e.Must(http.StatusCreated, e.Do("POST", "/v1/customers", w.a.SecretKey, map[string]any{
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", w.a.SecretKey, map[string]any{"stripe_webhook_secret": "whsec_walk_0123456789abcdef"}))
+	w.cust = e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/customers", w.a.SecretKey, map[string]any{
 		"email": w.custEmail, "partner_id": w.pa.ID, "reason": "walk",
 	})).Map(t)["id"].(string)
-	pur := e.Must(http.StatusCreated, e.Do("POST", "/v1/purchases", w.a.SecretKey, map[string]any{
+	pur := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/purchases", w.a.SecretKey, map[string]any{
 		"customer_id": w.cust, "amount": 1000, "currency": "usd", "reason": "walk",
 	})).Map(t)
 	w.purchase = pur["id"].(string)
 	w.rewrd = pur["rewards"].([]any)[0].(map[string]any)["id"].(string)
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/partners/"+w.pa.ID+"/codes", w.a.SecretKey, map[string]any{"code": "ADA10"}))
-	e.Must(http.StatusFound, e.Click(w.la.Key))
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/partners/"+w.pa.ID+"/codes", w.a.SecretKey, map[string]any{"code": "ADA10"}))
+	e.Must(t, http.StatusFound, e.Click(t, w.la.Key))
 	return w
 }
 
@@ -210,7 +210,7 @@ func TestRouteWalk_Isolation(t *testing.T) {
 		for _, p := range []string{"/v1/vendor", "/v1/partners/" + w.pa.ID, "/v1/links/" + w.la.ID, "/v1/customers/" + w.cust,
 			"/v1/purchases/" + w.purchase, "/v1/rewards/" + w.rewrd, "/v1/partners", "/v1/links", "/v1/customers",
 			"/v1/purchases", "/v1/rewards", "/v1/partners/" + w.pa.ID + "/codes", "/v1/audit"} {
-			b.WriteString(p + " " + string(e.Must(http.StatusOK, e.Do("GET", p, w.a.SecretKey, nil)).Body) + "\n")
+			b.WriteString(p + " " + string(e.Must(t, http.StatusOK, e.Do(t, "GET", p, w.a.SecretKey, nil)).Body) + "\n")
 		}
 		return b.String()
 	}
@@ -232,11 +232,11 @@ func TestRouteWalk_Isolation(t *testing.T) {
 			case kindVendor:
 				// A partner token, A's public key and no key are refused on a vendor route.
 				for _, tok := range []string{w.pa.Token, w.a.PublicKey, ""} {
-					if got := e.Do(r.method, path, tok, body); got.StatusCode != http.StatusUnauthorized {
+					if got := e.Do(t, r.method, path, tok, body); got.StatusCode != http.StatusUnauthorized {
 						t.Errorf("with %.3s… : %d, want 401: %s", tok, got.StatusCode, got.Body)
 					}
 				}
-				res := e.Do(r.method, path, w.b.SecretKey, body)
+				res := e.Do(t, r.method, path, w.b.SecretKey, body)
 				if strings.Contains(r.path, ":id") {
 					if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusForbidden {
 						t.Errorf("vendor B on A's object: %d, want 404/403: %s", res.StatusCode, res.Body)
@@ -246,28 +246,28 @@ func TestRouteWalk_Isolation(t *testing.T) {
 				if r.method == http.MethodGet && !strings.Contains(r.path, ":") {
 					for _, q := range []string{"?partner_id=" + w.pa.ID, "?link_id=" + w.la.ID, "?customer_id=" + w.cust,
 						"?email=" + w.custEmail, "?external_id=" + w.cust, "?purchase_id=" + w.purchase} {
-						leaks(t, "vendor B"+q, e.Do(r.method, path+q, w.b.SecretKey, nil), aSecrets)
+						leaks(t, "vendor B"+q, e.Do(t, r.method, path+q, w.b.SecretKey, nil), aSecrets)
 					}
 				}
 			case kindPartner:
 				for _, tok := range []string{w.a.SecretKey, w.a.PublicKey, testenv.AdminToken, ""} {
-					if got := e.Do(r.method, path, tok, body); got.StatusCode != http.StatusUnauthorized {
+					if got := e.Do(t, r.method, path, tok, body); got.StatusCode != http.StatusUnauthorized {
 						t.Errorf("with %.3s… : %d, want 401: %s", tok, got.StatusCode, got.Body)
 					}
 				}
-				res := e.Do(r.method, path, w.pb.Token, body)
+				res := e.Do(t, r.method, path, w.pb.Token, body)
 				if strings.Contains(r.path, ":id") && res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusForbidden {
 					t.Errorf("vendor B's partner on A's object: %d, want 404/403: %s", res.StatusCode, res.Body)
 				}
 				leaks(t, "vendor B's partner", res, aSecrets)
 				if r.method == http.MethodGet && !strings.Contains(r.path, ":") {
 					for _, q := range []string{"?partner_id=" + w.pa.ID, "?link_id=" + w.la.ID, "?customer_id=" + w.cust} {
-						leaks(t, "vendor B's partner"+q, e.Do(r.method, path+q, w.pb.Token, nil), aSecrets)
+						leaks(t, "vendor B's partner"+q, e.Do(t, r.method, path+q, w.pb.Token, nil), aSecrets)
 					}
 				}
 			case kindAdmin:
 				for _, tok := range []string{w.a.SecretKey, w.pa.Token, ""} {
-					if got := e.Do(r.method, path, tok, body); got.StatusCode != http.StatusUnauthorized {
+					if got := e.Do(t, r.method, path, tok, body); got.StatusCode != http.StatusUnauthorized {
 						t.Errorf("with %.3s… : %d, want 401: %s", tok, got.StatusCode, got.Body)
 					}
 				}

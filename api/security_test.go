@@ -27,8 +27,8 @@ func TestSecurity_ForwardedForOnlyFromTrustedProxies(t *testing.T) {
 	t.Parallel()
 	limited := func(c *app.Config) { c.SnippetRate, c.SnippetBurst = 0.001, 3 }
 	spoofs := []string{"203.0.113.1", "203.0.113.2", "198.51.100.3, 203.0.113.4", "2001:db8::5", "203.0.113.6"}
-	ping := func(e *testenv.Env, pk, xff string) int {
-		return e.Do("POST", "/v1/snippet/ping", "", `{"public_key":"`+pk+`","url":"https://shop.example/"}`,
+	ping := func(t *testing.T, e *testenv.Env, pk, xff string) int {
+		return e.Do(t, "POST", "/v1/snippet/ping", "", `{"public_key":"`+pk+`","url":"https://shop.example/"}`,
 			"X-Forwarded-For", xff, "X-Real-IP", xff).StatusCode
 	}
 	for _, tc := range []struct {
@@ -41,11 +41,11 @@ func TestSecurity_ForwardedForOnlyFromTrustedProxies(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := testenv.New(t, limited, func(c *app.Config) { c.TrustedProxies = tc.proxies })
-			v := e.NewVendor("Acme")
-			p := e.NewPartner(v, "Ada", "ada@example.com")
-			l := e.NewLink(v, p, "https://shop.example/")
+			v := e.NewVendor(t, "Acme")
+			p := e.NewPartner(t, v, "Ada", "ada@example.com")
+			l := e.NewLink(t, v, p, "https://shop.example/")
 			for _, xff := range spoofs[:2] {
-				_, c := clickOf(t, e, e.Must(http.StatusFound, e.Click(l.Key, "X-Forwarded-For", xff, "X-Real-IP", xff)))
+				_, c := clickOf(t, e, e.Must(t, http.StatusFound, e.Click(t, l.Key, "X-Forwarded-For", xff, "X-Real-IP", xff)))
 				if c.IPTrunc != "127.0.0.0" {
 					t.Errorf("X-Forwarded-For %s from an untrusted peer: ip_trunc %q, want the peer's", xff, c.IPTrunc)
 				}
@@ -53,7 +53,7 @@ func TestSecurity_ForwardedForOnlyFromTrustedProxies(t *testing.T) {
 			// Rate limit: the burst is 3 for the peer, whatever the header says.
 			got := []int{}
 			for _, xff := range spoofs {
-				got = append(got, ping(e, v.PublicKey, xff))
+				got = append(got, ping(t, e, v.PublicKey, xff))
 			}
 			if got[3] != http.StatusTooManyRequests || got[4] != http.StatusTooManyRequests {
 				t.Errorf("statuses %v: rotating X-Forwarded-For dodged the rate limit", got)
@@ -63,9 +63,9 @@ func TestSecurity_ForwardedForOnlyFromTrustedProxies(t *testing.T) {
 	t.Run("TrustedProxySeparatesClients", func(t *testing.T) {
 		t.Parallel()
 		e := testenv.New(t, limited, func(c *app.Config) { c.TrustedProxies = []string{"127.0.0.0/8"} })
-		v := e.NewVendor("Acme")
+		v := e.NewVendor(t, "Acme")
 		for i, xff := range spoofs {
-			if got := ping(e, v.PublicKey, xff); got != http.StatusNoContent {
+			if got := ping(t, e, v.PublicKey, xff); got != http.StatusNoContent {
 				t.Errorf("client %d (%s) through the trusted proxy: %d, want 204 (its own bucket)", i, xff, got)
 			}
 		}
@@ -134,7 +134,7 @@ func TestSecurity_HeadersOnEveryAnswer(t *testing.T) {
 					body = map[string]any{"public_key": w.a.PublicKey, "url": "https://shop.example/", "email": "s@customer.example"}
 				}
 				for _, tok := range []string{token, "sk_wrong"} {
-					res := e.Do(r.method, path, tok, body, "Origin", "https://shop.example")
+					res := e.Do(t, r.method, path, tok, body, "Origin", "https://shop.example")
 					check(t, r.name(), res)
 					kinds[strings.SplitN(res.Header.Get("Content-Type"), ";", 2)[0]]++
 				}
@@ -143,7 +143,7 @@ func TestSecurity_HeadersOnEveryAnswer(t *testing.T) {
 				{"GET", "/nope"}, {"GET", "/r/no-such-key"}, {"DELETE", "/v1/vendor"}, {"GET", "/v1/links/lnk_bad"},
 				{"POST", "/v1/partners"}, {"GET", "/r/" + w.la.Key + "?url=https://evil.example"},
 			} {
-				check(t, extra.method+" "+extra.path, e.Do(extra.method, extra.path, w.a.SecretKey, nil))
+				check(t, extra.method+" "+extra.path, e.Do(t, extra.method, extra.path, w.a.SecretKey, nil))
 			}
 			if kinds["application/json"] < 20 || kinds["text/html"] == 0 {
 				t.Errorf("answers seen by type %v: the walk missed JSON or HTML", kinds)
@@ -167,12 +167,12 @@ func TestSecurity_SecretsNeverShownAgain(t *testing.T) {
 		"other partner token": w.pb.Token, "signing secret": whsec, "signing secret body": whsec[6:],
 	}
 	// A second partner is created: its token is in that answer only.
-	np := e.NewPartner(w.a, "Nia", "nia@partner.example")
+	np := e.NewPartner(t, w.a, "Nia", "nia@partner.example")
 	if !strings.HasPrefix(np.Token, attribution.PrefixPartnerToken) {
 		t.Fatalf("create partner answer has no token: %+v", np)
 	}
 	secrets["new partner token"] = np.Token
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", w.a.SecretKey, map[string]any{"stripe_webhook_secret": whsec}))
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", w.a.SecretKey, map[string]any{"stripe_webhook_secret": whsec}))
 
 	var answers []*testenv.Response
 	for _, r := range routes(e) {
@@ -184,17 +184,17 @@ func TestSecurity_SecretsNeverShownAgain(t *testing.T) {
 			continue
 		}
 		for _, tok := range []string{w.a.SecretKey, w.pa.Token, w.b.SecretKey, ""} {
-			answers = append(answers, e.Do(r.method, path, tok, nil))
+			answers = append(answers, e.Do(t, r.method, path, tok, nil))
 		}
 	}
 	// Writes answer the object too; errors quote input.
 	answers = append(answers,
-		e.Do("PATCH", "/v1/vendor", w.a.SecretKey, map[string]any{"name": "Acme 2"}),
-		e.Do("PATCH", "/v1/vendor", w.a.SecretKey, map[string]any{"stripe_webhook_secret": "not-a-secret"}),
-		e.Do("PATCH", "/v1/partners/"+w.pa.ID, w.a.SecretKey, map[string]any{"name": "Ada 2"}),
-		e.Do("GET", "/v1/vendor", w.a.SecretKey+"x", nil),
-		e.Do("GET", "/v1/partner/me", w.pa.Token+"x", nil),
-		e.Do("POST", "/v1/partners", w.a.SecretKey, map[string]any{"name": "Ada", "email": w.pa.Email}),
+		e.Do(t, "PATCH", "/v1/vendor", w.a.SecretKey, map[string]any{"name": "Acme 2"}),
+		e.Do(t, "PATCH", "/v1/vendor", w.a.SecretKey, map[string]any{"stripe_webhook_secret": "not-a-secret"}),
+		e.Do(t, "PATCH", "/v1/partners/"+w.pa.ID, w.a.SecretKey, map[string]any{"name": "Ada 2"}),
+		e.Do(t, "GET", "/v1/vendor", w.a.SecretKey+"x", nil),
+		e.Do(t, "GET", "/v1/partner/me", w.pa.Token+"x", nil),
+		e.Do(t, "POST", "/v1/partners", w.a.SecretKey, map[string]any{"name": "Ada", "email": w.pa.Email}),
 	)
 	seenVendor := false
 	for _, r := range answers {
@@ -231,10 +231,10 @@ func rawStripeSecret(t *testing.T, e *testenv.Env, vendorID string) string {
 	return s
 }
 
-func postEvent(e *testenv.Env, vendorID, secret, id string) *testenv.Response {
+func postEvent(t *testing.T, e *testenv.Env, vendorID, secret, id string) *testenv.Response {
 	payload := []byte(`{"id":"` + id + `","object":"event","type":"customer.created","api_version":"2023-10-16","created":1768478400,"data":{"object":{"id":"cus_` + id + `","email":"x@customer.example"}}}`)
 	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()})
-	return e.Do("POST", "/webhooks/stripe/"+vendorID, "", sp.Payload, "Stripe-Signature", sp.Header)
+	return e.Do(t, "POST", "/webhooks/stripe/"+vendorID, "", sp.Payload, "Stripe-Signature", sp.Header)
 }
 
 // TestSecurity_StripeSecretEncryptedAtRest: the signing secret is stored
@@ -248,22 +248,22 @@ func TestSecurity_StripeSecretEncryptedAtRest(t *testing.T) {
 	oldKey := strings.Repeat("ab", 32)
 	newKey := strings.Repeat("cd", 32)
 	e := testenv.New(t, func(c *app.Config) { c.SecretKey = oldKey })
-	v := e.NewVendor("Acme")
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": whsec}))
+	v := e.NewVendor(t, "Acme")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": whsec}))
 
 	raw := rawStripeSecret(t, e, v.ID)
 	if !strings.HasPrefix(raw, store.SecretPrefix) || strings.Contains(raw, "whsec_") || strings.Contains(raw, whsec[6:]) {
 		t.Fatalf("stored signing secret %q is not encrypted", raw)
 	}
-	e.Must(http.StatusOK, postEvent(e, v.ID, whsec, "evt_1"))
-	e.Must(http.StatusBadRequest, postEvent(e, v.ID, "whsec_wrong", "evt_2"))
+	e.Must(t, http.StatusOK, postEvent(t, e, v.ID, whsec, "evt_1"))
+	e.Must(t, http.StatusBadRequest, postEvent(t, e, v.ID, "whsec_wrong", "evt_2"))
 
 	// The ciphertext is bound to its vendor: copied to another vendor's row it does not open.
-	other := e.NewVendor("Other")
+	other := e.NewVendor(t, "Other")
 	if _, err := e.App.Store.DB().NewUpdate().Table("vendors").Set("stripe_webhook_secret = ?", raw).Where("id = ?", other.ID).Exec(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if r := postEvent(e, other.ID, whsec, "evt_3"); r.StatusCode == http.StatusOK {
+	if r := postEvent(t, e, other.ID, whsec, "evt_3"); r.StatusCode == http.StatusOK {
 		t.Error("a ciphertext copied to another vendor's row verifies that vendor's webhooks")
 	}
 
@@ -271,8 +271,8 @@ func TestSecurity_StripeSecretEncryptedAtRest(t *testing.T) {
 	if _, err := e.App.Store.DB().NewUpdate().Table("vendors").Set("stripe_webhook_secret = ?", whsec).Where("id = ?", v.ID).Exec(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	e.Must(http.StatusOK, postEvent(e, v.ID, whsec, "evt_4"))
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 2"}))
+	e.Must(t, http.StatusOK, postEvent(t, e, v.ID, whsec, "evt_4"))
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 2"}))
 	if raw := rawStripeSecret(t, e, v.ID); !strings.HasPrefix(raw, store.SecretPrefix) {
 		t.Fatalf("legacy clear value not re-encrypted on write: %q", raw)
 	}
@@ -280,8 +280,8 @@ func TestSecurity_StripeSecretEncryptedAtRest(t *testing.T) {
 	// Restart with the key rotated: old ciphertext still opens; writes use the new key.
 	dbURL := e.App.Config.DatabaseURL
 	e2 := testenv.New(t, func(c *app.Config) { c.DatabaseURL, c.SecretKey = dbURL, newKey+","+oldKey })
-	e2.Must(http.StatusOK, postEvent(e2, v.ID, whsec, "evt_5"))
-	e2.Must(http.StatusOK, e2.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 3"}))
+	e2.Must(t, http.StatusOK, postEvent(t, e2, v.ID, whsec, "evt_5"))
+	e2.Must(t, http.StatusOK, e2.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 3"}))
 	rotated := rawStripeSecret(t, e2, v.ID)
 	newOnly, _ := hex.DecodeString(newKey)
 	box, _ := store.NewSecretBox(newOnly)
@@ -291,7 +291,7 @@ func TestSecurity_StripeSecretEncryptedAtRest(t *testing.T) {
 	// Restart without the old key after a write: still fine. Without any key
 	// that opens it: webhooks refuse (4xx, Stripe retries) instead of failing open.
 	e3 := testenv.New(t, func(c *app.Config) { c.DatabaseURL, c.SecretKey = dbURL, strings.Repeat("ef", 32) })
-	if r := postEvent(e3, v.ID, whsec, "evt_6"); r.StatusCode != http.StatusBadRequest {
+	if r := postEvent(t, e3, v.ID, whsec, "evt_6"); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("webhook with an undecryptable secret: %d %s", r.StatusCode, r.Body)
 	}
 	// A bad key refuses to start.
@@ -306,14 +306,14 @@ func TestSecurity_GeneratedSecretKeyPersists(t *testing.T) {
 	t.Parallel()
 	const whsec = "whsec_gen_0123456789abcdef"
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": whsec}))
+	v := e.NewVendor(t, "Acme")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": whsec}))
 	if raw := rawStripeSecret(t, e, v.ID); !strings.HasPrefix(raw, store.SecretPrefix) {
 		t.Fatalf("stored in clear: %q", raw)
 	}
 	dbURL := e.App.Config.DatabaseURL
 	e2 := testenv.New(t, func(c *app.Config) { c.DatabaseURL = dbURL })
-	e2.Must(http.StatusOK, postEvent(e2, v.ID, whsec, "evt_1"))
+	e2.Must(t, http.StatusOK, postEvent(t, e2, v.ID, whsec, "evt_1"))
 }
 
 // TestSecurity_CookieKeyRotation: a token issued under the old keys still
@@ -324,24 +324,24 @@ func TestSecurity_CookieKeyRotation(t *testing.T) {
 	oldHash, oldBlock := strings.Repeat("11", 64), strings.Repeat("22", 32)
 	newHash, newBlock := strings.Repeat("33", 64), strings.Repeat("44", 32)
 	e := testenv.New(t, func(c *app.Config) { c.HashKey, c.BlockKey = oldHash, oldBlock })
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://shop.example/")
-	oldToken := refOf(t, e.Must(http.StatusFound, e.Click(l.Key)))
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://shop.example/")
+	oldToken := refOf(t, e.Must(t, http.StatusFound, e.Click(t, l.Key)))
 
 	dbURL := e.App.Config.DatabaseURL
 	rotated := testenv.New(t, func(c *app.Config) {
 		c.DatabaseURL, c.HashKey, c.BlockKey = dbURL, newHash+","+oldHash, newBlock+","+oldBlock
 	})
 	signup := func(e *testenv.Env, email, ref string) map[string]any {
-		m := e.Must(http.StatusCreated, e.Do("POST", "/v1/signups", v.SecretKey, map[string]any{"email": email, "ref": ref})).Map(t)
+		m := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/signups", v.SecretKey, map[string]any{"email": email, "ref": ref})).Map(t)
 		c, _ := m["customer"].(map[string]any)
 		return c
 	}
 	if c := signup(rotated, "old@customer.example", oldToken); c["partner_id"] != p.ID {
 		t.Fatalf("a token issued before the rotation no longer attributes: %v", c)
 	}
-	newToken := refOf(t, rotated.Must(http.StatusFound, rotated.Click(l.Key)))
+	newToken := refOf(t, rotated.Must(t, http.StatusFound, rotated.Click(t, l.Key)))
 	hk, _ := hex.DecodeString(newHash)
 	bk, _ := hex.DecodeString(newBlock)
 	ohk, _ := hex.DecodeString(oldHash)
@@ -370,9 +370,9 @@ func TestSecurity_CookieKeyRotation(t *testing.T) {
 func TestSecurity_NoOpenRedirect(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://shop.example/landing?plan=pro")
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://shop.example/landing?plan=pro")
 	onlyDestination := func(t *testing.T, r *testenv.Response) {
 		t.Helper()
 		loc := r.Header.Get("Location")
@@ -402,10 +402,10 @@ func TestSecurity_NoOpenRedirect(t *testing.T) {
 		"?v=%0d%0aX-Injected:1", "?tally_ref=https://evil.example", "?%0d%0aX-Injected:1=1",
 		"/..%2f..%2fevil.example", "%2F%2Fevil.example", "?@evil.example", "#@evil.example",
 	} {
-		onlyDestination(t, e.Click(l.Key+q))
+		onlyDestination(t, e.Click(t, l.Key+q))
 	}
 	for _, path := range []string{"/r//evil.example", "/r/%2F%2Fevil.example", "/r/https:%2F%2Fevil.example", "//evil.example/r/" + l.Key, "/r/" + l.Key + "/%2e%2e/%2e%2e/evil.example"} {
-		r := e.Do("GET", path, "", nil)
+		r := e.Do(t, "GET", path, "", nil)
 		if loc := r.Header.Get("Location"); loc != "" {
 			if u, err := url.Parse(loc); err != nil || (u.Host != "" && u.Host != "shop.example") || strings.HasPrefix(loc, "//") {
 				t.Errorf("%s: Location %q", path, loc)
@@ -415,18 +415,18 @@ func TestSecurity_NoOpenRedirect(t *testing.T) {
 	// Destinations and the fallback are http(s) URLs the vendor set.
 	for _, bad := range []string{"javascript:alert(1)", "//evil.example/", "data:text/html,<script>alert(1)</script>",
 		"/relative", "https://user:pw@evil.example/", "ftp://evil.example/", "https://evil.example/\r\nX-Injected: 1", "vbscript:x"} {
-		if r := e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"fallback_url": bad}); r.StatusCode != http.StatusBadRequest {
+		if r := e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"fallback_url": bad}); r.StatusCode != http.StatusBadRequest {
 			t.Errorf("fallback_url %q: %d", bad, r.StatusCode)
 		}
-		if r := e.Do("PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]any{"destination_url": bad}); r.StatusCode != http.StatusBadRequest {
+		if r := e.Do(t, "PATCH", "/v1/links/"+l.ID, v.SecretKey, map[string]any{"destination_url": bad}); r.StatusCode != http.StatusBadRequest {
 			t.Errorf("destination_url %q: %d", bad, r.StatusCode)
 		}
 	}
 	// Archived link: the fallback, exactly, whatever the query.
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"fallback_url": "https://shop.example/landing-partners"}))
-	e.Must(http.StatusOK, e.Do("DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"fallback_url": "https://shop.example/landing-partners"}))
+	e.Must(t, http.StatusOK, e.Do(t, "DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
 	for _, q := range []string{"", "?url=https://evil.example", "?next=//evil.example"} {
-		r := e.Must(http.StatusFound, e.Click(l.Key+q))
+		r := e.Must(t, http.StatusFound, e.Click(t, l.Key+q))
 		if loc := r.Header.Get("Location"); loc != "https://shop.example/landing-partners" {
 			t.Errorf("fallback Location %q", loc)
 		}
@@ -459,13 +459,13 @@ func TestSecurity_BadTextAnswers400(t *testing.T) {
 		{"POST", "/v1/snippet/signup", "", `{"public_key":"` + w.a.PublicKey + `","email":"a\u0000@b.example"}`},
 		{"POST", "/v1/snippet/ping", "", `{"public_key":"pk_\u0000","url":"https://shop.example/"}`},
 	} {
-		r := e.Do(tc.method, tc.path, tc.token, tc.body)
+		r := e.Do(t, tc.method, tc.path, tc.token, tc.body)
 		if r.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s %s %v: %d, want 400: %s", tc.method, tc.path, tc.body, r.StatusCode, r.Body)
 		}
 	}
 	// A literal backslash-u0000 in text is text, not a NUL.
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/partners", w.a.SecretKey, `{"name":"N\\u0000","email":"slash@partner.example"}`))
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/partners", w.a.SecretKey, `{"name":"N\\u0000","email":"slash@partner.example"}`))
 	after := e.TableCounts(t)
 	after["partners"]--
 	after["audit_entries"] = before["audit_entries"] // the partner creation may be audited

@@ -10,10 +10,10 @@ import (
 
 func TestRedirect_Smoke(t *testing.T) {
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@example.com")
-	l := e.NewLink(v, p, "https://shop.example/pricing?plan=pro#top")
-	r := e.Must(http.StatusFound, e.Click(l.Key))
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://shop.example/pricing?plan=pro#top")
+	r := e.Must(t, http.StatusFound, e.Click(t, l.Key))
 	loc := r.Header.Get("Location")
 	if !strings.HasPrefix(loc, "https://shop.example/pricing?plan=pro&tally_ref=") || !strings.HasSuffix(loc, "#top") {
 		t.Fatalf("Location = %s", loc)

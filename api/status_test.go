@@ -10,14 +10,14 @@ import (
 func TestAdminStatus(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	for name, token := range map[string]string{"NoToken": "", "SecretKey": v.SecretKey, "PublicKey": v.PublicKey} {
 		t.Run(name, func(t *testing.T) {
-			mustError(t, e.Do("GET", "/admin/v1/status", token, nil), http.StatusUnauthorized, "unauthorized")
+			mustError(t, e.Do(t, "GET", "/admin/v1/status", token, nil), http.StatusUnauthorized, "unauthorized")
 		})
 	}
 	status := func() map[string]any {
-		return e.Must(http.StatusOK, e.Do("GET", "/admin/v1/status", testenv.AdminToken, nil)).Map(t)
+		return e.Must(t, http.StatusOK, e.Do(t, "GET", "/admin/v1/status", testenv.AdminToken, nil)).Map(t)
 	}
 	if got := status(); got["webhook_queue"] != 0.0 || got["click_queue"] != 0.0 {
 		t.Fatalf("idle status = %v", got)

@@ -47,8 +47,8 @@ var badBodies = []struct{ name, body string }{
 func TestVendor_Get(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	m := e.Must(http.StatusOK, e.Do("GET", "/v1/vendor", v.SecretKey, nil)).Map(t)
+	v := e.NewVendor(t, "Acme")
+	m := e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/vendor", v.SecretKey, nil)).Map(t)
 	want := map[string]any{
 		"id": v.ID, "name": "Acme", "domain": "", "cookie_domain": "", "fallback_url": "",
 		"public_key": v.PublicKey, "attribution_window_days": float64(90), "stripe_webhook_secret_set": false,
@@ -72,7 +72,7 @@ func TestVendor_Get(t *testing.T) {
 func TestVendor_Patch(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 
 	for _, tc := range []struct {
 		name string
@@ -94,8 +94,8 @@ func TestVendor_Patch(t *testing.T) {
 		{"EmptyObject", map[string]any{}, map[string]any{"name": "Acme"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			patched := e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, tc.body)).Map(t)
-			got := e.Must(http.StatusOK, e.Do("GET", "/v1/vendor", v.SecretKey, nil)).Map(t)
+			patched := e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, tc.body)).Map(t)
+			got := e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/vendor", v.SecretKey, nil)).Map(t)
 			for k, w := range tc.want {
 				if !jsonEqual(patched[k], w) {
 					t.Errorf("PATCH answer %s = %#v, want %#v", k, patched[k], w)
@@ -111,10 +111,10 @@ func TestVendor_Patch(t *testing.T) {
 func TestVendor_StripeWebhookSecretWriteOnly(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	const secret = "whsec_test1234567890abcdef"
 
-	r := e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": secret}))
+	r := e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": secret}))
 	check := func(r *testenv.Response, set bool) {
 		t.Helper()
 		if strings.Contains(string(r.Body), secret) || strings.Contains(string(r.Body), "whsec_") {
@@ -129,10 +129,10 @@ func TestVendor_StripeWebhookSecretWriteOnly(t *testing.T) {
 		}
 	}
 	check(r, true)
-	check(e.Must(http.StatusOK, e.Do("GET", "/v1/vendor", v.SecretKey, nil)), true)
+	check(e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/vendor", v.SecretKey, nil)), true)
 
 	// Other changes keep it.
-	check(e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 2"})), true)
+	check(e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 2"})), true)
 	// Kept, and stored encrypted (TestSecurity_StripeSecretEncryptedAtRest).
 	if got, err := e.App.Store.FindVendor(t.Context(), v.ID); err != nil || got.StripeWebhookSecret != secret {
 		t.Fatalf("stored secret lost: %v", err)
@@ -142,20 +142,20 @@ func TestVendor_StripeWebhookSecretWriteOnly(t *testing.T) {
 	}
 
 	// A bad one is refused and the stored one kept.
-	mustError(t, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": "sk_live_123"}), http.StatusBadRequest, "invalid")
-	check(e.Must(http.StatusOK, e.Do("GET", "/v1/vendor", v.SecretKey, nil)), true)
+	mustError(t, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": "sk_live_123"}), http.StatusBadRequest, "invalid")
+	check(e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/vendor", v.SecretKey, nil)), true)
 
 	// "" clears it.
-	check(e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": ""})), false)
-	check(e.Must(http.StatusOK, e.Do("GET", "/v1/vendor", v.SecretKey, nil)), false)
+	check(e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": ""})), false)
+	check(e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/vendor", v.SecretKey, nil)), false)
 }
 
 func TestVendor_PatchValidation(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	// A non-default state, so a refused PATCH that resets fields would show.
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{
 		"domain": "acme.example", "cookie_domain": "acme.example", "attribution_window_days": 60,
 		"allowed_origins": []string{"https://acme.example"}, "fallback_url": "https://acme.example/",
 		"stripe_webhook_secret": "whsec_abc",
@@ -209,7 +209,7 @@ func TestVendor_PatchValidation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.Do("PATCH", "/v1/vendor", v.SecretKey, tc.body)
+			r := e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, tc.body)
 			mustError(t, r, tc.status, "invalid")
 			if after := get(t, e, v.SecretKey, "/v1/vendor"); after != before {
 				t.Errorf("vendor changed:\nbefore %s\nafter  %s", before, after)
@@ -221,7 +221,7 @@ func TestVendor_PatchValidation(t *testing.T) {
 func TestVendor_OversizedBodyAnswers413(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	for _, tc := range []struct{ method, path, body string }{
 		{"PATCH", "/v1/vendor", oversized("name")},
 		{"POST", "/v1/partners", oversized("name")},
@@ -235,7 +235,7 @@ func TestVendor_OversizedBodyAnswers413(t *testing.T) {
 			if strings.HasPrefix(tc.path, "/admin") {
 				token = testenv.AdminToken
 			}
-			r := e.Do(tc.method, tc.path, token, tc.body)
+			r := e.Do(t, tc.method, tc.path, token, tc.body)
 			mustError(t, r, http.StatusRequestEntityTooLarge, "invalid")
 		})
 	}
@@ -270,7 +270,7 @@ func jsonEqual(a, b any) bool {
 func TestVendor_OversizedChunkedBody(t *testing.T) {
 	t.Parallel()
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
+	v := e.NewVendor(t, "Acme")
 	before := get(t, e, v.SecretKey, "/v1/vendor")
 	for _, tc := range []struct{ name, method, path, body string }{
 		{"PatchVendor", "PATCH", "/v1/vendor", oversized("name")},

@@ -228,7 +228,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	bctx := browser(t)
 	e := testenv.New(t)
-	h := &harness{t: t, e: e, v: e.NewVendor("Acme"), site: newSite(t)}
+	h := &harness{t: t, e: e, v: e.NewVendor(t, "Acme"), site: newSite(t)}
 
 	// A tab in its own browser context: a cookie jar of its own.
 	tab, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
@@ -291,15 +291,15 @@ func (h *harness) consoleMsgs(levels ...string) []consoleMsg {
 
 // noErrors fails on any console error or warning and any uncaught exception
 // (including unhandled promise rejections) seen so far in the tab.
-func (h *harness) noErrors() {
-	h.t.Helper()
+func (h *harness) noErrors(t *testing.T) {
+	t.Helper()
 	if msgs := h.consoleMsgs("error", "warning", "assert"); len(msgs) > 0 {
-		h.t.Errorf("console errors/warnings: %+v", msgs)
+		t.Errorf("console errors/warnings: %+v", msgs)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.exceptions) > 0 {
-		h.t.Errorf("uncaught exceptions: %q", h.exceptions)
+		t.Errorf("uncaught exceptions: %q", h.exceptions)
 	}
 }
 
@@ -310,56 +310,56 @@ func (h *harness) tag() string {
 // standardPage is the integration the design shows, plus the ready marker.
 func (h *harness) standardPage() string { return htmlPage(stub, h.tag(), readyMarker) }
 
-func (h *harness) do(what string, steps ...chromedp.Action[chromedp.Void]) {
-	h.t.Helper()
+func (h *harness) do(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
 	if err := chromedp.Do(h.ctx, steps...); err != nil {
-		h.t.Fatalf("%s: %v", what, err)
+		t.Fatalf("%s: %v", what, err)
 	}
 }
 
-func eval[T any](h *harness, expr string, opts ...chromedp.EvaluateOption) T {
-	h.t.Helper()
+func eval[T any](t *testing.T, h *harness, expr string, opts ...chromedp.EvaluateOption) T {
+	t.Helper()
 	v, err := chromedp.Run(h.ctx, chromedp.Evaluate[T](expr, opts...))
 	if err != nil {
-		h.t.Fatalf("evaluate %s: %v", expr, err)
+		t.Fatalf("evaluate %s: %v", expr, err)
 	}
 	return v
 }
 
 // waitReady waits until the snippet replayed the page's tally('ready', …).
-func (h *harness) waitReady(cond string) {
-	h.t.Helper()
+func (h *harness) waitReady(t *testing.T, cond string) {
+	t.Helper()
 	if cond == "" {
 		cond = "window.__ready === true"
 	}
-	h.do("wait for the snippet ("+cond+")",
+	h.do(t, "wait for the snippet ("+cond+")",
 		chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(20*time.Millisecond)))
 }
 
 // open navigates (following redirects) and waits for the snippet.
-func (h *harness) open(u string) {
-	h.t.Helper()
-	h.do("navigate to "+u, chromedp.Navigate(u))
-	h.waitReady("")
+func (h *harness) open(t *testing.T, u string) {
+	t.Helper()
+	h.do(t, "navigate to "+u, chromedp.Navigate(u))
+	h.waitReady(t, "")
 }
 
 // click follows a partner's link in the browser like a visitor and returns
 // the token that Tally's redirect put in the landing URL.
-func (h *harness) click(l testenv.Link, landingPath string) string {
-	h.t.Helper()
-	h.open(h.e.URL() + "/r/" + l.Key)
-	tok := h.site.lastQuery(h.t, landingPath).Get("tally_ref")
+func (h *harness) click(t *testing.T, l testenv.Link, landingPath string) string {
+	t.Helper()
+	h.open(t, h.e.URL() + "/r/" + l.Key)
+	tok := h.site.lastQuery(t, landingPath).Get("tally_ref")
 	if tok == "" {
-		h.t.Fatalf("the redirect of link %s brought no tally_ref to %s", l.Key, landingPath)
+		t.Fatalf("the redirect of link %s brought no tally_ref to %s", l.Key, landingPath)
 	}
 	return tok
 }
 
 // refCookies returns the tally_ref values that script on the page sees.
-func (h *harness) refCookies() []string {
-	h.t.Helper()
+func (h *harness) refCookies(t *testing.T) []string {
+	t.Helper()
 	var vals []string
-	for _, c := range strings.Split(eval[string](h, "document.cookie"), ";") {
+	for _, c := range strings.Split(eval[string](t, h, "document.cookie"), ";") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(c), "tally_ref="); ok {
 			vals = append(vals, v)
 		}
@@ -369,14 +369,14 @@ func (h *harness) refCookies() []string {
 
 // assertRefCookie checks the first-party cookie on the vendor host, both as
 // script sees it and as the browser stores it.
-func (h *harness) assertRefCookie(want string) {
-	h.t.Helper()
-	if got := h.refCookies(); len(got) != 1 || got[0] != want {
-		h.t.Fatalf("document.cookie tally_ref = %q, want exactly [%q]", got, want)
+func (h *harness) assertRefCookie(t *testing.T, want string) {
+	t.Helper()
+	if got := h.refCookies(t); len(got) != 1 || got[0] != want {
+		t.Fatalf("document.cookie tally_ref = %q, want exactly [%q]", got, want)
 	}
 	res, err := chromedp.Call(h.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{h.site.base + "/"}})
 	if err != nil {
-		h.t.Fatalf("Network.getCookies: %v", err)
+		t.Fatalf("Network.getCookies: %v", err)
 	}
 	var found []*network.Cookie
 	for _, c := range res.Cookies {
@@ -385,13 +385,13 @@ func (h *harness) assertRefCookie(want string) {
 		}
 	}
 	if len(found) != 1 {
-		h.t.Fatalf("browser has %d tally_ref cookies for %s, want 1: %+v", len(found), h.site.base, found)
+		t.Fatalf("browser has %d tally_ref cookies for %s, want 1: %+v", len(found), h.site.base, found)
 	}
 	c := found[0]
 	minExp := float64(time.Now().Add(89 * 24 * time.Hour).Unix())
 	if c.Value != want || c.Domain != "localhost" || c.Path != "/" || c.HTTPOnly || c.Session ||
 		c.SameSite != network.CookieSameSiteLax || c.Expires < minExp {
-		h.t.Fatalf("tally_ref cookie = %+v; want value %q, host-only on localhost, path /, script-readable, SameSite=Lax, ~90 days", *c, want)
+		t.Fatalf("tally_ref cookie = %+v; want value %q, host-only on localhost, path /, script-readable, SameSite=Lax, ~90 days", *c, want)
 	}
 }
 
@@ -405,41 +405,41 @@ type customer struct {
 	Reason     string `json:"reason"`
 }
 
-func (h *harness) customers(email string) []customer {
-	h.t.Helper()
+func (h *harness) customers(t *testing.T, email string) []customer {
+	t.Helper()
 	var list struct {
 		Data []customer `json:"data"`
 	}
-	h.e.Must(http.StatusOK, h.e.Do("GET", "/v1/customers?email="+url.QueryEscape(email), h.v.SecretKey, nil)).JSON(h.t, &list)
+	h.e.Must(t, http.StatusOK, h.e.Do(t, "GET", "/v1/customers?email="+url.QueryEscape(email), h.v.SecretKey, nil)).JSON(t, &list)
 	return list.Data
 }
 
 // waitCustomer polls the vendor API until the customer exists (the signup
 // request is in flight from the page), for at most ~10 s.
-func (h *harness) waitCustomer(email string) customer {
-	h.t.Helper()
+func (h *harness) waitCustomer(t *testing.T, email string) customer {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if cs := h.customers(email); len(cs) > 0 {
+		if cs := h.customers(t, email); len(cs) > 0 {
 			if len(cs) != 1 {
-				h.t.Fatalf("%d customers for %s, want 1: %+v", len(cs), email, cs)
+				t.Fatalf("%d customers for %s, want 1: %+v", len(cs), email, cs)
 			}
 			return cs[0]
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("no customer %s after 10 s; console %+v; server log:\n%s", email, h.consoleMsgs("error", "warning", "log"), h.e.LogText())
+			t.Fatalf("no customer %s after 10 s; console %+v; server log:\n%s", email, h.consoleMsgs("error", "warning", "log"), h.e.LogText())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-func (h *harness) assertCustomer(c customer, email, name, extID string, p testenv.Partner, l testenv.Link) {
-	h.t.Helper()
+func (h *harness) assertCustomer(t *testing.T, c customer, email, name, extID string, p testenv.Partner, l testenv.Link) {
+	t.Helper()
 	if c.Email != email || c.Name != name || c.ExternalID != extID {
-		h.t.Errorf("customer = %+v, want email %s, name %s, external_id %s", c, email, name, extID)
+		t.Errorf("customer = %+v, want email %s, name %s, external_id %s", c, email, name, extID)
 	}
 	if c.PartnerID != p.ID || c.LinkID != l.ID {
-		h.t.Errorf("customer %s: partner_id %q link_id %q (reason %q), want partner %s (%s) via link %s",
+		t.Errorf("customer %s: partner_id %q link_id %q (reason %q), want partner %s (%s) via link %s",
 			email, c.PartnerID, c.LinkID, c.Reason, p.ID, p.Email, l.ID)
 	}
 }
@@ -452,30 +452,30 @@ type pingRow struct {
 }
 
 // pingRows writes the buffered pings and reads snippet_pages for path.
-func (h *harness) pingRows(path string) []pingRow {
-	h.t.Helper()
+func (h *harness) pingRows(t *testing.T, path string) []pingRow {
+	t.Helper()
 	ctx := context.Background()
 	if err := h.e.App.Pings.Flush(ctx); err != nil {
-		h.t.Fatalf("flush pings: %v", err)
+		t.Fatalf("flush pings: %v", err)
 	}
 	var rows []pingRow
 	if err := h.e.App.Store.DB().NewRaw(
 		"SELECT vendor_id, public_key, origin, pings FROM snippet_pages WHERE path = ?", path).Scan(ctx, &rows); err != nil {
-		h.t.Fatalf("read snippet_pages: %v", err)
+		t.Fatalf("read snippet_pages: %v", err)
 	}
 	return rows
 }
 
 // waitPings polls until path has at least one ping recorded (bounded).
-func (h *harness) waitPings(path string) []pingRow {
-	h.t.Helper()
+func (h *harness) waitPings(t *testing.T, path string) []pingRow {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if rows := h.pingRows(path); len(rows) > 0 {
+		if rows := h.pingRows(t, path); len(rows) > 0 {
 			return rows
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("no ping recorded for %s after 10 s; server log:\n%s", path, h.e.LogText())
+			t.Fatalf("no ping recorded for %s after 10 s; server log:\n%s", path, h.e.LogText())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -489,10 +489,10 @@ func sumPings(rows []pingRow) (n int64) {
 }
 
 // setup creates partners and their links to the site's /landing?plan=pro#pricing.
-func (h *harness) partner(name, email string) (testenv.Partner, testenv.Link) {
-	h.t.Helper()
-	p := h.e.NewPartner(h.v, name, email)
-	return p, h.e.NewLink(h.v, p, h.site.base+"/landing?plan=pro#pricing")
+func (h *harness) partner(t *testing.T, name, email string) (testenv.Partner, testenv.Link) {
+	t.Helper()
+	p := h.e.NewPartner(t, h.v, name, email)
+	return p, h.e.NewLink(t, h.v, p, h.site.base+"/landing?plan=pro#pricing")
 }
 
 // ---------------------------------------------------------------------------
@@ -504,8 +504,8 @@ func (h *harness) partner(name, email string) (testenv.Partner, testenv.Link) {
 func TestBrowserLastClickWins(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	_, lA := h.partner("Alice", "alice@partners.example")
-	pB, lB := h.partner("Bob", "bob@partners.example")
+	_, lA := h.partner(t, "Alice", "alice@partners.example")
+	pB, lB := h.partner(t, "Bob", "bob@partners.example")
 	h.site.page("/landing", h.standardPage())
 	h.site.page("/signup", htmlPage(stub,
 		`<script>tally('signup', {email: 'ada@example.com', name: 'Ada', external_id: 'cus_1'}); window.__queued = Array.isArray(tally.q) && tally.q.length > 0;</script>`,
@@ -513,39 +513,39 @@ func TestBrowserLastClickWins(t *testing.T) {
 
 	wantHref := h.site.base + "/landing?plan=pro#pricing"
 
-	tokA := h.click(lA, "/landing")
+	tokA := h.click(t, lA, "/landing")
 	if got := h.site.lastQuery(t, "/landing").Get("plan"); got != "pro" {
 		t.Fatalf("landing query plan = %q, want pro", got)
 	}
-	h.assertRefCookie(tokA)
-	if href := eval[string](h, "location.href"); href != wantHref {
+	h.assertRefCookie(t, tokA)
+	if href := eval[string](t, h, "location.href"); href != wantHref {
 		t.Fatalf("after A's click location.href = %s, want %s (tally_ref removed, query and hash kept)", href, wantHref)
 	}
-	if ref := eval[string](h, "tally('ref')"); ref != tokA {
+	if ref := eval[string](t, h, "tally('ref')"); ref != tokA {
 		t.Fatalf("tally('ref') = %q, want A's token", ref)
 	}
 
 	h.e.Clock.Advance(time.Minute) // B's click is strictly newer
-	tokB := h.click(lB, "/landing")
+	tokB := h.click(t, lB, "/landing")
 	if tokB == tokA {
 		t.Fatal("both clicks got the same token")
 	}
-	h.assertRefCookie(tokB)
-	if href := eval[string](h, "location.href"); href != wantHref {
+	h.assertRefCookie(t, tokB)
+	if href := eval[string](t, h, "location.href"); href != wantHref {
 		t.Fatalf("after B's click location.href = %s, want %s", href, wantHref)
 	}
 
 	h.e.Clock.Advance(time.Minute)
-	h.open(h.site.base + "/signup")
-	if !eval[bool](h, "window.__queued === true") {
+	h.open(t, h.site.base + "/signup")
+	if !eval[bool](t, h, "window.__queued === true") {
 		t.Fatal("the signup call was not queued by the stub (the snippet ran before it?)")
 	}
-	if ref := eval[string](h, "tally('ref')"); ref != tokB {
+	if ref := eval[string](t, h, "tally('ref')"); ref != tokB {
 		t.Fatalf("on a later page tally('ref') = %q, want B's token", ref)
 	}
-	c := h.waitCustomer("ada@example.com")
-	h.assertCustomer(c, "ada@example.com", "Ada", "cus_1", pB, lB)
-	h.noErrors()
+	c := h.waitCustomer(t, "ada@example.com")
+	h.assertCustomer(t, c, "ada@example.com", "Ada", "cus_1", pB, lB)
+	h.noErrors(t)
 }
 
 // tally('signup') after the snippet loaded resolves once the signup is
@@ -554,34 +554,34 @@ func TestBrowserLastClickWins(t *testing.T) {
 func TestBrowserSignupAfterLoad(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	pA, lA := h.partner("Alice", "alice@partners.example")
+	pA, lA := h.partner(t, "Alice", "alice@partners.example")
 	h.site.page("/landing", h.standardPage())
 	h.site.page("/app", h.standardPage())
 
-	tok := h.click(lA, "/landing")
-	h.open(h.site.base + "/app")
+	tok := h.click(t, lA, "/landing")
+	h.open(t, h.site.base + "/app")
 	if q := h.site.lastQuery(t, "/app"); q.Has("tally_ref") {
 		t.Fatalf("/app was requested with a tally_ref: %v", q)
 	}
-	if ref := eval[*string](h, "tally('ref')"); ref == nil || *ref != tok {
+	if ref := eval[*string](t, h, "tally('ref')"); ref == nil || *ref != tok {
 		t.Fatalf("tally('ref') = %v, want the clicked token %q", ref, tok)
 	}
-	if got := h.refCookies(); len(got) != 1 || got[0] != tok {
+	if got := h.refCookies(t); len(got) != 1 || got[0] != tok {
 		t.Fatalf("tally_ref cookie = %q, want [%q]", got, tok)
 	}
 
-	ans := eval[map[string]any](h,
+	ans := eval[map[string]any](t, h,
 		`tally('signup', {email: 'grace@example.com', name: 'Grace', external_id: 'cus_2'})`, chromedp.EvalAwaitPromise)
 	if ans["status"] != "recorded" || ans["attributed"] != true {
 		t.Fatalf("signup answer = %v, want {status: recorded, attributed: true}", ans)
 	}
 	// The answer came after the commit: the customer is there, no polling.
-	cs := h.customers("grace@example.com")
+	cs := h.customers(t, "grace@example.com")
 	if len(cs) != 1 {
 		t.Fatalf("customers for grace@example.com right after the signup resolved: %+v, want 1", cs)
 	}
-	h.assertCustomer(cs[0], "grace@example.com", "Grace", "cus_2", pA, lA)
-	h.noErrors()
+	h.assertCustomer(t, cs[0], "grace@example.com", "Grace", "cus_2", pA, lA)
+	h.noErrors(t)
 }
 
 // A snippet tag without data-key: one clear console error, a ping recording
@@ -594,17 +594,17 @@ func TestBrowserMissingKey(t *testing.T) {
 		fmt.Sprintf(`<script async src="%s/snippet.js"></script>`, h.e.URL()),
 		readyMarker))
 
-	h.open(h.site.base + "/nokey")
-	if !eval[bool](h, "tally('ref') === null && typeof tally === 'function'") {
+	h.open(t, h.site.base + "/nokey")
+	if !eval[bool](t, h, "tally('ref') === null && typeof tally === 'function'") {
 		t.Fatal("without a key, tally('ref') should be null and tally a function")
 	}
 	// The rejected signup is handled: give it a round trip to surface.
-	if msg := eval[string](h, `tally('signup', {email: 'x@example.com'}).then(() => 'resolved', (e) => 'rejected: ' + e.message)`,
+	if msg := eval[string](t, h, `tally('signup', {email: 'x@example.com'}).then(() => 'resolved', (e) => 'rejected: ' + e.message)`,
 		chromedp.EvalAwaitPromise); !strings.HasPrefix(msg, "rejected:") {
 		t.Fatalf("signup without a key: %s, want a rejection", msg)
 	}
 
-	rows := h.waitPings("/nokey")
+	rows := h.waitPings(t, "/nokey")
 	if len(rows) != 1 || rows[0].VendorID != "" || rows[0].PublicKey != "" || rows[0].Pings != 1 || rows[0].Origin != h.site.base {
 		t.Fatalf("snippet_pages for /nokey = %+v, want one row: vendor '' key '' origin %s pings 1", rows, h.site.base)
 	}
@@ -621,7 +621,7 @@ func TestBrowserMissingKey(t *testing.T) {
 		t.Errorf("uncaught exceptions: %q", h.exceptions)
 	}
 	h.mu.Unlock()
-	if cs := h.customers("nokey@example.com"); len(cs) != 0 {
+	if cs := h.customers(t, "nokey@example.com"); len(cs) != 0 {
 		t.Errorf("a signup without a key recorded a customer: %+v", cs)
 	}
 }
@@ -631,36 +631,36 @@ func TestBrowserMissingKey(t *testing.T) {
 func TestBrowserOverwrittenData(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	pA, lA := h.partner("Alice", "alice@partners.example")
+	pA, lA := h.partner(t, "Alice", "alice@partners.example")
 	h.site.page("/landing", h.standardPage())
 	h.site.page("/data", htmlPage(stub,
 		`<script>window.tally.data = {x: 1}; tally('signup', {email: 'carol@example.com', name: 'Carol', external_id: 'cus_3'});</script>`,
 		h.tag(),
 		`<script>tally('ready', function () { window.tally.data = {x: 1}; window.__ready = true; });</script>`))
 
-	tok := h.click(lA, "/landing")
-	h.open(h.site.base + "/data")
-	eval[chromedp.Void](h, `window.tally.data = {x: 2}; window.tally.other = 'y'`)
-	if !eval[bool](h, `typeof tally === 'function' && tally.data.x === 2`) {
+	tok := h.click(t, lA, "/landing")
+	h.open(t, h.site.base + "/data")
+	eval[chromedp.Void](t, h, `window.tally.data = {x: 2}; window.tally.other = 'y'`)
+	if !eval[bool](t, h, `typeof tally === 'function' && tally.data.x === 2`) {
 		t.Fatal("window.tally lost its function or the page's data")
 	}
-	if ref := eval[string](h, "tally('ref')"); ref != tok {
+	if ref := eval[string](t, h, "tally('ref')"); ref != tok {
 		t.Fatalf("tally('ref') = %q, want %q", ref, tok)
 	}
-	c := h.waitCustomer("carol@example.com")
-	h.assertCustomer(c, "carol@example.com", "Carol", "cus_3", pA, lA)
+	c := h.waitCustomer(t, "carol@example.com")
+	h.assertCustomer(t, c, "carol@example.com", "Carol", "cus_3", pA, lA)
 
-	ans := eval[map[string]any](h,
+	ans := eval[map[string]any](t, h,
 		`tally('signup', {email: 'dave@example.com', name: 'Dave', external_id: 'cus_4'})`, chromedp.EvalAwaitPromise)
 	if ans["attributed"] != true {
 		t.Fatalf("signup answer = %v", ans)
 	}
-	cs := h.customers("dave@example.com")
+	cs := h.customers(t, "dave@example.com")
 	if len(cs) != 1 {
 		t.Fatalf("customers for dave@example.com: %+v", cs)
 	}
-	h.assertCustomer(cs[0], "dave@example.com", "Dave", "cus_4", pA, lA)
-	h.noErrors()
+	h.assertCustomer(t, cs[0], "dave@example.com", "Dave", "cus_4", pA, lA)
+	h.noErrors(t)
 }
 
 // The snippet loaded twice (two tags, then a third injected later): one
@@ -668,7 +668,7 @@ func TestBrowserOverwrittenData(t *testing.T) {
 func TestBrowserSnippetTwice(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	pA, lA := h.partner("Alice", "alice@partners.example")
+	pA, lA := h.partner(t, "Alice", "alice@partners.example")
 	tagLoaded := fmt.Sprintf(`<script async src="%s/snippet.js" data-key="%s" onload="window.__loads = (window.__loads || 0) + 1"></script>`,
 		h.e.URL(), h.v.PublicKey)
 	h.site.page("/landing", h.standardPage())
@@ -677,41 +677,41 @@ func TestBrowserSnippetTwice(t *testing.T) {
 		tagLoaded, tagLoaded, readyMarker))
 	h.site.page("/after", h.standardPage())
 
-	tok := h.click(lA, "/landing")
-	h.do("open /twice", chromedp.Navigate(h.site.base+"/twice"))
-	h.waitReady("window.__ready === true && window.__loads === 2")
+	tok := h.click(t, lA, "/landing")
+	h.do(t, "open /twice", chromedp.Navigate(h.site.base+"/twice"))
+	h.waitReady(t, "window.__ready === true && window.__loads === 2")
 	// A third copy, added later as a tag manager would.
-	eval[chromedp.Void](h, fmt.Sprintf(`new Promise((resolve, reject) => {
+	eval[chromedp.Void](t, h, fmt.Sprintf(`new Promise((resolve, reject) => {
 		const s = document.createElement('script');
 		s.src = %q; s.async = true; s.dataset.key = %q;
 		s.onload = resolve; s.onerror = () => reject(new Error('load failed'));
 		document.head.appendChild(s);
 	})`, h.e.URL()+"/snippet.js", h.v.PublicKey), chromedp.EvalAwaitPromise)
 
-	if n := eval[int](h, "window.__readyCount"); n != 1 {
+	if n := eval[int](t, h, "window.__readyCount"); n != 1 {
 		t.Fatalf("the queued ready callback ran %d times, want 1", n)
 	}
-	if ref := eval[string](h, "tally('ref')"); ref != tok {
+	if ref := eval[string](t, h, "tally('ref')"); ref != tok {
 		t.Fatalf("tally('ref') = %q, want %q", ref, tok)
 	}
-	c := h.waitCustomer("erin@example.com")
-	h.assertCustomer(c, "erin@example.com", "Erin", "cus_5", pA, lA)
-	ans := eval[map[string]any](h,
+	c := h.waitCustomer(t, "erin@example.com")
+	h.assertCustomer(t, c, "erin@example.com", "Erin", "cus_5", pA, lA)
+	ans := eval[map[string]any](t, h,
 		`tally('signup', {email: 'frank@example.com', name: 'Frank', external_id: 'cus_6'})`, chromedp.EvalAwaitPromise)
 	if ans["attributed"] != true {
 		t.Fatalf("signup answer = %v", ans)
 	}
-	cs := h.customers("frank@example.com")
+	cs := h.customers(t, "frank@example.com")
 	if len(cs) != 1 {
 		t.Fatalf("customers for frank@example.com: %+v", cs)
 	}
-	h.assertCustomer(cs[0], "frank@example.com", "Frank", "cus_6", pA, lA)
+	h.assertCustomer(t, cs[0], "frank@example.com", "Frank", "cus_6", pA, lA)
 
 	// A later page's ping has landed, so any extra ping from /twice has too.
-	h.open(h.site.base + "/after")
-	h.waitPings("/after")
-	if rows := h.pingRows("/twice"); sumPings(rows) != 1 || len(rows) != 1 || rows[0].VendorID != h.v.ID {
+	h.open(t, h.site.base + "/after")
+	h.waitPings(t, "/after")
+	if rows := h.pingRows(t, "/twice"); sumPings(rows) != 1 || len(rows) != 1 || rows[0].VendorID != h.v.ID {
 		t.Fatalf("snippet_pages for /twice = %+v, want one row of vendor %s with 1 ping", rows, h.v.ID)
 	}
-	h.noErrors()
+	h.noErrors(t)
 }

@@ -39,82 +39,82 @@ func noLimit(c *app.Config) { c.SnippetRate, c.SnippetBurst = 10000, 10000 }
 func setup(t *testing.T, opts ...testenv.Option) *fixture {
 	t.Helper()
 	e := testenv.New(t, append([]testenv.Option{noLimit}, opts...)...)
-	v := e.NewVendor("Acme")
-	pa := e.NewPartner(v, "Ada", "ada@partners.example")
-	pb := e.NewPartner(v, "Bob", "bob@partners.example")
+	v := e.NewVendor(t, "Acme")
+	pa := e.NewPartner(t, v, "Ada", "ada@partners.example")
+	pb := e.NewPartner(t, v, "Bob", "bob@partners.example")
 	return &fixture{
 		Env: e, t: t, v: v, pa: pa, pb: pb,
-		la: e.NewLink(v, pa, "https://shop.example/a"),
-		lb: e.NewLink(v, pb, "https://shop.example/b"),
+		la: e.NewLink(t, v, pa, "https://shop.example/a"),
+		lb: e.NewLink(t, v, pb, "https://shop.example/b"),
 	}
 }
 
 // token clicks l and returns the click token the redirect carries.
-func (f *fixture) token(l testenv.Link) string {
-	f.t.Helper()
-	r := f.Must(http.StatusFound, f.Click(l.Key))
+func (f *fixture) token(t *testing.T, l testenv.Link) string {
+	t.Helper()
+	r := f.Must(t, http.StatusFound, f.Click(t, l.Key))
 	u, err := url.Parse(r.Header.Get("Location"))
 	if err != nil {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
 	tok := u.Query().Get(attribution.RefParam)
 	if tok == "" {
-		f.t.Fatalf("no %s in %s", attribution.RefParam, r.Header.Get("Location"))
+		t.Fatalf("no %s in %s", attribution.RefParam, r.Header.Get("Location"))
 	}
 	return tok
 }
 
 // customers lists the vendor's customers matching query.
-func (f *fixture) customers(query string) []attribution.Customer {
-	f.t.Helper()
+func (f *fixture) customers(t *testing.T, query string) []attribution.Customer {
+	t.Helper()
 	var list struct {
 		Data []attribution.Customer `json:"data"`
 	}
-	f.Must(http.StatusOK, f.Do("GET", "/v1/customers?"+query, f.v.SecretKey, nil)).JSON(f.t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/customers?"+query, f.v.SecretKey, nil)).JSON(t, &list)
 	return list.Data
 }
 
 // customer returns the one customer matching query.
-func (f *fixture) customer(query string) attribution.Customer {
-	f.t.Helper()
-	list := f.customers(query)
+func (f *fixture) customer(t *testing.T, query string) attribution.Customer {
+	t.Helper()
+	list := f.customers(t, query)
 	if len(list) != 1 {
-		f.t.Fatalf("customers?%s: %d customers, want 1: %+v", query, len(list), list)
+		t.Fatalf("customers?%s: %d customers, want 1: %+v", query, len(list), list)
 	}
 	var c attribution.Customer
-	f.Must(http.StatusOK, f.Do("GET", "/v1/customers/"+list[0].ID, f.v.SecretKey, nil)).JSON(f.t, &c)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/customers/"+list[0].ID, f.v.SecretKey, nil)).JSON(t, &c)
 	if c.ID != list[0].ID || c.PartnerID != list[0].PartnerID || c.Reason != list[0].Reason {
-		f.t.Fatalf("GET /v1/customers/%s = %+v, list said %+v", list[0].ID, c, list[0])
+		t.Fatalf("GET /v1/customers/%s = %+v, list said %+v", list[0].ID, c, list[0])
 	}
 	return c
 }
 
 // count counts rows of a table.
-func (f *fixture) count(table string) int {
-	f.t.Helper()
-	n, err := f.App.Store.DB().NewSelect().Table(table).Count(f.t.Context())
+func (f *fixture) count(t *testing.T, table string) int {
+	t.Helper()
+	n, err := f.App.Store.DB().NewSelect().Table(table).Count(t.Context())
 	if err != nil {
-		f.t.Fatalf("count %s: %v", table, err)
+		t.Fatalf("count %s: %v", table, err)
 	}
 	return int(n)
 }
 
 // nothingRecorded fails unless no customer and no signup exist.
-func (f *fixture) nothingRecorded() {
-	f.t.Helper()
-	if c, s := f.count("customers"), f.count("signups"); c != 0 || s != 0 {
-		f.t.Fatalf("recorded %d customers and %d signups, want none", c, s)
+func (f *fixture) nothingRecorded(t *testing.T) {
+	t.Helper()
+	if c, s := f.count(t, "customers"), f.count(t, "signups"); c != 0 || s != 0 {
+		t.Fatalf("recorded %d customers and %d signups, want none", c, s)
 	}
 }
 
-func (f *fixture) disablePartner(p testenv.Partner) {
-	f.t.Helper()
-	f.Must(http.StatusOK, f.Do("PATCH", "/v1/partners/"+p.ID, f.v.SecretKey, map[string]string{"status": "disabled"}))
+func (f *fixture) disablePartner(t *testing.T, p testenv.Partner) {
+	t.Helper()
+	f.Must(t, http.StatusOK, f.Do(t, "PATCH", "/v1/partners/"+p.ID, f.v.SecretKey, map[string]string{"status": "disabled"}))
 }
 
-func (f *fixture) patchVendor(body map[string]any) {
-	f.t.Helper()
-	f.Must(http.StatusOK, f.Do("PATCH", "/v1/vendor", f.v.SecretKey, body))
+func (f *fixture) patchVendor(t *testing.T, body map[string]any) {
+	t.Helper()
+	f.Must(t, http.StatusOK, f.Do(t, "PATCH", "/v1/vendor", f.v.SecretKey, body))
 }
 
 // pageRow is one aggregated row of snippet_pages.
@@ -129,17 +129,17 @@ type pageRow struct {
 }
 
 // pages flushes the ping buffer and returns snippet_pages.
-func (f *fixture) pages() []pageRow {
-	f.t.Helper()
-	if err := f.App.Pings.Flush(f.t.Context()); err != nil {
-		f.t.Fatalf("flush pings: %v", err)
+func (f *fixture) pages(t *testing.T) []pageRow {
+	t.Helper()
+	if err := f.App.Pings.Flush(t.Context()); err != nil {
+		t.Fatalf("flush pings: %v", err)
 	}
 	var rows []pageRow
 	err := f.App.Store.DB().NewSelect().Table("snippet_pages").
 		Column("vendor_id", "public_key", "origin", "path", "pings", "ref_in_url", "cookie_failures").
-		OrderExpr("hour").Scan(f.t.Context(), &rows)
+		OrderExpr("hour").Scan(t.Context(), &rows)
 	if err != nil {
-		f.t.Fatalf("snippet_pages: %v", err)
+		t.Fatalf("snippet_pages: %v", err)
 	}
 	// Byte order whatever the database's collation; hours stay in order.
 	sort.SliceStable(rows, func(i, j int) bool {
@@ -158,9 +158,9 @@ func (f *fixture) pages() []pageRow {
 	return rows
 }
 
-func (f *fixture) ping(body any, headers ...string) *testenv.Response {
-	f.t.Helper()
-	return f.Do("POST", "/v1/snippet/ping", "", body, append([]string{"Content-Type", "text/plain;charset=UTF-8"}, headers...)...)
+func (f *fixture) ping(t *testing.T, body any, headers ...string) *testenv.Response {
+	t.Helper()
+	return f.Do(t, "POST", "/v1/snippet/ping", "", body, append([]string{"Content-Type", "text/plain;charset=UTF-8"}, headers...)...)
 }
 
 // wantError checks an error answer: status, JSON body, error code.
@@ -212,8 +212,8 @@ func forEachEndpoint(t *testing.T, fn func(t *testing.T, ep endpoint)) {
 func TestSignup_HappyPath(t *testing.T) {
 	forEachEndpoint(t, func(t *testing.T, ep endpoint) {
 		f := setup(t)
-		ref := f.token(f.la)
-		r := f.Must(http.StatusCreated, ep.post(f, map[string]any{
+		ref := f.token(t, f.la)
+		r := f.Must(t, http.StatusCreated, ep.post(f, map[string]any{
 			"ref": ref, "email": " Carol@Example.COM ", "name": "Carol", "external_id": "user_1",
 		}, "Origin", "https://shop.example", "User-Agent", testenv.BrowserUA))
 		if ep.name == "Snippet" {
@@ -238,7 +238,7 @@ func TestSignup_HappyPath(t *testing.T) {
 				t.Fatalf("answer %s", r.Body)
 			}
 		}
-		c := f.customer("external_id=user_1")
+		c := f.customer(t, "external_id=user_1")
 		if c.PartnerID != f.pa.ID || c.LinkID != f.la.ID || c.ClickID == "" || c.ClickedAt == nil ||
 			c.AttributedBy != attribution.AttributedByClick || c.Reason != "" || c.SelfReferral {
 			t.Fatalf("customer %+v, want attributed to A by click", c)
@@ -249,16 +249,16 @@ func TestSignup_HappyPath(t *testing.T) {
 		if !c.ClickedAt.Equal(f.Clock.Now()) {
 			t.Fatalf("clicked_at %v, want %v", c.ClickedAt, f.Clock.Now())
 		}
-		if got := f.customer("email=CAROL@example.com"); got.ID != c.ID {
+		if got := f.customer(t, "email=CAROL@example.com"); got.ID != c.ID {
 			t.Fatalf("by email: %s, want %s", got.ID, c.ID)
 		}
-		if got := f.customer("partner_id=" + f.pa.ID + "&status=attributed"); got.ID != c.ID {
+		if got := f.customer(t, "partner_id=" + f.pa.ID + "&status=attributed"); got.ID != c.ID {
 			t.Fatalf("by partner: %s, want %s", got.ID, c.ID)
 		}
-		if n := len(f.customers("status=unattributed")); n != 0 {
+		if n := len(f.customers(t, "status=unattributed")); n != 0 {
 			t.Fatalf("%d unattributed customers", n)
 		}
-		if n := len(f.customers("partner_id=" + f.pb.ID)); n != 0 {
+		if n := len(f.customers(t, "partner_id=" + f.pb.ID)); n != 0 {
 			t.Fatalf("%d customers of B", n)
 		}
 		var sg struct {
@@ -283,8 +283,8 @@ func TestSignup_HappyPath(t *testing.T) {
 func TestSignup_SelfReferral(t *testing.T) {
 	forEachEndpoint(t, func(t *testing.T, ep endpoint) {
 		f := setup(t)
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"ref": f.token(f.la), "email": "ADA@partners.example"}))
-		c := f.customer("email=ada@partners.example")
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"ref": f.token(t, f.la), "email": "ADA@partners.example"}))
+		c := f.customer(t, "email=ada@partners.example")
 		if c.PartnerID != f.pa.ID || !c.SelfReferral {
 			t.Fatalf("customer %+v, want attributed to A and flagged self-referral", c)
 		}
@@ -294,33 +294,33 @@ func TestSignup_SelfReferral(t *testing.T) {
 func TestSignup_Reattribution(t *testing.T) {
 	forEachEndpoint(t, func(t *testing.T, ep endpoint) {
 		f := setup(t)
-		refA := f.token(f.la)
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"ref": refA, "external_id": "user_1"}))
-		first := f.customer("external_id=user_1")
+		refA := f.token(t, f.la)
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"ref": refA, "external_id": "user_1"}))
+		first := f.customer(t, "external_id=user_1")
 		if first.PartnerID != f.pa.ID {
 			t.Fatalf("first signup: %+v", first)
 		}
 
 		f.Clock.Advance(3 * day)
-		refB := f.token(f.lb)
-		f.Must(http.StatusOK, ep.post(f, map[string]any{"ref": refB, "external_id": "user_1"}))
-		c := f.customer("external_id=user_1")
+		refB := f.token(t, f.lb)
+		f.Must(t, http.StatusOK, ep.post(f, map[string]any{"ref": refB, "external_id": "user_1"}))
+		c := f.customer(t, "external_id=user_1")
 		if c.ID != first.ID || c.PartnerID != f.pb.ID || c.LinkID != f.lb.ID || !c.ClickedAt.Equal(f.Clock.Now()) {
 			t.Fatalf("after B's newer click: %+v, want re-attributed to B", c)
 		}
 
 		// An older token of A, and no token at all, keep B.
 		f.Clock.Advance(time.Hour)
-		f.Must(http.StatusOK, ep.post(f, map[string]any{"ref": refA, "external_id": "user_1"}))
-		f.Must(http.StatusOK, ep.post(f, map[string]any{"external_id": "user_1"}))
-		if c := f.customer("external_id=user_1"); c.PartnerID != f.pb.ID {
+		f.Must(t, http.StatusOK, ep.post(f, map[string]any{"ref": refA, "external_id": "user_1"}))
+		f.Must(t, http.StatusOK, ep.post(f, map[string]any{"external_id": "user_1"}))
+		if c := f.customer(t, "external_id=user_1"); c.PartnerID != f.pb.ID {
 			t.Fatalf("after A's older click: %+v, want still B", c)
 		}
 
 		// A newer click of A takes the customer back.
 		f.Clock.Advance(time.Hour)
-		f.Must(http.StatusOK, ep.post(f, map[string]any{"ref": f.token(f.la), "external_id": "user_1"}))
-		if c := f.customer("external_id=user_1"); c.PartnerID != f.pa.ID || !c.ClickedAt.Equal(f.Clock.Now()) {
+		f.Must(t, http.StatusOK, ep.post(f, map[string]any{"ref": f.token(t, f.la), "external_id": "user_1"}))
+		if c := f.customer(t, "external_id=user_1"); c.PartnerID != f.pa.ID || !c.ClickedAt.Equal(f.Clock.Now()) {
 			t.Fatalf("after A's newest click: %+v, want A", c)
 		}
 
@@ -339,9 +339,9 @@ func TestSignup_Reattribution(t *testing.T) {
 func TestSignup_ServerCookieSecondSource(t *testing.T) {
 	forEachEndpoint(t, func(t *testing.T, ep endpoint) {
 		f := setup(t)
-		older := f.token(f.la)
+		older := f.token(t, f.la)
 		f.Clock.Advance(time.Hour)
-		newer := f.token(f.lb)
+		newer := f.token(t, f.lb)
 		for _, tc := range []struct {
 			name, body, cookie string
 			want               string
@@ -361,8 +361,8 @@ func TestSignup_ServerCookieSecondSource(t *testing.T) {
 				if tc.body != "" {
 					body["ref"] = tc.body
 				}
-				f.Must(http.StatusCreated, ep.post(f, body, headers...))
-				if c := f.customer("external_id=user_" + tc.name); c.PartnerID != tc.want {
+				f.Must(t, http.StatusCreated, ep.post(f, body, headers...))
+				if c := f.customer(t, "external_id=user_" + tc.name); c.PartnerID != tc.want {
 					t.Fatalf("partner %q, want %q", c.PartnerID, tc.want)
 				}
 			})
@@ -386,55 +386,55 @@ func TestSignup_UnattributedReasons(t *testing.T) {
 		f := setup(t)
 		wantReason := func(externalID, reason string) {
 			t.Helper()
-			c := f.customer("external_id=" + externalID)
+			c := f.customer(t, "external_id=" + externalID)
 			if c.PartnerID != "" || c.Reason != reason || c.AttributedBy != "" {
 				t.Fatalf("%s: customer %+v, want unattributed with reason %s", externalID, c, reason)
 			}
-			if list := f.customers("status=unattributed&external_id=" + externalID); len(list) != 1 {
+			if list := f.customers(t, "status=unattributed&external_id=" + externalID); len(list) != 1 {
 				t.Fatalf("%s not listed as unattributed", externalID)
 			}
 		}
 
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"external_id": "no_token", "email": "n@example.com"}))
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"external_id": "no_token", "email": "n@example.com"}))
 		wantReason("no_token", attribution.ReasonNoToken)
 
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"external_id": "tampered", "ref": tamper(f.token(f.la))}))
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"external_id": "tampered", "ref": tamper(f.token(t, f.la))}))
 		wantReason("tampered", attribution.ReasonInvalidToken)
 
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"external_id": "garbage", "ref": "not-a-token"}))
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"external_id": "garbage", "ref": "not-a-token"}))
 		wantReason("garbage", attribution.ReasonInvalidToken)
 
-		other := f.NewVendor("Globex")
-		op := f.NewPartner(other, "Olga", "olga@partners.example")
-		ol := f.NewLink(other, op, "https://globex.example/")
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"external_id": "other_vendor", "ref": f.token(ol)}))
+		other := f.NewVendor(t, "Globex")
+		op := f.NewPartner(t, other, "Olga", "olga@partners.example")
+		ol := f.NewLink(t, other, op, "https://globex.example/")
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"external_id": "other_vendor", "ref": f.token(t, ol)}))
 		wantReason("other_vendor", attribution.ReasonOtherVendor)
 
 		// The window: a click exactly 90 days old counts, one second more does not.
-		old := f.token(f.la)
+		old := f.token(t, f.la)
 		f.Clock.Advance(90 * day)
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"external_id": "edge", "ref": old}))
-		if c := f.customer("external_id=edge"); c.PartnerID != f.pa.ID {
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"external_id": "edge", "ref": old}))
+		if c := f.customer(t, "external_id=edge"); c.PartnerID != f.pa.ID {
 			t.Fatalf("click exactly 90 days old: %+v, want attributed", c)
 		}
 		f.Clock.Advance(time.Second)
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"external_id": "expired", "ref": old}))
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"external_id": "expired", "ref": old}))
 		wantReason("expired", attribution.ReasonExpired)
 
 		// The vendor's own window.
-		f.patchVendor(map[string]any{"attribution_window_days": 30})
-		old = f.token(f.la)
+		f.patchVendor(t, map[string]any{"attribution_window_days": 30})
+		old = f.token(t, f.la)
 		f.Clock.Advance(30*day + time.Second)
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"external_id": "expired30", "ref": old}))
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"external_id": "expired30", "ref": old}))
 		wantReason("expired30", attribution.ReasonExpired)
 
-		refA, refB := f.token(f.la), f.token(f.lb)
-		f.disablePartner(f.pa)
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"external_id": "disabled", "ref": refA}))
+		refA, refB := f.token(t, f.la), f.token(t, f.lb)
+		f.disablePartner(t, f.pa)
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"external_id": "disabled", "ref": refA}))
 		wantReason("disabled", attribution.ReasonPartnerDisabled)
 
-		f.Must(http.StatusOK, f.Do("DELETE", "/v1/links/"+f.lb.ID, f.v.SecretKey, nil))
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"external_id": "archived", "ref": refB}))
+		f.Must(t, http.StatusOK, f.Do(t, "DELETE", "/v1/links/"+f.lb.ID, f.v.SecretKey, nil))
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"external_id": "archived", "ref": refB}))
 		wantReason("archived", attribution.ReasonLinkArchived)
 
 	})
@@ -443,10 +443,10 @@ func TestSignup_UnattributedReasons(t *testing.T) {
 func TestSignup_Duplicate(t *testing.T) {
 	forEachEndpoint(t, func(t *testing.T, ep endpoint) {
 		f := setup(t)
-		ref := f.token(f.la)
+		ref := f.token(t, f.la)
 		body := map[string]any{"ref": ref, "external_id": "user_1", "email": "dup@example.com"}
-		first := f.Must(http.StatusCreated, ep.post(f, body))
-		second := f.Must(http.StatusOK, ep.post(f, body))
+		first := f.Must(t, http.StatusCreated, ep.post(f, body))
+		second := f.Must(t, http.StatusOK, ep.post(f, body))
 		if ep.name == "API" {
 			var a, b struct {
 				Created  bool                 `json:"created"`
@@ -458,13 +458,13 @@ func TestSignup_Duplicate(t *testing.T) {
 				t.Fatalf("first %s, second %s", first.Body, second.Body)
 			}
 		}
-		if n := f.count("customers"); n != 1 {
+		if n := f.count(t, "customers"); n != 1 {
 			t.Fatalf("%d customers, want 1", n)
 		}
-		if n := f.count("signups"); n != 2 {
+		if n := f.count(t, "signups"); n != 2 {
 			t.Fatalf("%d signup events, want 2", n)
 		}
-		if c := f.customer("external_id=user_1"); c.PartnerID != f.pa.ID {
+		if c := f.customer(t, "external_id=user_1"); c.PartnerID != f.pa.ID {
 			t.Fatalf("customer %+v", c)
 		}
 	})
@@ -483,7 +483,7 @@ func TestSignup_Race(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				f := setup(t)
 				b := maps.Clone(body)
-				b["ref"] = f.token(f.la)
+				b["ref"] = f.token(t, f.la)
 				path, auth := "/v1/signups", f.v.SecretKey
 				if ep.name == "Snippet" {
 					path, auth = "/v1/snippet/signup", ""
@@ -518,13 +518,13 @@ func TestSignup_Race(t *testing.T) {
 				if created != 1 {
 					t.Errorf("%d answers 201, want exactly 1", created)
 				}
-				if c := f.count("customers"); c != 1 {
+				if c := f.count(t, "customers"); c != 1 {
 					t.Fatalf("%d customers, want 1", c)
 				}
-				if s := f.count("signups"); s != n {
+				if s := f.count(t, "signups"); s != n {
 					t.Fatalf("%d signup events, want %d", s, n)
 				}
-				list := f.customers("")
+				list := f.customers(t, "")
 				if list[0].PartnerID != f.pa.ID {
 					t.Fatalf("customer %+v", list[0])
 				}
@@ -560,33 +560,33 @@ func TestSignup_FindByExternalIDThenEmail(t *testing.T) {
 	forEachEndpoint(t, func(t *testing.T, ep endpoint) {
 		f := setup(t)
 		// By email, whatever its case and surrounding spaces.
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"email": "  Dana@Example.COM", "name": "Dana"}))
-		f.Must(http.StatusOK, ep.post(f, map[string]any{"email": "dana@example.com  "}))
-		f.Must(http.StatusOK, ep.post(f, map[string]any{"email": "DANA@EXAMPLE.COM", "name": "Dana S."}))
-		dana := f.customer("email=dana@example.com")
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"email": "  Dana@Example.COM", "name": "Dana"}))
+		f.Must(t, http.StatusOK, ep.post(f, map[string]any{"email": "dana@example.com  "}))
+		f.Must(t, http.StatusOK, ep.post(f, map[string]any{"email": "DANA@EXAMPLE.COM", "name": "Dana S."}))
+		dana := f.customer(t, "email=dana@example.com")
 		if dana.Email != "dana@example.com" || dana.Name != "Dana S." {
 			t.Fatalf("dana %+v", dana)
 		}
 
 		// An email-only customer is found by email and gains the external id.
-		f.Must(http.StatusOK, ep.post(f, map[string]any{"email": "Dana@example.com", "external_id": "user_dana"}))
-		if c := f.customer("external_id=user_dana"); c.ID != dana.ID {
+		f.Must(t, http.StatusOK, ep.post(f, map[string]any{"email": "Dana@example.com", "external_id": "user_dana"}))
+		if c := f.customer(t, "external_id=user_dana"); c.ID != dana.ID {
 			t.Fatalf("external id went to %s, want %s", c.ID, dana.ID)
 		}
 
 		// The external id wins over the email.
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"email": "eve@example.com", "external_id": "user_eve"}))
-		eve := f.customer("external_id=user_eve")
-		f.Must(http.StatusOK, ep.post(f, map[string]any{"email": "dana@example.com", "external_id": "user_eve"}))
-		if c := f.customer("external_id=user_eve"); c.ID != eve.ID || c.Email != "eve@example.com" {
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"email": "eve@example.com", "external_id": "user_eve"}))
+		eve := f.customer(t, "external_id=user_eve")
+		f.Must(t, http.StatusOK, ep.post(f, map[string]any{"email": "dana@example.com", "external_id": "user_eve"}))
+		if c := f.customer(t, "external_id=user_eve"); c.ID != eve.ID || c.Email != "eve@example.com" {
 			t.Fatalf("eve %+v", c)
 		}
 		// By external id alone.
-		f.Must(http.StatusOK, ep.post(f, map[string]any{"external_id": "user_eve"}))
+		f.Must(t, http.StatusOK, ep.post(f, map[string]any{"external_id": "user_eve"}))
 
 		// Another external id with a known email is another customer.
-		f.Must(http.StatusCreated, ep.post(f, map[string]any{"email": "eve@example.com", "external_id": "user_eve2"}))
-		if n := f.count("customers"); n != 3 {
+		f.Must(t, http.StatusCreated, ep.post(f, map[string]any{"email": "eve@example.com", "external_id": "user_eve2"}))
+		if n := f.count(t, "customers"); n != 3 {
 			t.Fatalf("%d customers, want 3 (dana, eve, eve2)", n)
 		}
 	})
@@ -620,8 +620,8 @@ func TestSignup_MalformedBodies(t *testing.T) {
 				if tc.body != "" {
 					body = tc.body
 				}
-				wantError(t, f.Do("POST", path, auth, body), http.StatusBadRequest, attribution.EINVALID)
-				f.nothingRecorded()
+				wantError(t, f.Do(t, "POST", path, auth, body), http.StatusBadRequest, attribution.EINVALID)
+				f.nothingRecorded(t)
 			})
 		}
 	})
@@ -645,18 +645,18 @@ func TestSignup_Oversized(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// With a Content-Length, and chunked (no length known in advance).
-			wantError(t, f.Do("POST", tc.path, tc.auth, tc.body), http.StatusRequestEntityTooLarge, attribution.EINVALID)
+			wantError(t, f.Do(t, "POST", tc.path, tc.auth, tc.body), http.StatusRequestEntityTooLarge, attribution.EINVALID)
 			wantError(t, chunkedPost(t, f, tc.path, tc.auth, tc.body), http.StatusRequestEntityTooLarge, attribution.EINVALID)
-			f.nothingRecorded()
-			if rows := f.pages(); len(rows) != 0 {
+			f.nothingRecorded(t)
+			if rows := f.pages(t); len(rows) != 0 {
 				t.Fatalf("pings recorded: %+v", rows)
 			}
 		})
 	}
 	// Just under the snippet limit is fine (JSON may carry whitespace).
 	padded := fmt.Sprintf(`{"public_key":%q,"email":"big@example.com"`, f.v.PublicKey) + strings.Repeat(" ", 15<<10) + "}"
-	f.Must(http.StatusCreated, f.Do("POST", "/v1/snippet/signup", "", padded))
-	f.Must(http.StatusCreated, chunkedPost(t, f, "/v1/snippet/signup", "", strings.Replace(padded, "big@", "big2@", 1)))
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/snippet/signup", "", padded))
+	f.Must(t, http.StatusCreated, chunkedPost(t, f, "/v1/snippet/signup", "", strings.Replace(padded, "big@", "big2@", 1)))
 }
 
 func chunkedPost(t *testing.T, f *fixture, path, auth, body string) *testenv.Response {
@@ -684,7 +684,7 @@ func chunkedPost(t *testing.T, f *fixture, path, auth, body string) *testenv.Res
 
 func TestSnippet_PublicKeys(t *testing.T) {
 	f := setup(t)
-	other := f.NewVendor("Globex")
+	other := f.NewVendor(t, "Globex")
 	for _, tc := range []struct {
 		name   string
 		key    any // nil: field absent
@@ -700,22 +700,22 @@ func TestSnippet_PublicKeys(t *testing.T) {
 		{"OtherSecretKey", other.SecretKey, http.StatusUnauthorized, attribution.EUNAUTHORIZED},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			body := map[string]any{"email": "k@example.com", "ref": f.token(f.la)}
+			body := map[string]any{"email": "k@example.com", "ref": f.token(t, f.la)}
 			if tc.key != nil {
 				body["public_key"] = tc.key
 			}
-			wantError(t, f.Do("POST", "/v1/snippet/signup", "", body), tc.status, tc.code)
+			wantError(t, f.Do(t, "POST", "/v1/snippet/signup", "", body), tc.status, tc.code)
 			q := ""
 			if s, ok := tc.key.(string); ok {
 				q = "?public_key=" + url.QueryEscape(s)
 			}
-			wantError(t, f.Do("GET", "/v1/snippet/config"+q, "", nil), tc.status, tc.code)
-			f.nothingRecorded()
+			wantError(t, f.Do(t, "GET", "/v1/snippet/config"+q, "", nil), tc.status, tc.code)
+			f.nothingRecorded(t)
 		})
 	}
 	// The other vendor's public key records the signup for the other vendor.
-	f.Must(http.StatusCreated, f.Do("POST", "/v1/snippet/signup", "", map[string]any{"public_key": other.PublicKey, "email": "k@example.com"}))
-	if n := len(f.customers("")); n != 0 {
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/snippet/signup", "", map[string]any{"public_key": other.PublicKey, "email": "k@example.com"}))
+	if n := len(f.customers(t, "")); n != 0 {
 		t.Fatalf("%d customers for Acme, want 0", n)
 	}
 	for _, secret := range []string{f.v.SecretKey, other.SecretKey} {
@@ -727,7 +727,7 @@ func TestSnippet_PublicKeys(t *testing.T) {
 
 func TestAPISignup_Auth(t *testing.T) {
 	f := setup(t)
-	other := f.NewVendor("Globex")
+	other := f.NewVendor(t, "Globex")
 	body := map[string]any{"email": "a@example.com"}
 	for _, tc := range []struct{ name, token string }{
 		{"None", ""},
@@ -736,28 +736,28 @@ func TestAPISignup_Auth(t *testing.T) {
 		{"PartnerToken", f.pa.Token},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			wantError(t, f.Do("POST", "/v1/signups", tc.token, body), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
-			f.nothingRecorded()
+			wantError(t, f.Do(t, "POST", "/v1/signups", tc.token, body), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
+			f.nothingRecorded(t)
 		})
 	}
 	t.Run("OtherVendorsPublicKey", func(t *testing.T) {
 		b := map[string]any{"email": "a@example.com", "public_key": other.PublicKey}
-		wantError(t, f.Do("POST", "/v1/signups", f.v.SecretKey, b), http.StatusBadRequest, attribution.EINVALID)
-		wantError(t, f.Do("POST", "/v1/signups", other.SecretKey, map[string]any{"email": "a@example.com", "public_key": f.v.PublicKey}), http.StatusBadRequest, attribution.EINVALID)
-		f.nothingRecorded()
+		wantError(t, f.Do(t, "POST", "/v1/signups", f.v.SecretKey, b), http.StatusBadRequest, attribution.EINVALID)
+		wantError(t, f.Do(t, "POST", "/v1/signups", other.SecretKey, map[string]any{"email": "a@example.com", "public_key": f.v.PublicKey}), http.StatusBadRequest, attribution.EINVALID)
+		f.nothingRecorded(t)
 	})
 	t.Run("OwnPublicKey", func(t *testing.T) {
 		b := map[string]any{"email": "a@example.com", "public_key": f.v.PublicKey}
-		f.Must(http.StatusCreated, f.Do("POST", "/v1/signups", f.v.SecretKey, b))
+		f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/signups", f.v.SecretKey, b))
 	})
 	// The other vendor's secret key sees none of Acme's customers and
 	// cannot attribute to Acme's partners.
 	t.Run("Scoped", func(t *testing.T) {
-		f.Must(http.StatusCreated, f.Do("POST", "/v1/signups", other.SecretKey, map[string]any{"email": "a@example.com", "ref": f.token(f.la)}))
+		f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/signups", other.SecretKey, map[string]any{"email": "a@example.com", "ref": f.token(t, f.la)}))
 		var list struct {
 			Data []attribution.Customer `json:"data"`
 		}
-		f.Must(http.StatusOK, f.Do("GET", "/v1/customers", other.SecretKey, nil)).JSON(t, &list)
+		f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/customers", other.SecretKey, nil)).JSON(t, &list)
 		if len(list.Data) != 1 || list.Data[0].PartnerID != "" || list.Data[0].Reason != attribution.ReasonOtherVendor {
 			t.Fatalf("Globex's customers: %+v", list.Data)
 		}
@@ -769,15 +769,15 @@ func TestSnippet_CORS(t *testing.T) {
 	const shop, evil = "https://shop.example", "https://evil.example"
 	preflight := func(path, origin string) *testenv.Response {
 		t.Helper()
-		return f.Do("OPTIONS", path, "", nil, "Origin", origin,
+		return f.Do(t, "OPTIONS", path, "", nil, "Origin", origin,
 			"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type")
 	}
 	signup := func(origin, email string) *testenv.Response {
 		t.Helper()
-		return f.Do("POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.PublicKey, "email": email}, "Origin", origin)
+		return f.Do(t, "POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.PublicKey, "email": email}, "Origin", origin)
 	}
 	for _, path := range []string{"/v1/snippet/signup", "/v1/snippet/ping", "/v1/snippet/config"} {
-		r := f.Must(http.StatusNoContent, preflight(path, shop))
+		r := f.Must(t, http.StatusNoContent, preflight(path, shop))
 		if got := r.Header.Get("Access-Control-Allow-Origin"); got != shop {
 			t.Fatalf("%s preflight: ACAO %q", path, got)
 		}
@@ -791,7 +791,7 @@ func TestSnippet_CORS(t *testing.T) {
 
 	// No allowed origins: any origin.
 	for i, origin := range []string{shop, evil, "http://localhost:3000"} {
-		r := f.Must(http.StatusCreated, signup(origin, fmt.Sprintf("any%d@example.com", i)))
+		r := f.Must(t, http.StatusCreated, signup(origin, fmt.Sprintf("any%d@example.com", i)))
 		if got := r.Header.Get("Access-Control-Allow-Origin"); got != origin {
 			t.Fatalf("ACAO %q, want %q", got, origin)
 		}
@@ -800,38 +800,38 @@ func TestSnippet_CORS(t *testing.T) {
 		}
 	}
 
-	f.patchVendor(map[string]any{"allowed_origins": []string{shop, "https://www.shop.example"}})
-	customers, signups := f.count("customers"), f.count("signups")
+	f.patchVendor(t, map[string]any{"allowed_origins": []string{shop, "https://www.shop.example"}})
+	customers, signups := f.count(t, "customers"), f.count(t, "signups")
 
 	r := signup(evil, "evil@example.com")
 	wantError(t, r, http.StatusForbidden, attribution.EFORBIDDEN)
 	if r.Header.Get("Access-Control-Allow-Origin") != "" || r.Header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Fatalf("disallowed origin got CORS headers: %v", r.Header)
 	}
-	if f.count("customers") != customers || f.count("signups") != signups {
+	if f.count(t, "customers") != customers || f.count(t, "signups") != signups {
 		t.Fatalf("a signup from a disallowed origin was recorded")
 	}
-	if n := len(f.customers("email=evil@example.com")); n != 0 {
+	if n := len(f.customers(t, "email=evil@example.com")); n != 0 {
 		t.Fatalf("evil customer recorded")
 	}
-	r = f.Do("GET", "/v1/snippet/config?public_key="+f.v.PublicKey, "", nil, "Origin", evil)
+	r = f.Do(t, "GET", "/v1/snippet/config?public_key="+f.v.PublicKey, "", nil, "Origin", evil)
 	wantError(t, r, http.StatusForbidden, attribution.EFORBIDDEN)
 	if r.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("config: disallowed origin got ACAO")
 	}
-	r = f.ping(map[string]any{"public_key": f.v.PublicKey, "url": evil + "/", "cookie_ok": true}, "Origin", evil)
+	r = f.ping(t, map[string]any{"public_key": f.v.PublicKey, "url": evil + "/", "cookie_ok": true}, "Origin", evil)
 	wantError(t, r, http.StatusForbidden, attribution.EFORBIDDEN)
 	if r.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("ping: disallowed origin got ACAO")
 	}
-	for _, row := range f.pages() {
+	for _, row := range f.pages(t) {
 		if row.VendorID == f.v.ID {
 			t.Fatalf("a ping from a disallowed origin counted for the vendor: %+v", row)
 		}
 	}
 
 	for i, origin := range []string{shop, "https://WWW.shop.example"} {
-		r = f.Must(http.StatusCreated, signup(origin, fmt.Sprintf("ok%d@example.com", i)))
+		r = f.Must(t, http.StatusCreated, signup(origin, fmt.Sprintf("ok%d@example.com", i)))
 		if got := r.Header.Get("Access-Control-Allow-Origin"); got != origin {
 			t.Fatalf("allowed origin: ACAO %q, want %q", got, origin)
 		}
@@ -842,16 +842,16 @@ func TestSnippet_CORS(t *testing.T) {
 			t.Fatalf("no Vary: Origin")
 		}
 	}
-	r = f.Must(http.StatusNoContent, f.ping(map[string]any{"public_key": f.v.PublicKey, "url": shop + "/pricing", "cookie_ok": true}, "Origin", shop))
+	r = f.Must(t, http.StatusNoContent, f.ping(t, map[string]any{"public_key": f.v.PublicKey, "url": shop + "/pricing", "cookie_ok": true}, "Origin", shop))
 	if r.Header.Get("Access-Control-Allow-Origin") != shop {
 		t.Fatalf("ping: ACAO %q", r.Header.Get("Access-Control-Allow-Origin"))
 	}
 	// Servers (no Origin) are not browsers: no CORS check.
-	f.Must(http.StatusCreated, f.Do("POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.PublicKey, "email": "server@example.com"}))
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.PublicKey, "email": "server@example.com"}))
 
 	// Back to an empty list: any origin again.
-	f.patchVendor(map[string]any{"allowed_origins": []string{}})
-	r = f.Must(http.StatusCreated, signup(evil, "evil@example.com"))
+	f.patchVendor(t, map[string]any{"allowed_origins": []string{}})
+	r = f.Must(t, http.StatusCreated, signup(evil, "evil@example.com"))
 	if r.Header.Get("Access-Control-Allow-Origin") != evil {
 		t.Fatalf("empty list: ACAO %q", r.Header.Get("Access-Control-Allow-Origin"))
 	}
@@ -865,9 +865,9 @@ func TestSnippet_RateLimit(t *testing.T) {
 	ping := map[string]any{"public_key": f.v.PublicKey, "url": "https://shop.example/", "cookie_ok": true}
 	start := time.Now()
 	for range 3 {
-		f.Must(http.StatusNoContent, f.ping(ping))
+		f.Must(t, http.StatusNoContent, f.ping(t, ping))
 	}
-	r := f.Do("POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.PublicKey, "email": "rl@example.com"})
+	r := f.Do(t, "POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.PublicKey, "email": "rl@example.com"})
 	if time.Since(start) < 900*time.Millisecond {
 		// The 4th request within the burst's second is refused. (A machine
 		// so slow that a token came back meanwhile is not a failure.)
@@ -881,13 +881,13 @@ func TestSnippet_RateLimit(t *testing.T) {
 	signupBody := map[string]any{"public_key": f.v.PublicKey, "email": "rl@example.com"}
 	limited, signupLimited := 0, false
 	for i, req := range []func() *testenv.Response{
-		func() *testenv.Response { return f.ping(ping) },
-		func() *testenv.Response { return f.Do("POST", "/v1/snippet/signup", "", signupBody) },
-		func() *testenv.Response { return f.Do("GET", "/v1/snippet/config?public_key="+f.v.PublicKey, "", nil) },
+		func() *testenv.Response { return f.ping(t, ping) },
+		func() *testenv.Response { return f.Do(t, "POST", "/v1/snippet/signup", "", signupBody) },
+		func() *testenv.Response { return f.Do(t, "GET", "/v1/snippet/config?public_key="+f.v.PublicKey, "", nil) },
 		func() *testenv.Response {
-			return f.Do("OPTIONS", "/v1/snippet/signup", "", nil, "Origin", "https://shop.example")
+			return f.Do(t, "OPTIONS", "/v1/snippet/signup", "", nil, "Origin", "https://shop.example")
 		},
-		func() *testenv.Response { return f.ping(ping) },
+		func() *testenv.Response { return f.ping(t, ping) },
 	} {
 		if r := req(); r.StatusCode == http.StatusTooManyRequests {
 			wantError(t, r, http.StatusTooManyRequests, attribution.ERATELIMIT)
@@ -901,16 +901,16 @@ func TestSnippet_RateLimit(t *testing.T) {
 	if limited == 0 {
 		t.Fatalf("no request was rate-limited")
 	}
-	if r.StatusCode == http.StatusTooManyRequests && signupLimited && f.count("customers") != 0 {
+	if r.StatusCode == http.StatusTooManyRequests && signupLimited && f.count(t, "customers") != 0 {
 		t.Fatalf("a rate-limited signup was recorded")
 	}
 	// Another client IP has its own budget.
 	for i := range 3 {
-		f.Must(http.StatusNoContent, f.ping(ping, "X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i+10)))
+		f.Must(t, http.StatusNoContent, f.ping(t, ping, "X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i+10)))
 	}
-	f.Must(http.StatusCreated, f.Do("POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.PublicKey, "email": "other-ip@example.com"}, "X-Forwarded-For", "198.51.100.7"))
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.PublicKey, "email": "other-ip@example.com"}, "X-Forwarded-For", "198.51.100.7"))
 	// The vendor API is not the snippet's limiter.
-	f.Must(http.StatusCreated, f.Do("POST", "/v1/signups", f.v.SecretKey, map[string]any{"email": "api@example.com"}))
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/signups", f.v.SecretKey, map[string]any{"email": "api@example.com"}))
 }
 
 func TestPing(t *testing.T) {
@@ -918,7 +918,7 @@ func TestPing(t *testing.T) {
 	send := func(url string, ref, cookie bool) {
 		t.Helper()
 		body := fmt.Sprintf(`{"public_key":%q,"url":%q,"ref_in_url":%v,"cookie_ok":%v}`, f.v.PublicKey, url, ref, cookie)
-		r := f.Must(http.StatusNoContent, f.ping(body, "Origin", "https://shop.example"))
+		r := f.Must(t, http.StatusNoContent, f.ping(t, body, "Origin", "https://shop.example"))
 		if len(r.Body) != 0 {
 			t.Fatalf("ping answered a body: %s", r.Body)
 		}
@@ -930,7 +930,7 @@ func TestPing(t *testing.T) {
 	send("https://shop.example", false, false)
 	send("http://localhost:3000/signup", true, false)
 
-	rows := f.pages()
+	rows := f.pages(t)
 	want := []pageRow{
 		{f.v.ID, f.v.PublicKey, "http://localhost:3000", "/signup", 1, 1, 1},
 		{f.v.ID, f.v.PublicKey, "https://shop.example", "/", 2, 0, 1},
@@ -946,7 +946,7 @@ func TestPing(t *testing.T) {
 	send("https://shop.example/pricing", true, true)
 	f.Clock.Advance(time.Minute)
 	send("https://shop.example/pricing", false, true)
-	rows = f.pages()
+	rows = f.pages(t)
 	var pricing []pageRow
 	for _, r := range rows {
 		if r.Path == "/pricing" {
@@ -958,7 +958,7 @@ func TestPing(t *testing.T) {
 	}
 
 	// sendBeacon may also send JSON with its own content type.
-	f.Must(http.StatusNoContent, f.Do("POST", "/v1/snippet/ping", "", map[string]any{"public_key": f.v.PublicKey, "url": "https://shop.example/json", "cookie_ok": true}))
+	f.Must(t, http.StatusNoContent, f.Do(t, "POST", "/v1/snippet/ping", "", map[string]any{"public_key": f.v.PublicKey, "url": "https://shop.example/json", "cookie_ok": true}))
 }
 
 func TestPing_BadKeysRecorded(t *testing.T) {
@@ -969,9 +969,9 @@ func TestPing_BadKeysRecorded(t *testing.T) {
 		if key != nil {
 			body["public_key"] = key
 		}
-		f.Must(http.StatusNoContent, f.ping(body))
+		f.Must(t, http.StatusNoContent, f.ping(t, body))
 	}
-	rows := f.pages()
+	rows := f.pages(t)
 	got := map[string]int{}
 	for _, r := range rows {
 		if r.VendorID != "" {
@@ -1000,8 +1000,8 @@ func TestPing_BadKeysRecorded(t *testing.T) {
 		t.Fatalf("the secret key is in the logs")
 	}
 	// A signup and a config request with the secret key are refused and not logged either.
-	wantError(t, f.Do("POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.SecretKey, "email": "s@example.com"}), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
-	wantError(t, f.Do("GET", "/v1/snippet/config?public_key="+f.v.SecretKey, "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
+	wantError(t, f.Do(t, "POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.SecretKey, "email": "s@example.com"}), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
+	wantError(t, f.Do(t, "GET", "/v1/snippet/config?public_key="+f.v.SecretKey, "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
 	if strings.Contains(f.LogText(), f.v.SecretKey[3:]) {
 		t.Fatalf("the secret key is in the logs")
 	}
@@ -1032,8 +1032,8 @@ func TestPing_Malformed(t *testing.T) {
 			if tc.body != "" {
 				body = tc.body
 			}
-			wantError(t, f.ping(body), http.StatusBadRequest, attribution.EINVALID)
-			if rows := f.pages(); len(rows) != 0 {
+			wantError(t, f.ping(t, body), http.StatusBadRequest, attribution.EINVALID)
+			if rows := f.pages(t); len(rows) != 0 {
 				t.Fatalf("recorded %+v", rows)
 			}
 		})
@@ -1048,17 +1048,17 @@ func TestConfig(t *testing.T) {
 			Days   int    `json:"attribution_window_days"`
 			Domain string `json:"cookie_domain"`
 		}
-		f.Must(http.StatusOK, f.Do("GET", "/v1/snippet/config?public_key="+f.v.PublicKey, "", nil)).JSON(t, &a)
+		f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/snippet/config?public_key="+f.v.PublicKey, "", nil)).JSON(t, &a)
 		return a.Days, a.Domain
 	}
 	if d, dom := get(); d != 90 || dom != "" {
 		t.Fatalf("defaults: %d %q", d, dom)
 	}
-	f.patchVendor(map[string]any{"attribution_window_days": 30, "cookie_domain": "Shop.Example"})
+	f.patchVendor(t, map[string]any{"attribution_window_days": 30, "cookie_domain": "Shop.Example"})
 	if d, dom := get(); d != 30 || dom != "shop.example" {
 		t.Fatalf("after PATCH: %d %q", d, dom)
 	}
-	r := f.Must(http.StatusOK, f.Do("GET", "/v1/snippet/config?public_key="+f.v.PublicKey, "", nil, "Origin", "https://shop.example"))
+	r := f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/snippet/config?public_key="+f.v.PublicKey, "", nil, "Origin", "https://shop.example"))
 	if r.Header.Get("Access-Control-Allow-Origin") != "https://shop.example" {
 		t.Fatalf("ACAO %q", r.Header.Get("Access-Control-Allow-Origin"))
 	}
@@ -1068,8 +1068,8 @@ func TestConfig(t *testing.T) {
 // snippet can tell the page why a call failed.
 func TestSnippet_CORSOnEarlyErrors(t *testing.T) {
 	e := testenv.New(t)
-	v := e.NewVendor("Acme")
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"allowed_origins": []string{"https://shop.example"}}))
+	v := e.NewVendor(t, "Acme")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"allowed_origins": []string{"https://shop.example"}}))
 	for _, tc := range []struct {
 		name   string
 		body   any
@@ -1082,7 +1082,7 @@ func TestSnippet_CORSOnEarlyErrors(t *testing.T) {
 		{"DisallowedOrigin", map[string]any{"public_key": v.PublicKey, "email": "a@b.co"}, "https://evil.example", http.StatusForbidden, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.Do("POST", "/v1/snippet/signup", "", tc.body, "Origin", tc.origin)
+			r := e.Do(t, "POST", "/v1/snippet/signup", "", tc.body, "Origin", tc.origin)
 			if r.StatusCode != tc.want {
 				t.Fatalf("status %d, want %d: %s", r.StatusCode, tc.want, r.Body)
 			}

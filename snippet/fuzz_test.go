@@ -22,10 +22,10 @@ type fuzzEnv struct {
 
 func newFuzzEnv(f *testing.F) *fuzzEnv {
 	e := testenv.New(f, noLimit)
-	v := e.NewVendor("Acme")
-	p := e.NewPartner(v, "Ada", "ada@partners.example")
-	l := e.NewLink(v, p, "https://shop.example/a")
-	loc := e.Must(http.StatusFound, e.Click(l.Key)).Header.Get("Location")
+	v := e.NewVendor(f, "Acme")
+	p := e.NewPartner(f, v, "Ada", "ada@partners.example")
+	l := e.NewLink(f, v, p, "https://shop.example/a")
+	loc := e.Must(f, http.StatusFound, e.Click(f, l.Key)).Header.Get("Location")
 	return &fuzzEnv{Env: e, v: v, token: loc[strings.Index(loc, "tally_ref=")+len("tally_ref="):]}
 }
 

@@ -46,14 +46,14 @@ func fuzzEvent(id, typ string, obj any) []byte {
 func FuzzStripeEvent(f *testing.F) {
 	// One Tally per fuzz process: each exec only signs and posts.
 	e := testenv.New(f)
-	v := e.NewVendor("Acme")
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{
+	v := e.NewVendor(f, "Acme")
+	e.Must(f, http.StatusOK, e.Do(f, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{
 		"stripe_webhook_secret": secret,
 		"reward_rule":           map[string]any{"type": "percent", "percent": 2000, "hold_days": 30},
 	}))
-	p := e.NewPartner(v, "Ada", "ada@partner.example")
-	l := e.NewLink(v, p, "https://shop.example/")
-	r := e.Must(http.StatusFound, e.Click(l.Key))
+	p := e.NewPartner(f, v, "Ada", "ada@partner.example")
+	l := e.NewLink(f, v, p, "https://shop.example/")
+	r := e.Must(f, http.StatusFound, e.Click(f, l.Key))
 	token := r.Header.Get("Location")
 	token = token[strings.Index(token, "tally_ref=")+len("tally_ref="):]
 

@@ -43,11 +43,11 @@ func newShop(t *testing.T, rule map[string]any, mode ...string) *shop {
 			c.WebhookQueue = mode[0]
 		}
 	})
-	v := e.NewVendor("Acme")
-	e.Must(http.StatusOK, e.Do("PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": secret, "reward_rule": rule}))
-	p := e.NewPartner(v, "Ada", "ada@partner.example")
+	v := e.NewVendor(t, "Acme")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": secret, "reward_rule": rule}))
+	p := e.NewPartner(t, v, "Ada", "ada@partner.example")
 	var l testenv.Link
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/links", v.SecretKey, map[string]any{
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/links", v.SecretKey, map[string]any{
 		"partner_id": p.ID, "destination_url": "https://shop.example/",
 		"utm": map[string]string{"source": "newsletter", "medium": "email", "campaign": "spring"},
 	})).JSON(t, &l)
@@ -57,7 +57,7 @@ func newShop(t *testing.T, rule map[string]any, mode ...string) *shop {
 // token clicks the link and returns the tally_ref token.
 func (s *shop) token(t *testing.T) string {
 	t.Helper()
-	r := s.e.Must(http.StatusFound, s.e.Click(s.link.Key))
+	r := s.e.Must(t, http.StatusFound, s.e.Click(t, s.link.Key))
 	u, err := url.Parse(r.Header.Get("Location"))
 	if err != nil {
 		t.Fatal(err)
@@ -76,9 +76,9 @@ func (s *shop) payload(id, typ string, obj map[string]any) []byte {
 }
 
 // sendAt signs payload with secret at ts and posts it.
-func (s *shop) sendRaw(vendorID, sec string, payload []byte, ts time.Time) *testenv.Response {
+func (s *shop) sendRaw(t *testing.T, vendorID, sec string, payload []byte, ts time.Time) *testenv.Response {
 	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: sec, Timestamp: ts})
-	return s.e.Do("POST", "/webhooks/stripe/"+vendorID, "", sp.Payload, "Stripe-Signature", sp.Header)
+	return s.e.Do(t, "POST", "/webhooks/stripe/"+vendorID, "", sp.Payload, "Stripe-Signature", sp.Header)
 }
 
 // send posts a signed event and wants 200; it returns the outcome. A
@@ -87,7 +87,7 @@ func (s *shop) sendRaw(vendorID, sec string, payload []byte, ts time.Time) *test
 func (s *shop) send(t *testing.T, id, typ string, obj map[string]any) string {
 	t.Helper()
 	s.e.Clock.Advance(time.Millisecond)
-	r := s.e.Must(http.StatusOK, s.sendRaw(s.v.ID, secret, s.payload(id, typ, obj), time.Now()))
+	r := s.e.Must(t, http.StatusOK, s.sendRaw(t, s.v.ID, secret, s.payload(id, typ, obj), time.Now()))
 	var a struct {
 		Received bool   `json:"received"`
 		Outcome  string `json:"outcome"`
@@ -139,14 +139,14 @@ func (s *shop) nextID(prefix string) string {
 func (s *shop) purchases(t *testing.T, query string) []map[string]any {
 	t.Helper()
 	var l struct{ Data []map[string]any }
-	s.e.Must(http.StatusOK, s.e.Do("GET", "/v1/purchases"+query, s.v.SecretKey, nil)).JSON(t, &l)
+	s.e.Must(t, http.StatusOK, s.e.Do(t, "GET", "/v1/purchases"+query, s.v.SecretKey, nil)).JSON(t, &l)
 	return l.Data
 }
 
 func (s *shop) rewards(t *testing.T, query string) []map[string]any {
 	t.Helper()
 	var l struct{ Data []map[string]any }
-	s.e.Must(http.StatusOK, s.e.Do("GET", "/v1/rewards"+query, s.v.SecretKey, nil)).JSON(t, &l)
+	s.e.Must(t, http.StatusOK, s.e.Do(t, "GET", "/v1/rewards"+query, s.v.SecretKey, nil)).JSON(t, &l)
 	return l.Data
 }
 

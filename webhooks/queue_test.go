@@ -15,7 +15,7 @@ import (
 func TestStripeQueue_WorkerAppliesInBackground(t *testing.T) {
 	s := newShop(t, percent10, webhooks.QueueAlways)
 	tok := s.token(t)
-	r := s.e.Must(http.StatusOK, s.sendRaw(s.v.ID, secret, s.payload("evt_bg", "checkout.session.completed", session("cs_bg", 5000, map[string]any{
+	r := s.e.Must(t, http.StatusOK, s.sendRaw(t, s.v.ID, secret, s.payload("evt_bg", "checkout.session.completed", session("cs_bg", 5000, map[string]any{
 		"client_reference_id": tok, "customer_details": map[string]any{"email": "bg@example.com"},
 	})), time.Now()))
 	if string(r.Body) != `{"received":true,"outcome":"queued"}`+"\n" {
@@ -60,7 +60,7 @@ func TestStripeQueue_AppliedOnceByConcurrentWorkers(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if r := s.sendRaw(s.v.ID, secret, payload, time.Now()); r.StatusCode != http.StatusOK {
+				if r := s.sendRaw(t, s.v.ID, secret, payload, time.Now()); r.StatusCode != http.StatusOK {
 					t.Errorf("delivery: %d %s", r.StatusCode, r.Body)
 				}
 			}()
@@ -109,7 +109,7 @@ func TestStripeQueue_FailingEventDoesNotBlockOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	payload := s.payload("evt_after", "invoice.paid", inv("in_after", 1200, "cus_after", nil))
-	s.e.Must(http.StatusOK, s.sendRaw(s.v.ID, secret, payload, time.Now()))
+	s.e.Must(t, http.StatusOK, s.sendRaw(t, s.v.ID, secret, payload, time.Now()))
 	deadline := time.Now().Add(10 * time.Second)
 	for len(s.purchases(t, "")) == 0 {
 		if time.Now().After(deadline) {

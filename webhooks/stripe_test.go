@@ -31,13 +31,13 @@ func TestStripe_Verification(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := s.sendRaw(tt.vendor, tt.secret, tt.payload, tt.ts)
+			r := s.sendRaw(t, tt.vendor, tt.secret, tt.payload, tt.ts)
 			if r.StatusCode != tt.wantCode || !strings.Contains(string(r.Body), `"error"`) {
 				t.Fatalf("%d %s", r.StatusCode, r.Body)
 			}
 		})
 	}
-	r := s.e.Do("POST", "/webhooks/stripe/"+s.v.ID, "", ok) // no signature header
+	r := s.e.Do(t, "POST", "/webhooks/stripe/"+s.v.ID, "", ok) // no signature header
 	if r.StatusCode != http.StatusBadRequest {
 		t.Fatalf("unsigned: %d", r.StatusCode)
 	}
@@ -45,8 +45,8 @@ func TestStripe_Verification(t *testing.T) {
 		t.Fatalf("%d events stored from refused deliveries", n)
 	}
 	// A vendor without a signing secret refuses every event.
-	other := s.e.NewVendor("NoSecret")
-	if r := s.sendRaw(other.ID, secret, ok, time.Now()); r.StatusCode != http.StatusBadRequest {
+	other := s.e.NewVendor(t, "NoSecret")
+	if r := s.sendRaw(t, other.ID, secret, ok, time.Now()); r.StatusCode != http.StatusBadRequest {
 		t.Fatalf("no secret: %d %s", r.StatusCode, r.Body)
 	}
 }
@@ -76,7 +76,7 @@ func TestStripe_CheckoutAttributesByToken(t *testing.T) {
 					t.Fatalf("rewards = %v", rs)
 				}
 				var custs struct{ Data []map[string]any }
-				s.e.Must(http.StatusOK, s.e.Do("GET", "/v1/customers", s.v.SecretKey, nil)).JSON(t, &custs)
+				s.e.Must(t, http.StatusOK, s.e.Do(t, "GET", "/v1/customers", s.v.SecretKey, nil)).JSON(t, &custs)
 				if len(custs.Data) != 1 || custs.Data[0]["stripe_customer_id"] != "cus_stripe1" || custs.Data[0]["partner_id"] != s.p.ID {
 					t.Fatalf("customers = %v", custs.Data)
 				}
@@ -151,7 +151,7 @@ func TestStripe_ConcurrentDeliveries(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				codes[i] = s.sendRaw(s.v.ID, secret, payload, time.Now()).StatusCode
+				codes[i] = s.sendRaw(t, s.v.ID, secret, payload, time.Now()).StatusCode
 			}()
 		}
 		wg.Wait()
@@ -172,7 +172,7 @@ func TestStripe_OutOfOrderInvoiceThenCustomer(t *testing.T) {
 		s := newShop(t, map[string]any{"type": "percent", "percent": 2000, "duration_months": 2, "hold_days": 14}, mode)
 		// The customer signed up through a referral link, with the vendor's id.
 		tok := s.token(t)
-		s.e.Must(http.StatusCreated, s.e.Do("POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": tok, "email": "sub@example.com", "external_id": "user_42"}))
+		s.e.Must(t, http.StatusCreated, s.e.Do(t, "POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": tok, "email": "sub@example.com", "external_id": "user_42"}))
 		// The first invoice arrives before Stripe's customer event, with no email: unmatched, kept.
 		if out := s.send(t, "evt_in1", "invoice.paid", inv("in_1", 1000, "cus_late", nil)); out != "purchase_unmatched" {
 			t.Fatalf("outcome = %s", out)
@@ -221,7 +221,7 @@ func TestStripe_UnmatchedLaterMatchedByEmail(t *testing.T) {
 			t.Fatalf("unmatched = %v", ps)
 		}
 		// The customer appears later (a manual credit), and Stripe's customer event links by email.
-		s.e.Must(http.StatusCreated, s.e.Do("POST", "/v1/customers", s.v.SecretKey, map[string]any{
+		s.e.Must(t, http.StatusCreated, s.e.Do(t, "POST", "/v1/customers", s.v.SecretKey, map[string]any{
 			"email": "late@example.com", "partner_id": s.p.ID, "reason": "referred at a conference",
 		}))
 		if out := s.send(t, "evt_c", "customer.updated", map[string]any{"id": "cus_e", "object": "customer", "email": "LATE@example.com"}); out != "customer_linked" {
@@ -258,7 +258,7 @@ func TestStripe_Refunds(t *testing.T) {
 			})
 		}
 		reward := func(id string) map[string]any {
-			return s.e.Must(http.StatusOK, s.e.Do("GET", "/v1/rewards/"+id, s.v.SecretKey, nil)).Map(t)
+			return s.e.Must(t, http.StatusOK, s.e.Do(t, "GET", "/v1/rewards/"+id, s.v.SecretKey, nil)).Map(t)
 		}
 
 		// Before payout: partial reduces, full reverses.
@@ -283,7 +283,7 @@ func TestStripe_Refunds(t *testing.T) {
 
 		// After payout: history stays, negative adjustments follow.
 		r2 := buy("two")
-		s.e.Must(http.StatusOK, s.e.Do("POST", "/v1/rewards/"+r2+"/pay", s.v.SecretKey, map[string]any{"reason": "payout"}))
+		s.e.Must(t, http.StatusOK, s.e.Do(t, "POST", "/v1/rewards/"+r2+"/pay", s.v.SecretKey, map[string]any{"reason": "payout"}))
 		refund("evt_r3", "two", 4000)
 		if got := reward(r2); got["amount"] != 1000.0 || got["status"] != "paid" {
 			t.Fatalf("paid reward rewritten: %v", got)
@@ -328,12 +328,12 @@ func TestStripe_PromotionCode(t *testing.T) {
 	eachQueueMode(t, func(t *testing.T, mode string) {
 		s := newShop(t, percent10, mode)
 		e := s.e
-		e.Must(http.StatusCreated, e.Do("POST", "/v1/partners/"+s.p.ID+"/codes", s.v.SecretKey, map[string]any{"code": "promo_1Abc"}))
-		e.Must(http.StatusCreated, e.Do("POST", "/v1/partners/"+s.p.ID+"/codes", s.v.SecretKey, map[string]any{"code": "ada10"}))
-		e.Must(http.StatusConflict, e.Do("POST", "/v1/partners/"+s.p.ID+"/codes", s.v.SecretKey, map[string]any{"code": "ADA10"}))
-		e.Must(http.StatusBadRequest, e.Do("POST", "/v1/partners/"+s.p.ID+"/codes", s.v.SecretKey, map[string]any{"code": "bad code!"}))
+		e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/partners/"+s.p.ID+"/codes", s.v.SecretKey, map[string]any{"code": "promo_1Abc"}))
+		e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/partners/"+s.p.ID+"/codes", s.v.SecretKey, map[string]any{"code": "ada10"}))
+		e.Must(t, http.StatusConflict, e.Do(t, "POST", "/v1/partners/"+s.p.ID+"/codes", s.v.SecretKey, map[string]any{"code": "ADA10"}))
+		e.Must(t, http.StatusBadRequest, e.Do(t, "POST", "/v1/partners/"+s.p.ID+"/codes", s.v.SecretKey, map[string]any{"code": "bad code!"}))
 		var codes struct{ Data []map[string]any }
-		e.Must(http.StatusOK, e.Do("GET", "/v1/partners/"+s.p.ID+"/codes", s.v.SecretKey, nil)).JSON(t, &codes)
+		e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/partners/"+s.p.ID+"/codes", s.v.SecretKey, nil)).JSON(t, &codes)
 		if len(codes.Data) != 2 {
 			t.Fatalf("codes = %v", codes.Data)
 		}
@@ -365,10 +365,10 @@ func TestStripe_PromotionCode(t *testing.T) {
 			t.Fatalf("rewards = %v", rs)
 		}
 		// A code does not override a click by another partner.
-		p2 := e.NewPartner(s.v, "Bob", "bob@partner.example")
+		p2 := e.NewPartner(t, s.v, "Bob", "bob@partner.example")
 		var l2 struct{ Key string }
-		e.Must(http.StatusCreated, e.Do("POST", "/v1/links", s.v.SecretKey, map[string]any{"partner_id": p2.ID, "destination_url": "https://shop.example/"})).JSON(t, &l2)
-		r := e.Must(http.StatusFound, e.Click(l2.Key))
+		e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/links", s.v.SecretKey, map[string]any{"partner_id": p2.ID, "destination_url": "https://shop.example/"})).JSON(t, &l2)
+		r := e.Must(t, http.StatusFound, e.Click(t, l2.Key))
 		tok := r.Header.Get("Location")[strings.Index(r.Header.Get("Location"), "tally_ref=")+len("tally_ref="):]
 		s.send(t, "evt_p4", "checkout.session.completed", session("cs_p4", 1000, map[string]any{
 			"client_reference_id": tok, "customer_details": map[string]any{"email": "bobs@example.com"},
@@ -387,7 +387,7 @@ func TestStripe_DatabaseDown(t *testing.T) {
 	if _, err := s.e.App.Store.DB().ExecContext(t.Context(), "DROP TABLE stripe_events"); err != nil {
 		t.Fatal(err)
 	}
-	r := s.sendRaw(s.v.ID, secret, payload, time.Now())
+	r := s.sendRaw(t, s.v.ID, secret, payload, time.Now())
 	if r.StatusCode < 500 {
 		t.Fatalf("status %d, want 5xx: %s", r.StatusCode, r.Body)
 	}
@@ -396,12 +396,12 @@ func TestStripe_DatabaseDown(t *testing.T) {
 func TestStripe_PurchasesCSV(t *testing.T) {
 	s := newShop(t, percent10)
 	tok := s.token(t)
-	s.e.Must(http.StatusCreated, s.e.Do("POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": tok, "email": "csv@example.com", "external_id": "ext,\"1\""}))
+	s.e.Must(t, http.StatusCreated, s.e.Do(t, "POST", "/v1/signups", s.v.SecretKey, map[string]any{"ref": tok, "email": "csv@example.com", "external_id": "ext,\"1\""}))
 	s.send(t, "evt_csv1", "checkout.session.completed", session("cs_csv1", 1234, map[string]any{"client_reference_id": "ext,\"1\"", "customer_details": map[string]any{"email": "csv@example.com"}}))
 	s.send(t, "evt_csv2", "invoice.paid", inv("in_csv2", 999, "cus_nobody", nil))
 	s.send(t, "evt_csv3", "charge.refunded", map[string]any{"id": "ch_x", "object": "charge", "amount": 1234, "amount_refunded": 234, "currency": "usd", "payment_intent": "pi_csv1"})
 
-	r := s.e.Must(http.StatusOK, s.e.Do("GET", "/v1/purchases.csv?start=2026-01-01&end=2026-12-31", s.v.SecretKey, nil))
+	r := s.e.Must(t, http.StatusOK, s.e.Do(t, "GET", "/v1/purchases.csv?start=2026-01-01&end=2026-12-31", s.v.SecretKey, nil))
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 		t.Fatalf("content type %s", ct)
 	}
@@ -437,13 +437,13 @@ func TestStripe_PurchasesCSV(t *testing.T) {
 		t.Fatalf("unmatched row = %v", recs[2])
 	}
 	// Out of range: the header alone.
-	r = s.e.Must(http.StatusOK, s.e.Do("GET", "/v1/purchases.csv?start=2027-01-01", s.v.SecretKey, nil))
+	r = s.e.Must(t, http.StatusOK, s.e.Do(t, "GET", "/v1/purchases.csv?start=2027-01-01", s.v.SecretKey, nil))
 	if recs, err := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll(); err != nil || len(recs) != 1 {
 		t.Fatalf("empty export = %v %v", recs, err)
 	}
-	s.e.Must(http.StatusBadRequest, s.e.Do("GET", "/v1/purchases.csv?start=yesterday", s.v.SecretKey, nil))
+	s.e.Must(t, http.StatusBadRequest, s.e.Do(t, "GET", "/v1/purchases.csv?start=yesterday", s.v.SecretKey, nil))
 
-	r = s.e.Must(http.StatusOK, s.e.Do("GET", "/v1/rewards.csv", s.v.SecretKey, nil))
+	r = s.e.Must(t, http.StatusOK, s.e.Do(t, "GET", "/v1/rewards.csv", s.v.SecretKey, nil))
 	recs, err = csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
 	if err != nil || len(recs) != 2 || recs[1][7] != "99" || recs[1][3] != "Ada" {
 		t.Fatalf("rewards.csv = %v %v", recs, err)
