@@ -180,7 +180,7 @@ func (f *diagFixture) follow(t *testing.T, rem api.RemedyAnswer, fill map[string
 // expectRepaired diagnoses the customer again: credited to partnerID.
 func (f *diagFixture) expectRepaired(t *testing.T, customerID, partnerID string) diagnosisAnswer {
 	t.Helper()
-	d := f.diagnose(t, "customer_id=" + customerID)
+	d := f.diagnose(t, "customer_id="+customerID)
 	f.expect(t, d, attribution.CauseAttributed)
 	if d.Customer.PartnerID != partnerID || d.Timeline[len(d.Timeline)-1].Type != attribution.EventOverride {
 		t.Fatalf("after the remedy: %+v", d.Diagnosis)
@@ -361,7 +361,8 @@ func TestDiagnose_LaterClickWon(t *testing.T) {
 	second := f.Clock.Now()
 	ref2 := f.click(t, f.l2, testenv.BrowserUA)
 	f.Clock.Advance(time.Hour)
-	f.snippetSignup(t, "c@example.com", ref2, testenv.BrowserUA)
+	// Re-attribution of an existing customer takes an authenticated channel.
+	f.apiSignup(t, "c@example.com", ref2)
 
 	d := f.diagnose(t, "email=c@example.com")
 	f.expect(t, d, attribution.CauseLaterClickWon)
@@ -601,7 +602,7 @@ func TestDiagnose_PurchaseUnmatched(t *testing.T) {
 	if err != nil || out != attribution.OutcomePurchaseUnmatched {
 		t.Fatalf("payment event: %s %v", out, err)
 	}
-	d := f.diagnose(t, "email=" + url.QueryEscape("Buyer@example.com"))
+	d := f.diagnose(t, "email="+url.QueryEscape("Buyer@example.com"))
 	f.expect(t, d, attribution.CausePurchaseUnmatched)
 	if d.Customer != nil || len(d.Timeline) != 1 || d.Timeline[0].Type != attribution.EventPurchase || *d.Timeline[0].Amount != 4900 {
 		t.Fatalf("diagnosis = %+v", d.Diagnosis)

@@ -59,8 +59,8 @@ func (m *money) createReward(c echo.Context) error {
 
 func (m *money) rewardAction(action string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		var req RewardActionRequest
-		if err := decodeJSON(c, &req); err != nil {
+		var req RewardActionRequest // the reason is optional to approve or pay: the body may be left out
+		if err := decodeOptionalJSON(c, &req); err != nil {
 			return err
 		}
 		r, err := m.store.ChangeReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), action, req.Reason)

@@ -40,19 +40,20 @@ type visitor struct {
 	ua   string
 }
 
-// SignupRequest turns the body and the request into the domain request.
-// Tokens come from the body and from a tally_ref cookie that reached Tally
-// (served on the vendor's own subdomain): the engine takes the newest valid
-// one. A snippet signup's visitor is the request's own client.
-func (s *Server) SignupRequest(c echo.Context, b SignupBody, source string) attribution.SignupRequest {
-	r := s.signupRequest(c, b, source)
+// SignupRequest turns the body and the request into the domain request,
+// its tokens verified for v. Tokens come from the body and from a
+// tally_ref cookie that reached Tally (served on the vendor's own
+// subdomain): the engine takes the newest valid one. A snippet signup's
+// visitor is the request's own client.
+func (s *Server) SignupRequest(c echo.Context, v *attribution.Vendor, b SignupBody, source string) attribution.SignupRequest {
+	r := s.signupRequest(c, v, b, source)
 	if source == attribution.SourceSnippet {
 		s.addVisitor(&r, visitor{addr: clientAddr(c.RealIP()), ua: c.Request().UserAgent()})
 	}
 	return r
 }
 
-func (s *Server) signupRequest(c echo.Context, b SignupBody, source string) attribution.SignupRequest {
+func (s *Server) signupRequest(c echo.Context, v *attribution.Vendor, b SignupBody, source string) attribution.SignupRequest {
 	r := attribution.SignupRequest{
 		Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Source: source,
 	}
@@ -62,6 +63,7 @@ func (s *Server) signupRequest(c echo.Context, b SignupBody, source string) attr
 	if ck, err := c.Cookie(attribution.RefParam); err == nil && ck.Value != "" {
 		r.Tokens = append(r.Tokens, ck.Value)
 	}
+	r.Checks = attribution.CheckTokens(s.deps.Tokens, r.Tokens, v, s.deps.Clock())
 	return r
 }
 
@@ -108,7 +110,7 @@ func (s *Server) createSignup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r := s.signupRequest(c, b.SignupBody, attribution.SourceAPI)
+	r := s.signupRequest(c, v, b.SignupBody, attribution.SourceAPI)
 	s.addVisitor(&r, who)
 	res, err := s.deps.Store.RecordSignup(c.Request().Context(), v, r)
 	if err != nil {

@@ -137,15 +137,13 @@ func (h *handlers) signup(c echo.Context) error {
 	if err := allowOrigin(c, v); err != nil {
 		return err
 	}
-	res, err := h.s.Deps().Store.RecordSignup(c.Request().Context(), v, h.s.SignupRequest(c, b, attribution.SourceSnippet))
+	res, err := h.s.Deps().Store.RecordSignup(c.Request().Context(), v, h.s.SignupRequest(c, v, b, attribution.SourceSnippet))
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if res.Created {
-		status = http.StatusCreated
-	}
-	return c.JSON(status, SignupAnswer{Status: "recorded", Attributed: res.Customer.Attributed()})
+	// The same answer whether or not the customer existed: the public key
+	// is in every page, so the answer must tell nobody who is a customer.
+	return c.JSON(http.StatusCreated, SignupAnswer{Status: "recorded", Attributed: res.TokenValid})
 }
 
 // PingBody is what the snippet beacons on every page load.
