@@ -21,7 +21,7 @@ func sendStripe(t *testing.T, e *testenv.Env, vendorID, secret, id, typ string, 
 	e.Clock.Advance(time.Millisecond)
 	payload, _ := json.Marshal(map[string]any{
 		"id": id, "object": "event", "type": typ, "api_version": "2023-10-16",
-		"created": e.Clock.Now().Unix(), "livemode": false, "pending_webhooks": 1,
+		"created": e.Clock.Now().Unix(), "livemode": true, "pending_webhooks": 1,
 		"data": map[string]any{"object": obj},
 	})
 	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()})

@@ -92,6 +92,7 @@ func TestOverrides_AuditTrail(t *testing.T) {
 	if got["status"] != "approved" {
 		t.Fatalf("after hold: %v", got["status"])
 	}
+	e.Must(t, http.StatusBadRequest, tick(e).Do(t, "POST", "/v1/rewards/"+rwID+"/pay", v.SecretKey, map[string]any{"reason": 7}))
 	e.Must(t, http.StatusBadRequest, tick(e).Do(t, "POST", "/v1/rewards/"+rwID+"/decline", v.SecretKey, map[string]any{})) // decline needs a reason
 	got = e.Must(t, http.StatusOK, tick(e).Do(t, "POST", "/v1/rewards/"+rwID+"/pay", v.SecretKey, map[string]any{"reason": "March payout"})).Map(t)
 	if got["status"] != "paid" || got["paid_at"] == nil {

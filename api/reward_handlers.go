@@ -1,9 +1,6 @@
 package api
 
 import (
-	"bufio"
-	"errors"
-	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -63,7 +60,7 @@ func (m *money) createReward(c echo.Context) error {
 
 func (m *money) rewardAction(action string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		var req RewardActionRequest
+		var req RewardActionRequest // the reason is optional to approve or pay: the body may be left out
 		if err := decodeOptionalJSON(c, &req); err != nil {
 			return err
 		}
@@ -73,22 +70,4 @@ func (m *money) rewardAction(action string) echo.HandlerFunc {
 		}
 		return c.JSON(http.StatusOK, r)
 	}
-}
-
-// decodeOptionalJSON is decodeJSON for a body that may be left out: no body
-// at all leaves v as it is.
-func decodeOptionalJSON(c echo.Context, v any) error {
-	req := c.Request()
-	if req.Body == nil || req.Body == http.NoBody {
-		return nil
-	}
-	body := bufio.NewReader(req.Body)
-	if _, err := body.Peek(1); errors.Is(err, io.EOF) {
-		return nil
-	}
-	req.Body = struct {
-		io.Reader
-		io.Closer
-	}{body, req.Body}
-	return decodeJSON(c, v)
 }

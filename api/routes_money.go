@@ -21,6 +21,8 @@ func (s *Server) mountMoney(v1 *echo.Group) {
 	v1.POST("/purchases", m.createPurchase)
 	v1.GET("/purchases.csv", m.exportPurchases)
 	v1.GET("/purchases/:id", m.getPurchase)
+	v1.POST("/purchases/:id/exclude", m.excludePurchase)
+	v1.POST("/purchases/:id/include", m.includePurchase)
 	v1.GET("/rewards", m.listRewards)
 	v1.POST("/rewards", m.createReward)
 	v1.GET("/rewards.csv", m.exportRewards)

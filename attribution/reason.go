@@ -5,6 +5,15 @@ import (
 	"unicode/utf8"
 )
 
+// ValidateReason trims and checks the reason every manual override requires.
+func ValidateReason(r *string) error {
+	*r = strings.TrimSpace(*r)
+	if *r == "" {
+		return Errorf(EINVALID, "reason is required.")
+	}
+	return ValidateOptionalReason(r)
+}
+
 // ValidateOptionalReason trims a reason that may be left empty (a change of
 // settings, a partner or a link) and bounds its length like ValidateReason.
 func ValidateOptionalReason(r *string) error {
@@ -15,10 +24,10 @@ func ValidateOptionalReason(r *string) error {
 	return nil
 }
 
-// ValidateRewardActionReason is the reason rule of a manual reward action:
+// ValidateActionReason is the reason rule of a manual reward action:
 // declining takes a reason away from a partner, so it needs one; approving
 // and marking paid are the normal course and take an optional one.
-func ValidateRewardActionReason(action string, r *string) error {
+func ValidateActionReason(action string, r *string) error {
 	if action == RewardActionDecline {
 		return ValidateReason(r)
 	}

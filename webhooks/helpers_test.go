@@ -24,6 +24,7 @@ type shop struct {
 	link    testenv.Link
 	version string
 	n       int
+	test    bool // send test-mode events (livemode: false)
 }
 
 // eachQueueMode runs fn with events applied while the webhook waits
@@ -69,7 +70,7 @@ func (s *shop) token(t *testing.T) string {
 func (s *shop) payload(id, typ string, obj map[string]any) []byte {
 	b, _ := json.Marshal(map[string]any{
 		"id": id, "object": "event", "type": typ, "api_version": s.version,
-		"created": s.e.Clock.Now().Unix(), "livemode": false, "pending_webhooks": 1,
+		"created": s.e.Clock.Now().Unix(), "livemode": !s.test, "pending_webhooks": 1,
 		"data": map[string]any{"object": obj},
 	})
 	return b
