@@ -55,7 +55,7 @@ func (m *money) addPromotionCode(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	pc, err := m.store.AddPromotionCode(c.Request().Context(), VendorOf(c).ID, c.Param("id"), req.Code)
+	pc, err := m.store.AddPromotionCode(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), req.Code)
 	if err != nil {
 		return err
 	}

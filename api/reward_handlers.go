@@ -9,6 +9,7 @@ import (
 )
 
 // RewardActionRequest is the body of POST /v1/rewards/{id}/approve|decline|pay.
+// The reason is required to decline; approve and pay take an empty body.
 type RewardActionRequest struct {
 	Reason string `json:"reason"`
 }

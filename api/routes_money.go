@@ -10,12 +10,13 @@ import (
 // audit log and the exports.
 type money struct {
 	store Store
+	clock attribution.Clock
 }
 
 // mountMoney adds the purchase, reward, override, audit and export routes
 // to the secret-key group.
 func (s *Server) mountMoney(v1 *echo.Group) {
-	m := &money{store: s.deps.Store}
+	m := &money{store: s.deps.Store, clock: s.deps.Clock}
 	v1.GET("/purchases", m.listPurchases)
 	v1.POST("/purchases", m.createPurchase)
 	v1.GET("/purchases.csv", m.exportPurchases)

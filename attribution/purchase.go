@@ -204,24 +204,6 @@ func validateAmount(a int64) error {
 	return nil
 }
 
-// ValidateReason trims and checks the reason every manual override requires.
-func ValidateReason(r *string) error {
-	*r = strings.TrimSpace(*r)
-	if *r == "" {
-		return Errorf(EINVALID, "reason is required.")
-	}
-	return ValidateOptionalReason(r)
-}
-
-// ValidateOptionalReason trims and checks a reason that may be empty.
-func ValidateOptionalReason(r *string) error {
-	*r = strings.TrimSpace(*r)
-	if utf8.RuneCountInString(*r) > 1000 {
-		return Errorf(EINVALID, "reason is longer than 1000 characters.")
-	}
-	return nil
-}
-
 // PurchaseFilter narrows a purchase list. Status is a purchase status, or
 // "attributed" / "unattributed".
 type PurchaseFilter struct {
@@ -238,6 +220,9 @@ type CustomerCreate struct {
 	Name       string `json:"name"`
 	PartnerID  string `json:"partner_id"`
 	Reason     string `json:"reason"`
+	// StripeCustomerID links the customer to a Stripe customer, so the
+	// unmatched purchases of that Stripe customer become its own.
+	StripeCustomerID string `json:"stripe_customer_id"`
 }
 
 // Validate normalizes and checks c.
@@ -259,6 +244,9 @@ func (c *CustomerCreate) Validate() error {
 	}
 	if c.PartnerID == "" {
 		return Errorf(EINVALID, "partner_id is required.")
+	}
+	if c.StripeCustomerID = strings.TrimSpace(c.StripeCustomerID); c.StripeCustomerID != "" && !ValidStripeCustomerID(c.StripeCustomerID) {
+		return Errorf(EINVALID, "stripe_customer_id must be a Stripe customer id (cus_…).")
 	}
 	return ValidateReason(&c.Reason)
 }
@@ -340,7 +328,7 @@ type PurchaseService interface {
 	// ReassignCustomer credits a customer to another partner. EINVALID, ENOTFOUND.
 	ReassignCustomer(ctx context.Context, vendorID, actor, customerID string, r Reassignment) (*ReassignResult, error)
 	// AddPromotionCode gives a partner a promotion code. EINVALID, ENOTFOUND, ECONFLICT.
-	AddPromotionCode(ctx context.Context, vendorID, partnerID, code string) (*PromotionCode, error)
+	AddPromotionCode(ctx context.Context, vendorID, actor, partnerID, code string) (*PromotionCode, error)
 	// ListPromotionCodes lists a partner's codes. ENOTFOUND.
 	ListPromotionCodes(ctx context.Context, vendorID, partnerID string) ([]*PromotionCode, error)
 }

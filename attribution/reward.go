@@ -424,12 +424,3 @@ type RewardService interface {
 	// ChangeReward approves, declines or marks paid. EINVALID, ENOTFOUND, ECONFLICT.
 	ChangeReward(ctx context.Context, vendorID, actor, id, action, reason string) (*Reward, error)
 }
-
-// ValidateActionReason checks the reason of a manual reward action:
-// required to decline, optional to approve or mark paid.
-func ValidateActionReason(action string, reason *string) error {
-	if action == RewardActionDecline {
-		return ValidateReason(reason)
-	}
-	return ValidateOptionalReason(reason)
-}

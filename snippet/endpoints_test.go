@@ -978,7 +978,7 @@ func TestPing(t *testing.T) {
 func TestPing_BadKeysRecorded(t *testing.T) {
 	f := setup(t)
 	const page = "https://shop.example/landing"
-	for _, key := range []any{nil, "", "pk_unknownunknownunknown0", f.v.SecretKey, "  " + f.v.SecretKey + " "} {
+	for _, key := range []any{nil, "", "pk_unknownunknownunknown0", f.v.SecretKey, "  " + f.v.SecretKey + " ", "sk_notanyvendorskey000000000000000000"} {
 		body := map[string]any{"url": page, "cookie_ok": true}
 		if key != nil {
 			body["public_key"] = key
@@ -996,7 +996,9 @@ func TestPing_BadKeysRecorded(t *testing.T) {
 		}
 		got[r.PublicKey] += r.Pings
 	}
-	want := map[string]int{"": 2, "pk_unknownunknownunknown0": 1, "sk_": 2}
+	// The vendor's own secret key is kept as whose it is, so the ping is
+	// that vendor's alone; a secret-key-shaped value of no vendor as "sk_".
+	want := map[string]int{"": 2, "pk_unknownunknownunknown0": 1, "sk_": 1, attribution.LeakedSecretKey(f.v.PublicKey): 2}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("pings by presented key %v, want %v", got, want)
 	}

@@ -121,7 +121,17 @@ func (s *Store) CreateCustomer(ctx context.Context, v *attribution.Vendor, actor
 		} else if attribution.ErrorCode(err) != attribution.ENOTFOUND {
 			return err
 		}
+		if cc.StripeCustomerID != "" {
+			linked, err := customerBy(ctx, tx, v.ID, "stripe_customer_id", cc.StripeCustomerID)
+			if err != nil {
+				return err
+			}
+			if linked != nil {
+				return attribution.Errorf(attribution.ECONFLICT, "Stripe customer %s is linked to customer %s already.", cc.StripeCustomerID, linked.ID)
+			}
+		}
 		c := attribution.NewCustomer(v.ID, cc.ExternalID, cc.Email, cc.Name, now)
+		c.StripeCustomerID = cc.StripeCustomerID
 		attribution.CreditPartner(c, partner, attribution.AttributedByManual, now)
 		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
 			return err

@@ -65,6 +65,9 @@ func (s *Store) recordSignup(ctx context.Context, v *attribution.Vendor, r attri
 		if _, err := tx.NewInsert().Model(sg).Exec(ctx); err != nil {
 			return err
 		}
+		if err := insertSignupTokens(ctx, tx, sg, checks, winner); err != nil {
+			return err
+		}
 		res.Customer, res.Signup = c, sg
 		return nil
 	})
