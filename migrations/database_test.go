@@ -26,7 +26,6 @@ var released = []string{
 	"20261121000004_health",
 	"20261121000005_analytics",
 	"20261121000006_webhook_queue",
-	"20261130000300_money",
 }
 
 func TestFor_KeepsReleasedMigrations(t *testing.T) {

@@ -9,7 +9,7 @@ CREATE TABLE signup_tokens (
     click_id   TEXT NOT NULL DEFAULT '',
     partner_id TEXT NOT NULL DEFAULT '',
     link_id    TEXT NOT NULL DEFAULT '',
-    clicked_at TIMESTAMPTZ,
+    clicked_at {{timestamptz}},
     reason     TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (signup_id, position)
 );

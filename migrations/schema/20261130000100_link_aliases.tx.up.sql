@@ -6,7 +6,7 @@ CREATE TABLE link_keys (
     "key"      TEXT PRIMARY KEY,
     link_id    TEXT NOT NULL REFERENCES links (id),
     vendor_id  TEXT NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL
+    created_at {{timestamptz}} NOT NULL
 );
 CREATE INDEX link_keys_link_id ON link_keys (link_id);
 
