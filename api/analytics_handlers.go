@@ -23,9 +23,10 @@ func analyticsParamsOf(c echo.Context) attribution.AnalyticsParams {
 	}
 }
 
-// getAnalytics answers GET /v1/analytics.
+// getAnalytics answers GET /v1/analytics; dates and day buckets are in the
+// vendor's time zone unless tz names another.
 func (h *analyticsHandlers) getAnalytics(c echo.Context) error {
-	q, err := analyticsParamsOf(c).Query(h.s.deps.Clock())
+	q, err := analyticsParamsOf(c).Query(h.s.deps.Clock(), VendorOf(c).Location())
 	if err != nil {
 		return err
 	}

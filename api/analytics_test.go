@@ -176,7 +176,7 @@ func TestAnalytics(t *testing.T) {
 
 	conv := anRow{Signups: 1, Purchases: 2, Revenue: am("usd", 5000, "eur", 2000), Rewards: am("usd", 500, "eur", 200)}
 	zero := cl(0, 0, 0)
-	const rng = "start=2026-01-09&end=2026-01-16"
+	const rng = "start=2026-01-09&end=2026-01-15" // a date end includes that day
 	cases := []struct {
 		query string
 		want  map[string]anRow
@@ -268,7 +268,7 @@ func TestAnalytics(t *testing.T) {
 			pA.ID: cl(2, 1, 0),
 			pB.ID: cl(1, 1, 0),
 		}},
-		{"start=2026-01-10&end=2026-01-14&group_by=day&utm_source=news&link_id=" + lA.ID, map[string]anRow{
+		{"start=2026-01-10&end=2026-01-13&group_by=day&utm_source=news&link_id=" + lA.ID, map[string]anRow{
 			"2026-01-10": cl(2, 1, 0),
 			"2026-01-11": zero,
 			"2026-01-12": {Clicks: 1, UniqueClicks: 1, Signups: 1, Revenue: am(), Rewards: am()},
@@ -349,7 +349,7 @@ func TestAnalytics_Defaults(t *testing.T) {
 	if !rep.Start.Equal(utc("2025-12-17 00:00")) || !rep.End.Equal(utc("2026-01-16 00:00")) || rep.TZ != "UTC" || rep.GroupBy != "day" || len(rep.Rows) != 30 {
 		t.Fatalf("defaults: %+v (%d rows)", rep, len(rep.Rows))
 	}
-	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/analytics?tz=Asia/Kolkata&start=2026-01-01&end=2026-01-03", v.SecretKey, nil)).JSON(t, &rep)
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/analytics?tz=Asia/Kolkata&start=2026-01-01&end=2026-01-02", v.SecretKey, nil)).JSON(t, &rep)
 	if !rep.Start.Equal(utc("2025-12-31 18:30")) || len(rep.Rows) != 2 {
 		t.Fatalf("Kolkata: %+v", rep)
 	}
@@ -368,7 +368,7 @@ func TestAnalytics_BadParams(t *testing.T) {
 		"start=2026-13-01",
 		"start=yesterday",
 		"end=2026-01-01T25:00:00Z",
-		"start=2026-01-10&end=2026-01-10",
+		"start=2026-01-10T00:00:00Z&end=2026-01-10T00:00:00Z",
 		"start=2026-01-10&end=2026-01-09",
 		"start=2025-01-01&end=2026-02-06",
 		"start=0001-01-01T00:00:00Z&end=2026-01-01",
@@ -381,8 +381,8 @@ func TestAnalytics_BadParams(t *testing.T) {
 			}
 		})
 	}
-	// 400 days exactly is fine.
-	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/analytics?start=2025-01-01&end=2026-02-05", v.SecretKey, nil))
+	// 400 days exactly is fine (a date end includes that day).
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/analytics?start=2025-01-01&end=2026-02-04", v.SecretKey, nil))
 }
 
 // TestAnalytics_Retention: clicks older than the retention are deleted once

@@ -13,7 +13,7 @@ func (m *money) listAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	objType, err := enumParam(c, "object_type", attribution.ObjectCustomer, attribution.ObjectPurchase, attribution.ObjectReward)
+	objType, err := enumParam(c, "object_type", attribution.AuditObjectTypes...)
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,7 @@ func (s *Server) partnerAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(ctxPartner, p)
+		c.Set(ctxActor, "partner:"+p.ID)
 		return next(c)
 	}
 }

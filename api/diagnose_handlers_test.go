@@ -2,12 +2,15 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tally-dev/tally/api"
+	"github.com/tally-dev/tally/app"
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/internal/testenv"
 )
@@ -90,16 +93,20 @@ func (f *diagFixture) apiSignup(t *testing.T, email, ref string) map[string]any 
 }
 
 // diagnosisAnswer is the decoded GET /v1/diagnose.
-type diagnosisAnswer struct {
-	Customer *attribution.Customer       `json:"customer"`
-	Timeline []attribution.TimelineEvent `json:"timeline"`
-	Verdict  attribution.Verdict         `json:"verdict"`
-}
+type diagnosisAnswer = api.DiagnosisAnswer
 
 func (f *diagFixture) diagnose(t *testing.T, query string) diagnosisAnswer {
 	t.Helper()
 	var d diagnosisAnswer
 	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/diagnose?"+query, f.v.SecretKey, nil)).JSON(t, &d)
+	if d.Diagnosis == nil {
+		t.Fatalf("empty diagnosis")
+	}
+	for _, text := range []string{d.Verdict.Summary, d.Verdict.Detail, d.Verdict.Remedy.Text} {
+		if strings.Contains(text, "/v1/") {
+			t.Fatalf("the verdict's words render an API path: %q", text)
+		}
+	}
 	return d
 }
 
@@ -113,13 +120,84 @@ func (f *diagFixture) expect(t *testing.T, d diagnosisAnswer, cause string) {
 	}
 }
 
-// expectCredit checks the remedy is the manual credit of partner for the customer.
+// expectCredit checks the remedy is the manual credit of partner for the
+// customer ("" when the vendor must name the partner).
 func (f *diagFixture) expectCredit(t *testing.T, d diagnosisAnswer, partnerID string) {
 	t.Helper()
 	r := d.Verdict.Remedy.Request
 	if r == nil || r.Method != "POST" || r.Path != "/v1/customers/"+d.Customer.ID+"/attribution" || r.Body["partner_id"] != partnerID || r.Body["reason"] == "" {
-		t.Fatalf("remedy = %+v, want credit of %s", d.Verdict.Remedy, partnerID)
+		t.Fatalf("remedy = %+v, want credit of %q", d.Verdict.Remedy, partnerID)
 	}
+}
+
+// follow performs every step of a remedy that is a request to the API, as
+// rendered, filling only the parameters the step says the vendor chooses,
+// and fails unless each answers 2xx.
+func (f *diagFixture) follow(t *testing.T, rem api.RemedyAnswer, fill map[string]string) {
+	t.Helper()
+	n := 0
+	for _, st := range rem.Steps {
+		if st.Request == nil {
+			continue
+		}
+		n++
+		r := st.Request
+		path := r.Path
+		var body map[string]any
+		if r.Body != nil {
+			body = map[string]any{}
+			for k, v := range r.Body {
+				body[k] = v
+			}
+		}
+		for _, name := range st.Fill {
+			v, ok := fill[name]
+			if !ok {
+				t.Fatalf("step %s needs %s", st.Action, name)
+			}
+			path = strings.ReplaceAll(path, "{"+name+"}", v)
+			if _, ok := body[name]; ok {
+				body[name] = v
+			}
+		}
+		if strings.Contains(path, "{") {
+			t.Fatalf("step %s: unfilled path %s", st.Action, path)
+		}
+		var b any
+		if body != nil {
+			b = body
+		}
+		resp := f.Do(t, r.Method, path, f.v.SecretKey, b)
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("step %s: %s %s: %d %s", st.Action, r.Method, path, resp.StatusCode, resp.Body)
+		}
+	}
+	if n == 0 {
+		t.Fatalf("remedy %+v has no request to follow", rem)
+	}
+}
+
+// expectRepaired diagnoses the customer again: credited to partnerID.
+func (f *diagFixture) expectRepaired(t *testing.T, customerID, partnerID string) diagnosisAnswer {
+	t.Helper()
+	d := f.diagnose(t, "customer_id="+customerID)
+	f.expect(t, d, attribution.CauseAttributed)
+	if d.Customer.PartnerID != partnerID || d.Timeline[len(d.Timeline)-1].Type != attribution.EventOverride {
+		t.Fatalf("after the remedy: %+v", d.Diagnosis)
+	}
+	return d
+}
+
+// finding returns the finding with cause, failing when absent.
+func (f *diagFixture) finding(t *testing.T, d diagnosisAnswer, cause string) api.FindingAnswer {
+	t.Helper()
+	for _, fd := range d.Findings {
+		if fd.Cause == cause {
+			return fd
+		}
+	}
+	t.Fatalf("no %s finding in %+v", cause, d.Findings)
+	return api.FindingAnswer{}
 }
 
 func TestDiagnose_Attributed(t *testing.T) {
@@ -149,10 +227,63 @@ func TestDiagnose_NoClick(t *testing.T) {
 	f.apiSignup(t, "c@example.com", "")
 	d := f.diagnose(t, "email=c@example.com")
 	f.expect(t, d, attribution.CauseNoClick)
-	f.expectCredit(t, d, "par_…")
+	f.expectCredit(t, d, "")
 	if len(d.Timeline) != 1 || d.Timeline[0].Type != attribution.EventSignup || d.Timeline[0].Reason != attribution.ReasonNoToken {
 		t.Fatalf("timeline = %+v", d.Timeline)
 	}
+	// The vendor names the partner; the rendered request then repairs the gap.
+	f.follow(t, d.Verdict.Remedy, map[string]string{"partner_id": f.p2.ID})
+	f.expectRepaired(t, d.Customer.ID, f.p2.ID)
+}
+
+// A backend signup with no click at all is no_click, whatever the snippet
+// saw on other pages: those are findings, never the customer's verdict.
+func TestDiagnose_NoClickDespiteSnippetFindings(t *testing.T) {
+	t.Run("WrongKeyPages", func(t *testing.T) {
+		f := newDiagFixture(t)
+		f.Must(t, http.StatusOK, f.Do(t, "PATCH", "/v1/vendor", f.v.SecretKey, map[string]any{"domain": "shop.example"}))
+		f.ping(t, f.v.PublicKey, "https://shop.example/")
+		f.ping(t, "pk_wrongwrongwrong", "https://www.shop.example/landing")
+		f.ping(t, "pk_wrongwrongwrong", "https://unrelated.example/") // not this vendor's site
+		f.apiSignup(t, "c@example.com", "")
+		d := f.diagnose(t, "email=c@example.com")
+		f.expect(t, d, attribution.CauseNoClick)
+		fd := f.finding(t, d, attribution.CauseSnippetMisconfigured)
+		if !strings.Contains(fd.Detail, "https://www.shop.example") || strings.Contains(fd.Detail, "unrelated") ||
+			strings.Contains(fd.Detail+fd.Remedy.Text, "leaked") {
+			t.Fatalf("finding = %+v", fd)
+		}
+	})
+	t.Run("SnippetNeverSeen", func(t *testing.T) {
+		f := newDiagFixture(t)
+		f.click(t, f.l1, testenv.BrowserUA)
+		f.apiSignup(t, "c@example.com", "")
+		d := f.diagnose(t, "email=c@example.com")
+		f.expect(t, d, attribution.CauseNoClick)
+		fd := f.finding(t, d, attribution.CauseSnippetNotSeen)
+		if !strings.Contains(fd.Remedy.Text, f.v.PublicKey) {
+			t.Fatalf("remedy does not name the public key: %s", fd.Remedy.Text)
+		}
+		// Following it: the embed code names this deployment's snippet and
+		// the key; a page with it pings, and the health check sees it.
+		html := fd.Remedy.Steps[0].HTML
+		if fd.Remedy.Steps[0].Action != attribution.ActionInstallSnippet || !strings.Contains(html, f.URL()+"/snippet.js") ||
+			!strings.Contains(html, `data-key="`+f.v.PublicKey+`"`) {
+			t.Fatalf("install step = %+v", fd.Remedy.Steps[0])
+		}
+		f.Must(t, http.StatusOK, f.Do(t, "GET", "/snippet.js", "", nil))
+		f.ping(t, f.v.PublicKey, "https://shop.example/")
+		check := fd.Remedy.Steps[1].Request
+		var h snippetHealthAnswer
+		f.Must(t, http.StatusOK, f.Do(t, check.Method, check.Path, f.v.SecretKey, nil)).JSON(t, &h)
+		h.wantCheck(t, "snippet_seen", "ok")
+		d = f.diagnose(t, "email=c@example.com")
+		for _, fd := range d.Findings {
+			if fd.Cause == attribution.CauseSnippetNotSeen {
+				t.Fatalf("still not seen: %+v", d.Findings)
+			}
+		}
+	})
 }
 
 func TestDiagnose_ClickOutsideWindow(t *testing.T) {
@@ -174,6 +305,36 @@ func TestDiagnose_ClickOutsideWindow(t *testing.T) {
 			t.Fatalf("summary lacks both dates: %s", d.Verdict.Summary)
 		}
 		f.expectCredit(t, d, f.p1.ID)
+		f.follow(t, d.Verdict.Remedy, nil)
+		f.expectRepaired(t, d.Customer.ID, f.p1.ID)
+	})
+	t.Run("ExpiredTokenFromTheBackend", func(t *testing.T) {
+		// No visitor facts: the click is found through the signup's token,
+		// and the verdict says truthfully that its row exists.
+		f := newDiagFixture(t)
+		f.ping(t, f.v.PublicKey, "https://shop.example/")
+		ref := f.click(t, f.l2, testenv.BrowserUA)
+		f.Clock.Advance(45 * day)
+		f.apiSignup(t, "c@example.com", ref)
+		d := f.diagnose(t, "email=c@example.com")
+		f.expect(t, d, attribution.CauseClickOutsideWindow)
+		if d.Verdict.Click == nil || d.Verdict.Click.PartnerID != f.p2.ID || d.Verdict.Click.Via != attribution.ViaToken {
+			t.Fatalf("verdict = %+v", d.Verdict)
+		}
+		if strings.Contains(d.Verdict.Detail, "not in the records") || strings.Contains(d.Verdict.Detail, "no longer kept") {
+			t.Fatalf("detail denies the click row: %s", d.Verdict.Detail)
+		}
+		var clicks int
+		for _, ev := range d.Timeline {
+			if ev.Type == attribution.EventClick && ev.ID == d.Verdict.Click.ClickID {
+				clicks++
+			}
+		}
+		if clicks != 1 {
+			t.Fatalf("the click is not in the timeline: %+v", d.Timeline)
+		}
+		f.follow(t, d.Verdict.Remedy, nil)
+		f.expectRepaired(t, d.Customer.ID, f.p2.ID)
 	})
 	t.Run("OldClickNoToken", func(t *testing.T) {
 		f := newDiagFixture(t)
@@ -200,7 +361,8 @@ func TestDiagnose_LaterClickWon(t *testing.T) {
 	second := f.Clock.Now()
 	ref2 := f.click(t, f.l2, testenv.BrowserUA)
 	f.Clock.Advance(time.Hour)
-	f.snippetSignup(t, "c@example.com", ref2, testenv.BrowserUA)
+	// Re-attribution of an existing customer takes an authenticated channel.
+	f.apiSignup(t, "c@example.com", ref2)
 
 	d := f.diagnose(t, "email=c@example.com")
 	f.expect(t, d, attribution.CauseLaterClickWon)
@@ -210,6 +372,9 @@ func TestDiagnose_LaterClickWon(t *testing.T) {
 		t.Fatalf("verdict = %+v / click %+v / winner %+v", v, v.Click, v.Winner)
 	}
 	f.expectCredit(t, d, f.p1.ID)
+	if d.Verdict.Remedy.Request.Body["move_rewards"] != true {
+		t.Fatalf("remedy = %+v", d.Verdict.Remedy.Request)
+	}
 	outcomes := []string{}
 	for _, ev := range d.Timeline {
 		if ev.Type == attribution.EventSignup {
@@ -218,6 +383,47 @@ func TestDiagnose_LaterClickWon(t *testing.T) {
 	}
 	if strings.Join(outcomes, ",") != "attributed,reattributed" {
 		t.Fatalf("signups = %v", outcomes)
+	}
+	f.follow(t, d.Verdict.Remedy, nil)
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
+}
+
+// Every token a signup carried is kept and shown with its reason.
+func TestDiagnose_EveryTokenOfASignup(t *testing.T) {
+	f := newDiagFixture(t)
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	older := f.click(t, f.l1, testenv.BrowserUA)
+	f.Clock.Advance(time.Hour)
+	newer := f.click(t, f.l2, testenv.BrowserUA)
+	f.Clock.Advance(time.Hour)
+	// The backend passes the older token as ref; the newer one arrives in
+	// the tally_ref cookie set on Tally's own subdomain.
+	r := f.Do(t, "POST", "/v1/signups", f.v.SecretKey, map[string]any{"email": "c@example.com", "ref": older, "ip": "203.0.113.9", "user_agent": firefoxUA},
+		"Cookie", attribution.RefParam+"="+newer)
+	f.Must(t, http.StatusCreated, r)
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseLaterClickWon)
+	var sig *attribution.TimelineEvent
+	for i := range d.Timeline {
+		if d.Timeline[i].Type == attribution.EventSignup {
+			sig = &d.Timeline[i]
+		}
+	}
+	if sig == nil || len(sig.Tokens) != 2 {
+		t.Fatalf("signup event = %+v", sig)
+	}
+	byPartner := map[string]string{}
+	for _, tk := range sig.Tokens {
+		if tk.ClickID == "" || tk.ClickedAt == nil {
+			t.Fatalf("token without its click: %+v", tk)
+		}
+		byPartner[tk.PartnerID] = tk.Reason
+	}
+	if byPartner[f.p1.ID] != attribution.ReasonOlderClick || byPartner[f.p2.ID] != "" || !strings.Contains(sig.Detail, attribution.ReasonOlderClick) {
+		t.Fatalf("tokens = %+v / %s", sig.Tokens, sig.Detail)
+	}
+	if sig.Browser != "Firefox" {
+		t.Fatalf("the backend's user agent was not kept: %+v", sig)
 	}
 }
 
@@ -234,15 +440,57 @@ func TestDiagnose_NoTokenWithClicks(t *testing.T) {
 		t.Fatalf("verdict = %+v", d.Verdict)
 	}
 	f.expectCredit(t, d, f.p1.ID)
+	f.follow(t, d.Verdict.Remedy, nil)
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
+}
 
-	// The remedy, sent as is, repairs the gap.
-	r := d.Verdict.Remedy.Request
-	f.Must(t, http.StatusOK, f.Do(t, r.Method, r.Path, f.v.SecretKey, r.Body))
-	d = f.diagnose(t, "customer_id=" + d.Customer.ID)
-	f.expect(t, d, attribution.CauseAttributed)
-	if d.Customer.PartnerID != f.p1.ID || d.Timeline[len(d.Timeline)-1].Type != attribution.EventOverride {
-		t.Fatalf("after the remedy: %+v", d)
+// A server-side signup with the visitor's ip and user agent names a click
+// from the same network on another device.
+func TestDiagnose_AnotherDevice(t *testing.T) {
+	e := testenv.New(t, func(c *app.Config) { c.TrustedProxies = []string{"127.0.0.0/8", "::1/128"} })
+	f := &diagFixture{Env: e, t: t, v: e.NewVendor(t, "Acme")}
+	f.p1 = e.NewPartner(t, f.v, "Ada", "ada@partners.example")
+	f.l1 = e.NewLink(t, f.v, f.p1, "https://shop.example/")
+	f.ping(t, f.v.PublicKey, "https://shop.example/")
+	r := f.Click(t, f.l1.Key, "User-Agent", iPhoneUA, "X-Forwarded-For", "198.51.100.23")
+	f.Must(t, http.StatusFound, r)
+	f.Clock.Advance(3 * time.Hour)
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/signups", f.v.SecretKey, map[string]any{
+		"email": "c@example.com", "ip": "198.51.100.77", "user_agent": testenv.BrowserUA,
+	}))
+	d := f.diagnose(t, "email=c@example.com")
+	f.expect(t, d, attribution.CauseNoClick)
+	fd := f.finding(t, d, attribution.CauseOtherDevice)
+	if fd.Click == nil || fd.Click.PartnerID != f.p1.ID || !strings.Contains(fd.Detail, "Safari") || !strings.Contains(fd.Detail, "Chrome on Windows") {
+		t.Fatalf("finding = %+v", fd)
 	}
+	f.follow(t, fd.Remedy, nil)
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
+
+	// The raw IP is stored nowhere: the signup keeps the truncated one.
+	var ips []string
+	if err := f.App.Store.DB().NewSelect().Table("signups").Column("ip_trunc").Scan(t.Context(), &ips); err != nil || len(ips) != 1 || ips[0] != "198.51.100.0" {
+		t.Fatalf("signups.ip_trunc = %v, %v", ips, err)
+	}
+}
+
+func TestServerSignup_VisitorValidation(t *testing.T) {
+	f := newDiagFixture(t)
+	before := f.TableCounts(t)
+	for _, body := range []map[string]any{
+		{"email": "c@example.com", "ip": "not-an-ip"},
+		{"email": "c@example.com", "ip": "fe80::1%eth0"},
+		{"email": "c@example.com", "ip": 42},
+		{"email": "c@example.com", "user_agent": strings.Repeat("a", 1025)},
+	} {
+		mustError(t, f.Do(t, "POST", "/v1/signups", f.v.SecretKey, body), http.StatusBadRequest, attribution.EINVALID)
+	}
+	if after := f.TableCounts(t); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("a refused signup wrote rows: %v -> %v", before, after)
+	}
+	// The snippet's signup does not take them: its visitor is the request's.
+	mustError(t, f.Do(t, "POST", "/v1/snippet/signup", "", map[string]any{"public_key": f.v.PublicKey, "email": "c@example.com", "ip": "203.0.113.9"}),
+		http.StatusBadRequest, attribution.EINVALID)
 }
 
 func TestDiagnose_SafariCookieCap(t *testing.T) {
@@ -257,6 +505,8 @@ func TestDiagnose_SafariCookieCap(t *testing.T) {
 	if !strings.Contains(d.Verdict.Remedy.Text, "backend") {
 		t.Fatalf("remedy = %s", d.Verdict.Remedy.Text)
 	}
+	f.follow(t, d.Verdict.Remedy, nil)
+	f.expectRepaired(t, d.Customer.ID, f.p2.ID)
 }
 
 func TestDiagnose_OtherVendorToken(t *testing.T) {
@@ -273,7 +523,14 @@ func TestDiagnose_OtherVendorToken(t *testing.T) {
 		if ev.Type == attribution.EventClick {
 			t.Fatalf("another vendor's click leaked into the timeline: %+v", ev)
 		}
+		for _, tk := range ev.Tokens {
+			if tk.ClickID != "" || tk.PartnerID != "" || tk.Reason != attribution.ReasonOtherVendor {
+				t.Fatalf("another vendor's token ids leaked: %+v", tk)
+			}
+		}
 	}
+	f.follow(t, d.Verdict.Remedy, map[string]string{"partner_id": f.p1.ID})
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
 }
 
 func TestDiagnose_InvalidToken(t *testing.T) {
@@ -283,6 +540,8 @@ func TestDiagnose_InvalidToken(t *testing.T) {
 	f.apiSignup(t, "c@example.com", ref[:len(ref)-4]+"AAAA")
 	d := f.diagnose(t, "email=c@example.com")
 	f.expect(t, d, attribution.CauseInvalidToken)
+	f.follow(t, d.Verdict.Remedy, map[string]string{"partner_id": f.p1.ID})
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
 }
 
 func TestDiagnose_PartnerDisabled(t *testing.T) {
@@ -291,37 +550,20 @@ func TestDiagnose_PartnerDisabled(t *testing.T) {
 	ref := f.click(t, f.l1, testenv.BrowserUA)
 	f.Must(t, http.StatusOK, f.Do(t, "PATCH", "/v1/partners/"+f.p1.ID, f.v.SecretKey, map[string]any{"status": "disabled"}))
 	f.Clock.Advance(time.Hour)
-	f.snippetSignup(t, "c@example.com", ref, testenv.BrowserUA)
+	f.apiSignup(t, "c@example.com", ref) // the backend: the partner is named by the token alone
 	d := f.diagnose(t, "email=c@example.com")
 	f.expect(t, d, attribution.CausePartnerDisabled)
 	if d.Verdict.Click == nil || d.Verdict.Click.PartnerID != f.p1.ID {
 		t.Fatalf("verdict = %+v", d.Verdict)
 	}
 	f.expectCredit(t, d, f.p1.ID)
-}
-
-func TestDiagnose_SnippetNotSeen(t *testing.T) {
-	f := newDiagFixture(t)
-	f.click(t, f.l1, testenv.BrowserUA)
-	f.apiSignup(t, "c@example.com", "")
-	d := f.diagnose(t, "email=c@example.com")
-	f.expect(t, d, attribution.CauseSnippetNotSeen)
-	if !strings.Contains(d.Verdict.Remedy.Text, f.v.PublicKey) {
-		t.Fatalf("remedy does not name the public key: %s", d.Verdict.Remedy.Text)
+	if st := d.Verdict.Remedy.Steps; len(st) != 2 || st[0].Action != attribution.ActionActivatePartner || st[0].Request.Method != "PATCH" {
+		t.Fatalf("steps = %+v", st)
 	}
-}
-
-func TestDiagnose_SnippetMisconfigured(t *testing.T) {
-	f := newDiagFixture(t)
-	f.Must(t, http.StatusOK, f.Do(t, "PATCH", "/v1/vendor", f.v.SecretKey, map[string]any{"domain": "shop.example"}))
-	f.ping(t, "pk_wrongwrongwrong", "https://www.shop.example/landing")
-	f.ping(t, "pk_wrongwrongwrong", "https://unrelated.example/") // not this vendor's site
-	f.apiSignup(t, "c@example.com", "")
-	d := f.diagnose(t, "email=c@example.com")
-	f.expect(t, d, attribution.CauseSnippetMisconfigured)
-	if !strings.Contains(d.Verdict.Detail, "https://www.shop.example") || strings.Contains(d.Verdict.Detail, "unrelated") {
-		t.Fatalf("detail = %s", d.Verdict.Detail)
-	}
+	// Crediting a disabled partner is refused: the steps re-enable them first.
+	mustError(t, f.Do(t, "POST", d.Verdict.Remedy.Request.Path, f.v.SecretKey, d.Verdict.Remedy.Request.Body), http.StatusBadRequest, attribution.EINVALID)
+	f.follow(t, d.Verdict.Remedy, nil)
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
 }
 
 func TestDiagnose_DirectVisit(t *testing.T) {
@@ -332,10 +574,17 @@ func TestDiagnose_DirectVisit(t *testing.T) {
 	f.snippetSignup(t, "c@example.com", "", testenv.BrowserUA)
 	d := f.diagnose(t, "email=c@example.com")
 	f.expect(t, d, attribution.CauseDirectVisit)
-	if !strings.Contains(d.Verdict.Remedy.Text, "promotion code") || d.Verdict.Remedy.Request == nil ||
-		!strings.HasSuffix(d.Verdict.Remedy.Request.Path, "/codes") {
+	st := d.Verdict.Remedy.Steps
+	if !strings.Contains(d.Verdict.Remedy.Text, "promotion code") || len(st) != 2 || st[0].Request == nil ||
+		st[0].Request.Path != "/v1/partners/{partner_id}/codes" {
 		t.Fatalf("remedy = %+v", d.Verdict.Remedy)
 	}
+	f.follow(t, d.Verdict.Remedy, map[string]string{"partner_id": f.p1.ID, "code": "ADA10"})
+	codes := f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partners/"+f.p1.ID+"/codes", f.v.SecretKey, nil))
+	if !strings.Contains(string(codes.Body), "ADA10") {
+		t.Fatalf("codes = %s", codes.Body)
+	}
+	f.expectRepaired(t, d.Customer.ID, f.p1.ID)
 }
 
 func TestDiagnose_PurchaseUnmatched(t *testing.T) {
@@ -347,25 +596,46 @@ func TestDiagnose_PurchaseUnmatched(t *testing.T) {
 	}
 	out, err := f.App.Store.ApplyPaymentEvent(ctx, v, attribution.PaymentEvent{
 		ID: "evt_1", Type: "checkout.session.completed",
-		Purchase: &attribution.PaymentPurchase{Ref: "cs_1", Email: "buyer@example.com", Amount: 4900, Currency: "usd", PurchasedAt: f.Clock.Now()},
+		Purchase: &attribution.PaymentPurchase{Ref: "cs_1", Email: "buyer@example.com", StripeCustomerID: "cus_Stripe42",
+			Amount: 4900, Currency: "usd", PurchasedAt: f.Clock.Now()},
 	})
 	if err != nil || out != attribution.OutcomePurchaseUnmatched {
 		t.Fatalf("payment event: %s %v", out, err)
 	}
-	d := f.diagnose(t, "email=" + url.QueryEscape("Buyer@example.com"))
+	d := f.diagnose(t, "email="+url.QueryEscape("Buyer@example.com"))
 	f.expect(t, d, attribution.CausePurchaseUnmatched)
 	if d.Customer != nil || len(d.Timeline) != 1 || d.Timeline[0].Type != attribution.EventPurchase || *d.Timeline[0].Amount != 4900 {
-		t.Fatalf("diagnosis = %+v", d)
+		t.Fatalf("diagnosis = %+v", d.Diagnosis)
 	}
 	r := d.Verdict.Remedy.Request
-	if r == nil || r.Path != "/v1/customers" || r.Body["email"] != "buyer@example.com" {
+	if r == nil || r.Path != "/v1/customers" || r.Body["email"] != "buyer@example.com" || r.Body["stripe_customer_id"] != "cus_Stripe42" {
 		t.Fatalf("remedy = %+v", d.Verdict.Remedy)
 	}
 	// The remedy with a real partner gives the purchase to the new customer.
-	r.Body["partner_id"] = f.p1.ID
-	cust := f.Must(t, http.StatusCreated, f.Do(t, r.Method, r.Path, f.v.SecretKey, r.Body)).Map(t)
-	d = f.diagnose(t, "customer_id=" + cust["id"].(string))
+	f.follow(t, d.Verdict.Remedy, map[string]string{"partner_id": f.p1.ID})
+	d = f.diagnose(t, "email=buyer@example.com")
 	f.expect(t, d, attribution.CauseAttributed)
+	if d.Customer.StripeCustomerID != "cus_Stripe42" {
+		t.Fatalf("customer = %+v", d.Customer)
+	}
+	var purchases struct {
+		Data []attribution.Purchase `json:"data"`
+	}
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/purchases", f.v.SecretKey, nil)).JSON(t, &purchases)
+	if len(purchases.Data) != 1 || purchases.Data[0].CustomerID != d.Customer.ID || purchases.Data[0].PartnerID != f.p1.ID {
+		t.Fatalf("purchases = %+v", purchases.Data)
+	}
+}
+
+func TestCreateCustomer_StripeCustomerID(t *testing.T) {
+	f := newDiagFixture(t)
+	for _, id := range []string{"42", "cus_", "cus_a b", "cus_" + strings.Repeat("x", 260), "sk_live_x"} {
+		mustError(t, f.Do(t, "POST", "/v1/customers", f.v.SecretKey, map[string]any{"email": "a@example.com", "partner_id": f.p1.ID, "reason": "by hand", "stripe_customer_id": id}),
+			http.StatusBadRequest, attribution.EINVALID)
+	}
+	f.Must(t, http.StatusCreated, f.Do(t, "POST", "/v1/customers", f.v.SecretKey, map[string]any{"email": "a@example.com", "partner_id": f.p1.ID, "reason": "by hand", "stripe_customer_id": "cus_A1"}))
+	r := f.Do(t, "POST", "/v1/customers", f.v.SecretKey, map[string]any{"email": "b@example.com", "partner_id": f.p1.ID, "reason": "by hand", "stripe_customer_id": "cus_A1"})
+	mustError(t, r, http.StatusConflict, attribution.ECONFLICT)
 }
 
 func TestDiagnose_BadRequests(t *testing.T) {
@@ -383,4 +653,47 @@ func TestDiagnose_BadRequests(t *testing.T) {
 	id := f.diagnose(t, "email=c@example.com").Customer.ID
 	mustError(t, f.Do(t, "GET", "/v1/diagnose?customer_id="+id, other.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
 	mustError(t, f.Do(t, "GET", "/v1/diagnose?email=c@example.com", "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
+}
+
+// A Stripe purchase that arrived before its customer signed up: the remedy
+// is a change in Stripe, and the customer.updated event Stripe then sends
+// attaches the purchase.
+func TestDiagnose_PurchaseUnmatchedExistingCustomer(t *testing.T) {
+	f := newDiagFixture(t)
+	ctx := context.Background()
+	v, err := f.App.Store.FindVendor(ctx, f.v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.App.Store.ApplyPaymentEvent(ctx, v, attribution.PaymentEvent{
+		ID: "evt_1", Type: "checkout.session.completed",
+		Purchase: &attribution.PaymentPurchase{Ref: "cs_1", Email: "buyer@example.com", StripeCustomerID: "cus_Stripe7",
+			Amount: 1500, Currency: "eur", PurchasedAt: f.Clock.Now()},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.Clock.Advance(time.Hour)
+	f.apiSignup(t, "buyer@example.com", f.click(t, f.l1, testenv.BrowserUA))
+	d := f.diagnose(t, "email=buyer@example.com")
+	f.expect(t, d, attribution.CausePurchaseUnmatched)
+	st := d.Verdict.Remedy.Steps
+	if d.Verdict.Remedy.Request != nil || len(st) != 1 || st[0].Stripe == nil || st[0].Stripe.Object != "customer" ||
+		st[0].Stripe.ID != "cus_Stripe7" || st[0].Stripe.Metadata["tally_customer_id"] != d.Customer.ID {
+		t.Fatalf("remedy = %+v", d.Verdict.Remedy)
+	}
+	// Following it in Stripe makes Stripe send customer.updated.
+	ch := st[0].Stripe
+	if _, err := f.App.Store.ApplyPaymentEvent(ctx, v, attribution.PaymentEvent{
+		ID: "evt_2", Type: "customer.updated",
+		Customer: &attribution.PaymentCustomer{StripeCustomerID: ch.ID, MetadataCustomerID: ch.Metadata["tally_customer_id"]},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d = f.diagnose(t, "email=buyer@example.com")
+	f.expect(t, d, attribution.CauseAttributed)
+	for _, ev := range d.Timeline {
+		if ev.Type == attribution.EventPurchase && ev.PartnerID != f.p1.ID {
+			t.Fatalf("purchase not attributed: %+v", ev)
+		}
+	}
 }

@@ -27,38 +27,20 @@ var rewardCSVHeader = []string{
 	"amount", "currency", "purchase_id", "customer_id", "reason", "approved_at", "paid_at",
 }
 
-// exportRange reads start and end: RFC 3339 times or YYYY-MM-DD dates
-// (UTC); end is exclusive, and a date end includes that whole day.
-func exportRange(c echo.Context) (attribution.ExportFilter, error) {
-	var f attribution.ExportFilter
-	parse := func(name string, endOfDay bool) (time.Time, error) {
-		s := c.QueryParam(name)
-		if s == "" {
-			return time.Time{}, nil
-		}
-		if t, err := time.Parse(time.RFC3339, s); err == nil {
-			return t.UTC(), nil
-		}
-		if t, err := time.Parse(time.DateOnly, s); err == nil {
-			if endOfDay {
-				t = t.AddDate(0, 0, 1)
-			}
-			return t, nil
-		}
-		return time.Time{}, invalid("%s must be an RFC 3339 time or a date (YYYY-MM-DD).", name)
+// numericCSVColumns are written as numbers; every other column is text and
+// goes through attribution.CSVText.
+var numericCSVColumns = map[string]bool{"amount": true, "refunded_amount": true, "reward_amount": true}
+
+// exportFilter reads an export's period (attribution.ParsePeriod, in the
+// vendor's time zone unless tz names another; open ends by default) and
+// partner.
+func (m *money) exportFilter(c echo.Context) (attribution.ExportFilter, error) {
+	p, err := attribution.ParsePeriod(c.QueryParam("start"), c.QueryParam("end"), c.QueryParam("tz"),
+		VendorOf(c).Location(), m.clock(), attribution.ExportPeriod)
+	if err != nil {
+		return attribution.ExportFilter{}, err
 	}
-	var err error
-	if f.Start, err = parse("start", false); err != nil {
-		return f, err
-	}
-	if f.End, err = parse("end", true); err != nil {
-		return f, err
-	}
-	if !f.Start.IsZero() && !f.End.IsZero() && !f.End.After(f.Start) {
-		return f, invalid("end must be after start.")
-	}
-	f.PartnerID = c.QueryParam("partner_id")
-	return f, nil
+	return attribution.ExportFilter{Start: p.Start, End: p.End, PartnerID: c.QueryParam("partner_id")}, nil
 }
 
 // csvStream writes the header before the first row (or at the end when
@@ -68,12 +50,17 @@ type csvStream struct {
 	w       *csv.Writer
 	name    string
 	header  []string
+	numeric []bool // by column
 	started bool
 	rows    int
 }
 
 func newCSVStream(c echo.Context, name string, header []string) *csvStream {
-	return &csvStream{c: c, name: name, header: header}
+	numeric := make([]bool, len(header))
+	for i, h := range header {
+		numeric[i] = numericCSVColumns[h]
+	}
+	return &csvStream{c: c, name: name, header: header, numeric: numeric}
 }
 
 func (s *csvStream) write(rec []string) error {
@@ -91,6 +78,11 @@ func (s *csvStream) write(rec []string) error {
 	}
 	if rec == nil {
 		return nil
+	}
+	for i, cell := range rec {
+		if !s.numeric[i] {
+			rec[i] = attribution.CSVText(cell)
+		}
 	}
 	if err := s.w.Write(rec); err != nil {
 		return err
@@ -129,7 +121,7 @@ func csvTime(t *time.Time) string {
 }
 
 func (m *money) exportPurchases(c echo.Context) error {
-	f, err := exportRange(c)
+	f, err := m.exportFilter(c)
 	if err != nil {
 		return err
 	}
@@ -150,7 +142,7 @@ func (m *money) exportPurchases(c echo.Context) error {
 }
 
 func (m *money) exportRewards(c echo.Context) error {
-	f, err := exportRange(c)
+	f, err := m.exportFilter(c)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,19 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
+// SnippetHealthAnswer is the answer of GET /v1/health/snippet: the
+// domain's report with each check's remedy steps rendered.
+type SnippetHealthAnswer struct {
+	*attribution.SnippetHealth
+	Checks []HealthCheckAnswer `json:"checks"`
+}
+
+// HealthCheckAnswer is a check with its remedy steps rendered.
+type HealthCheckAnswer struct {
+	attribution.HealthCheck
+	Steps []RemedyStep `json:"steps,omitempty"`
+}
+
 // snippetHealth is GET /v1/health/snippet?days=: what the snippet's pings,
 // the signups and the clicks of the last days say about the integration.
 func (h *healthHandlers) snippetHealth(c echo.Context) error {
@@ -23,5 +36,10 @@ func (h *healthHandlers) snippetHealth(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, attribution.EvaluateSnippetHealth(v, d, now))
+	rep := attribution.EvaluateSnippetHealth(v, d, now)
+	out := SnippetHealthAnswer{SnippetHealth: rep, Checks: make([]HealthCheckAnswer, 0, len(rep.Checks))}
+	for _, c := range rep.Checks {
+		out.Checks = append(out.Checks, HealthCheckAnswer{HealthCheck: c, Steps: h.render.steps(c.Steps)})
+	}
+	return c.JSON(http.StatusOK, out)
 }

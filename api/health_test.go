@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tally-dev/tally/api"
 	"github.com/tally-dev/tally/internal/testenv"
 )
 
@@ -19,10 +20,11 @@ type snippetHealthAnswer struct {
 		Path   string `json:"path"`
 	} `json:"last_seen"`
 	Checks []struct {
-		Name   string `json:"name"`
-		Status string `json:"status"`
-		Detail string `json:"detail"`
-		Remedy string `json:"remedy"`
+		Name   string           `json:"name"`
+		Status string           `json:"status"`
+		Detail string           `json:"detail"`
+		Remedy string           `json:"remedy"`
+		Steps  []api.RemedyStep `json:"steps"`
 	} `json:"checks"`
 	Pages []struct {
 		Origin            string    `json:"origin"`
@@ -217,23 +219,35 @@ func TestSnippetHealth_PublicKey(t *testing.T) {
 
 	healthPing(t, e, v.PublicKey, "https://shop.example/", false, true) // counted
 
+	// A key that matches no vendor, from a page of the site: a warning only.
 	t.Run("MissingKey", func(t *testing.T) {
 		healthPing(t, e, "", "https://www.shop.example/blog", false, true)
 		h := snippetHealth(t, e, v, "")
-		h.wantCheck(t, "public_key", "failing", "no data-key", "https://www.shop.example", "/blog", v.PublicKey)
+		h.wantCheck(t, "public_key", "warning", "no data-key", "https://www.shop.example", "/blog", v.PublicKey)
 	})
-	t.Run("SecretKey", func(t *testing.T) {
+	t.Run("SecretKeyOfNoVendor", func(t *testing.T) {
 		healthPing(t, e, "sk_live_leaked_secret_0000000000000000", "https://app.shop.example/", false, true)
 		h := snippetHealth(t, e, v, "")
-		h.wantCheck(t, "public_key", "failing", "secret key", "https://app.shop.example", "leaked")
-		if strings.Contains(string(e.Do(t, "GET", "/v1/health/snippet", v.SecretKey, nil).Body), "sk_live") {
-			t.Fatal("the report repeats a secret key")
+		h.wantCheck(t, "public_key", "warning", "no Tally key", "https://app.shop.example")
+		if _, d, r := h.check(t, "public_key"); strings.Contains(d+r, "leaked") {
+			t.Fatalf("told to replace a secret key that is not its own: %s", r)
 		}
 	})
-	t.Run("UnknownKey", func(t *testing.T) {
-		healthPing(t, e, "pk_doesnotexist0000", "https://landing.example/spring", false, true) // a link's destination origin
+	t.Run("UnknownKeyOnALinkDestination", func(t *testing.T) {
+		// A link's destination is not the vendor's site: another program's page may be.
+		healthPing(t, e, "pk_doesnotexist0000", "https://landing.example/spring", false, true)
 		h := snippetHealth(t, e, v, "")
-		h.wantCheck(t, "public_key", "failing", `"pk_doesnotexist0000"`, "https://landing.example")
+		if _, d, _ := h.check(t, "public_key"); strings.Contains(d, "landing.example") {
+			t.Fatalf("shown: %s", d)
+		}
+	})
+	t.Run("OwnSecretKey", func(t *testing.T) {
+		healthPing(t, e, v.SecretKey, "https://app.shop.example/", false, true)
+		h := snippetHealth(t, e, v, "")
+		h.wantCheck(t, "public_key", "failing", "your secret key", "https://app.shop.example", "leaked")
+		if strings.Contains(string(e.Do(t, "GET", "/v1/health/snippet", v.SecretKey, nil).Body), v.SecretKey[3:]) {
+			t.Fatal("the report repeats a secret key")
+		}
 	})
 	t.Run("OriginNotAllowed", func(t *testing.T) {
 		healthPing(t, e, v.PublicKey, "https://staging.elsewhere.example/", false, true)
@@ -241,6 +255,32 @@ func TestSnippetHealth_PublicKey(t *testing.T) {
 		h.wantCheck(t, "public_key", "failing", "allowed_origins", "https://staging.elsewhere.example")
 		if h.Status != "failing" {
 			t.Fatalf("status %s", h.Status)
+		}
+		// Following the rendered step allows the origin; its next pings count.
+		var allow *api.RemedyRequest
+		for _, c := range h.Checks {
+			for _, st := range c.Steps {
+				if c.Name == "public_key" && st.Action == "allow_origins" {
+					allow = st.Request
+				}
+			}
+		}
+		if allow == nil || allow.Method != "PATCH" || allow.Path != "/v1/vendor" {
+			t.Fatalf("no allow_origins step: %+v", h.Checks)
+		}
+		e.Must(t, http.StatusOK, e.Do(t, allow.Method, allow.Path, v.SecretKey, allow.Body))
+		h = snippetHealth(t, e, v, "")
+		if _, d, _ := h.check(t, "public_key"); strings.Contains(d, "staging.elsewhere") {
+			t.Fatalf("still reported after the origin was allowed: %s", d)
+		}
+		healthPing(t, e, v.PublicKey, "https://staging.elsewhere.example/", false, true)
+		h = snippetHealth(t, e, v, "")
+		found := false
+		for _, p := range h.Pages {
+			found = found || p.Origin == "https://staging.elsewhere.example"
+		}
+		if !found {
+			t.Fatalf("the allowed origin's ping did not count: %+v", h.Pages)
 		}
 	})
 	t.Run("NotOthers", func(t *testing.T) {
@@ -255,16 +295,73 @@ func TestSnippetHealth_PublicKey(t *testing.T) {
 				t.Errorf("%s in %q", o, detail)
 			}
 		}
-		// and the other vendor sees its own.
+		// and the other vendor sees the one from its site, as a warning: its
+		// snippet has never been seen.
 		ho := snippetHealth(t, e, other, "")
-		ho.wantCheck(t, "public_key", "failing", "https://other.example")
+		ho.wantCheck(t, "public_key", "warning", "https://other.example")
 		if _, d, _ := ho.check(t, "public_key"); strings.Contains(d, "shop.example") {
 			t.Errorf("other vendor sees %q", d)
 		}
-		if ho.Status != "failing" {
-			t.Errorf("other vendor: status %s (only misconfigured pings)", ho.Status)
+		if ho.Status != "never_seen" {
+			t.Errorf("other vendor: status %s (only pings of no vendor's key)", ho.Status)
 		}
 	})
+}
+
+// Two programs on one host: pings with a wrong key are a warning to both,
+// never the misconfiguration of the one whose snippet never pinged; each
+// vendor's own key (public or leaked secret) is that vendor's alone.
+func TestSnippetHealth_SharedHost(t *testing.T) {
+	t.Parallel()
+	e := testenv.New(t)
+	a := e.NewVendor(t, "Acme")
+	b := e.NewVendor(t, "Beta")
+	for _, v := range []testenv.Vendor{a, b} {
+		e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"domain": "shops.example"}))
+	}
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", a.SecretKey, map[string]any{"allowed_origins": []string{"https://acme.shops.example"}}))
+	healthPing(t, e, a.PublicKey, "https://acme.shops.example/", false, true)         // counted for Acme
+	healthPing(t, e, "pk_typo0000000000", "https://beta.shops.example/", false, true) // no vendor's key
+	healthPing(t, e, a.SecretKey, "https://acme.shops.example/admin", false, true)    // Acme's leaked secret
+	healthPing(t, e, a.PublicKey, "https://beta.shops.example/copy", false, true)     // Acme's key, origin not allowed
+
+	hb := snippetHealth(t, e, b, "")
+	if hb.Status != "never_seen" {
+		t.Fatalf("Beta: status %s, want never_seen: %+v", hb.Status, hb.Checks)
+	}
+	hb.wantCheck(t, "public_key", "warning", `"pk_typo0000000000"`, "https://beta.shops.example")
+	for _, c := range hb.Checks {
+		if c.Status == "failing" && c.Name != "snippet_seen" {
+			t.Errorf("Beta: %s failing: %s", c.Name, c.Detail)
+		}
+		if strings.Contains(c.Detail+c.Remedy, "leaked") || strings.Contains(c.Detail+c.Remedy, "/copy") || strings.Contains(c.Detail+c.Remedy, "/admin") {
+			t.Errorf("Beta is shown Acme's pings: %s / %s", c.Detail, c.Remedy)
+		}
+	}
+	hb.wantCheck(t, "snippet_seen", "failing", "never received a ping")
+
+	ha := snippetHealth(t, e, a, "")
+	ha.wantCheck(t, "public_key", "failing", "your secret key", "leaked", "/admin", "allowed_origins", "/copy", `"pk_typo0000000000"`)
+	if ha.Status != "failing" {
+		t.Fatalf("Acme: status %s", ha.Status)
+	}
+
+	// The diagnosis uses the same rule: Beta's customer is no_click with a
+	// warning finding, and never told to replace a key.
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/signups", b.SecretKey, map[string]any{"email": "c@example.com"}))
+	r := e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/diagnose?email=c@example.com", b.SecretKey, nil))
+	var d api.DiagnosisAnswer
+	r.JSON(t, &d)
+	if d.Verdict.Cause != "no_click" || strings.Contains(string(r.Body), "leaked") || strings.Contains(string(r.Body), "/copy") {
+		t.Fatalf("Beta's diagnosis: %s", r.Body)
+	}
+	causes := []string{}
+	for _, fd := range d.Findings {
+		causes = append(causes, fd.Cause)
+	}
+	if strings.Join(causes, ",") != "snippet_not_seen,snippet_misconfigured" {
+		t.Fatalf("Beta's findings: %v", causes)
+	}
 }
 
 func TestSnippetHealth_PublicKeyFixed(t *testing.T) {

@@ -19,7 +19,7 @@ func (s *Server) createLink(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	l, err := s.deps.Store.CreateLink(c.Request().Context(), VendorOf(c).ID, req)
+	l, err := s.deps.Store.CreateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (s *Server) patchLink(c echo.Context) error {
 	if err := decodeJSON(c, &upd); err != nil {
 		return err
 	}
-	l, err := s.deps.Store.UpdateLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"), upd)
+	l, err := s.deps.Store.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Server) patchLink(c echo.Context) error {
 // rewards keep their history.
 func (s *Server) archiveLink(c echo.Context) error {
 	archived := attribution.LinkArchived
-	l, err := s.deps.Store.UpdateLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"), attribution.LinkUpdate{Status: &archived})
+	l, err := s.deps.Store.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), attribution.LinkUpdate{Status: &archived})
 	if err != nil {
 		return err
 	}

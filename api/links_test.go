@@ -251,9 +251,10 @@ func TestLinks_Patch(t *testing.T) {
 		if m["key"] != "renamed-key" || m["url"] != e.URL()+"/r/renamed-key" {
 			t.Errorf("patched = %v", m)
 		}
-		if r := e.Click(t, l.Key); r.StatusCode != http.StatusNotFound {
-			t.Errorf("old key answers %d", r.StatusCode)
+		if m["aliases"].([]any)[0] != l.Key {
+			t.Errorf("aliases = %v", m["aliases"])
 		}
+		e.Must(t, http.StatusFound, e.Click(t, l.Key)) // the old key is an alias
 		e.Must(t, http.StatusFound, e.Click(t, "renamed-key"))
 	})
 
@@ -409,5 +410,96 @@ func TestLinks_QR(t *testing.T) {
 		for _, ext := range []string{"svg", "png"} {
 			mustError(t, e.Do(t, "GET", "/v1/links/lnk_01kf0rdqg0syc3j57wfa5tgbac/qr."+ext, v.SecretKey, nil), http.StatusNotFound, "not_found")
 		}
+	})
+}
+
+func TestLinks_KeyAliases(t *testing.T) {
+	t.Parallel()
+	e := testenv.New(t)
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	create := func(t *testing.T, v testenv.Vendor, p testenv.Partner, key string) *testenv.Response {
+		return e.Do(t, "POST", "/v1/links", v.SecretKey, map[string]any{"partner_id": p.ID, "destination_url": "https://acme.example/x", "key": key})
+	}
+	rename := func(t *testing.T, id, key string) *testenv.Response {
+		return tick(e).Do(t, "PATCH", "/v1/links/"+id, v.SecretKey, map[string]any{"key": key})
+	}
+	aliases := func(t *testing.T, id string) []string {
+		var l struct{ Aliases []string }
+		e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/links/"+id, v.SecretKey, nil)).JSON(t, &l)
+		return l.Aliases
+	}
+	var l testenv.Link
+	e.Must(t, http.StatusCreated, create(t, v, p, "qr-spring")).JSON(t, &l)
+	if got := aliases(t, l.ID); got == nil || len(got) != 0 {
+		t.Fatalf("a new link's aliases = %#v, want []", got)
+	}
+	e.Must(t, http.StatusFound, e.Click(t, "qr-spring")) // cached under the old key
+
+	e.Must(t, http.StatusOK, rename(t, l.ID, "qr-summer"))
+	e.Must(t, http.StatusOK, rename(t, l.ID, "qr-autumn"))
+	if got := aliases(t, l.ID); !slices.Equal(got, []string{"qr-spring", "qr-summer"}) {
+		t.Fatalf("aliases = %v", got)
+	}
+
+	t.Run("AliasRedirectsLikeTheKey", func(t *testing.T) {
+		for _, key := range []string{"qr-spring", "qr-summer", "qr-autumn"} {
+			r := e.Must(t, http.StatusFound, e.Click(t, key+"?utm_source=flyer"))
+			tok, c := clickOf(t, e, r)
+			if tok.LinkID != l.ID || c.LinkID != l.ID || c.PartnerID != p.ID || c.UTMSource != "flyer" {
+				t.Errorf("/r/%s: token %+v, click %+v", key, tok, c)
+			}
+			if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "https://acme.example/x?utm_source=flyer&tally_ref=") {
+				t.Errorf("/r/%s goes to %s", key, loc)
+			}
+		}
+	})
+	t.Run("ListShowsAliases", func(t *testing.T) {
+		var list struct {
+			Data []struct {
+				ID, Key string
+				Aliases []string
+			}
+		}
+		e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/links", v.SecretKey, nil)).JSON(t, &list)
+		if len(list.Data) != 1 || list.Data[0].Key != "qr-autumn" || len(list.Data[0].Aliases) != 2 {
+			t.Errorf("list = %+v", list.Data)
+		}
+	})
+	t.Run("OneNamespace", func(t *testing.T) {
+		other := e.NewVendor(t, "Other")
+		op := e.NewPartner(t, other, "Bob", "bob@example.com")
+		var l2 testenv.Link
+		e.Must(t, http.StatusCreated, create(t, v, p, "qr-winter")).JSON(t, &l2)
+		for _, key := range []string{"qr-spring", "qr-autumn"} {
+			mustError(t, create(t, v, p, key), http.StatusConflict, "conflict")
+			mustError(t, create(t, other, op, key), http.StatusConflict, "conflict") // /r/{key} is global
+			mustError(t, rename(t, l2.ID, key), http.StatusConflict, "conflict")
+		}
+		mustError(t, rename(t, l.ID, "qr-winter"), http.StatusConflict, "conflict")
+		if got := aliases(t, l2.ID); len(got) != 0 {
+			t.Errorf("refused renames left aliases %v", got)
+		}
+		if got := aliases(t, l.ID); !slices.Equal(got, []string{"qr-spring", "qr-summer"}) {
+			t.Errorf("aliases = %v", got)
+		}
+	})
+	t.Run("BackToAnOldKey", func(t *testing.T) {
+		m := e.Must(t, http.StatusOK, rename(t, l.ID, "qr-spring")).Map(t)
+		if m["key"] != "qr-spring" || fmt.Sprint(m["aliases"]) != "[qr-summer qr-autumn]" {
+			t.Errorf("answer %v", m)
+		}
+		for _, key := range []string{"qr-spring", "qr-summer", "qr-autumn"} {
+			e.Must(t, http.StatusFound, e.Click(t, key))
+		}
+	})
+	t.Run("ArchiveArchivesAliases", func(t *testing.T) {
+		e.Must(t, http.StatusOK, tick(e).Do(t, "DELETE", "/v1/links/"+l.ID, v.SecretKey, nil))
+		for _, key := range []string{"qr-spring", "qr-summer", "qr-autumn"} {
+			if r := e.Click(t, key); r.StatusCode != http.StatusNotFound {
+				t.Errorf("/r/%s of an archived link answers %d", key, r.StatusCode)
+			}
+		}
+		mustError(t, create(t, v, p, "qr-summer"), http.StatusConflict, "conflict") // still reserved
 	})
 }

@@ -24,9 +24,6 @@ type PartnerAnalyticsResponse struct {
 	Total *attribution.PartnerDay   `json:"total"`
 }
 
-// maxPartnerAnalyticsDays bounds one analytics request.
-const maxPartnerAnalyticsDays = 366
-
 func (p *partnerPortal) vendor(c echo.Context) (*attribution.Vendor, error) {
 	return p.store.FindVendor(c.Request().Context(), PartnerOf(c).VendorID)
 }
@@ -76,7 +73,7 @@ func (p *partnerPortal) createLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := p.store.CreateLink(c.Request().Context(), me.VendorID, lc)
+	l, err := p.store.CreateLink(c.Request().Context(), me.VendorID, ActorOf(c), lc)
 	if err != nil {
 		return err
 	}
@@ -108,33 +105,20 @@ func (p *partnerPortal) listRewards(c echo.Context) error {
 	})
 }
 
-// analytics answers the partner's figures per UTC day of [start, end);
-// start and end are dates (2026-01-31) or RFC 3339 times, by default the
-// last 30 days.
+// analytics answers the partner's figures per UTC day of the period
+// (attribution.ParsePeriod in the vendor's time zone unless tz names
+// another; by default the last 30 days).
 func (p *partnerPortal) analytics(c echo.Context) error {
-	now := p.s.deps.Clock().UTC()
-	end := now.Truncate(24*time.Hour).AddDate(0, 0, 1)
-	start := end.AddDate(0, 0, -30)
-	if v := c.QueryParam("start"); v != "" {
-		t, err := parsePartnerTime("start", v)
-		if err != nil {
-			return err
-		}
-		start = t
+	v, err := p.vendor(c)
+	if err != nil {
+		return err
 	}
-	if v := c.QueryParam("end"); v != "" {
-		t, err := parsePartnerTime("end", v)
-		if err != nil {
-			return err
-		}
-		end = t
+	period, err := attribution.ParsePeriod(c.QueryParam("start"), c.QueryParam("end"), c.QueryParam("tz"),
+		v.Location(), p.s.deps.Clock(), attribution.PartnerAnalyticsPeriod)
+	if err != nil {
+		return err
 	}
-	if !end.After(start) {
-		return invalid("end must be after start.")
-	}
-	if end.Sub(start) > maxPartnerAnalyticsDays*24*time.Hour {
-		return invalid("The period is at most %d days.", maxPartnerAnalyticsDays)
-	}
+	start, end := period.Start, period.End
 	me := PartnerOf(c)
 	days, err := p.store.PartnerAnalytics(c.Request().Context(), me.VendorID, me.ID, start, end)
 	if err != nil {
@@ -154,16 +138,6 @@ func (p *partnerPortal) analytics(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, PartnerAnalyticsResponse{Start: start, End: end, Days: days, Total: total})
-}
-
-func parsePartnerTime(name, v string) (time.Time, error) {
-	if t, err := time.Parse("2006-01-02", v); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t.UTC(), nil
-	}
-	return time.Time{}, invalid("%s must be a date (2026-01-31) or an RFC 3339 time.", name)
 }
 
 // listCustomers lists the partner's referred customers, emails masked.

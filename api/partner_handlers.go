@@ -19,7 +19,7 @@ func (s *Server) createPartner(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	np, err := s.deps.Store.CreatePartner(c.Request().Context(), VendorOf(c).ID, req)
+	np, err := s.deps.Store.CreatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (s *Server) patchPartner(c echo.Context) error {
 	if err := decodeJSON(c, &upd); err != nil {
 		return err
 	}
-	p, err := s.deps.Store.UpdatePartner(c.Request().Context(), VendorOf(c).ID, c.Param("id"), upd)
+	p, err := s.deps.Store.UpdatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ func (m *money) listPurchases(c echo.Context) error {
 		return err
 	}
 	status, err := enumParam(c, "status", attribution.PurchaseSucceeded, attribution.PurchasePartiallyRefunded,
-		attribution.PurchaseRefunded, "attributed", "unattributed")
+		attribution.PurchaseRefunded, attribution.PurchaseExcluded, "attributed", "unattributed")
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (m *money) addPromotionCode(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	pc, err := m.store.AddPromotionCode(c.Request().Context(), VendorOf(c).ID, c.Param("id"), req.Code)
+	pc, err := m.store.AddPromotionCode(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), req.Code)
 	if err != nil {
 		return err
 	}
@@ -68,4 +68,33 @@ func (m *money) listPromotionCodes(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, listOf(list, false, func(p *attribution.PromotionCode) string { return p.ID }))
+}
+
+// excludePurchase takes a purchase out of sales: it earns nothing and
+// leaves every sales figure (resold or transferred goods, fraud, tests).
+func (m *money) excludePurchase(c echo.Context) error {
+	var req attribution.Exclusion
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	d, err := m.store.ExcludePurchase(c.Request().Context(), VendorOf(c), ActorOf(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+// includePurchase undoes an exclusion.
+func (m *money) includePurchase(c echo.Context) error {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeOptionalJSON(c, &req); err != nil {
+		return err
+	}
+	d, err := m.store.IncludePurchase(c.Request().Context(), VendorOf(c), ActorOf(c), c.Param("id"), req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
 }

@@ -40,13 +40,13 @@ func benchApp(b *testing.B) (*app.App, []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	np, err := a.Store.CreatePartner(ctx, nv.Vendor.ID, attribution.PartnerCreate{Name: "Ada", Email: "ada@example.net"})
+	np, err := a.Store.CreatePartner(ctx, nv.Vendor.ID, "system", attribution.PartnerCreate{Name: "Ada", Email: "ada@example.net"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	var keys []string
 	for i := range 20 {
-		l, err := a.Store.CreateLink(ctx, nv.Vendor.ID, attribution.LinkCreate{
+		l, err := a.Store.CreateLink(ctx, nv.Vendor.ID, "system", attribution.LinkCreate{
 			PartnerID: np.Partner.ID, DestinationURL: fmt.Sprintf("https://shop.example.com/p/%d?plan=pro#top", i),
 			UTM: attribution.UTM{Source: "partner", Campaign: "spring"},
 		})

@@ -9,6 +9,7 @@ import (
 )
 
 // RewardActionRequest is the body of POST /v1/rewards/{id}/approve|decline|pay.
+// The reason is required to decline; approve and pay take an empty body.
 type RewardActionRequest struct {
 	Reason string `json:"reason"`
 }
@@ -59,8 +60,8 @@ func (m *money) createReward(c echo.Context) error {
 
 func (m *money) rewardAction(action string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		var req RewardActionRequest
-		if err := decodeJSON(c, &req); err != nil {
+		var req RewardActionRequest // the reason is optional to approve or pay: the body may be left out
+		if err := decodeOptionalJSON(c, &req); err != nil {
 			return err
 		}
 		r, err := m.store.ChangeReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), action, req.Reason)

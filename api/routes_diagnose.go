@@ -6,12 +6,13 @@ import (
 
 // diagnosis holds the handlers of GET /v1/diagnose and DELETE /v1/customers/{id}.
 type diagnosis struct {
-	store Store
+	store  Store
+	render remedyRenderer
 }
 
 // mountDiagnose adds GET /v1/diagnose and DELETE /v1/customers/{id}.
 func (s *Server) mountDiagnose(v1 *echo.Group) {
-	d := &diagnosis{store: s.deps.Store}
+	d := &diagnosis{store: s.deps.Store, render: remedyRenderer{publicURL: s.cfg.PublicURL}}
 	v1.GET("/diagnose", d.diagnose)
 	v1.DELETE("/customers/:id", d.eraseCustomer)
 }

@@ -11,6 +11,7 @@ func (s *Server) mountHealth(v1 *echo.Group) {
 	h := &healthHandlers{
 		s:       s,
 		fetcher: check.New(check.Options{AllowPrivate: s.cfg.CheckAllowPrivate}),
+		render:  remedyRenderer{publicURL: s.cfg.PublicURL},
 	}
 	v1.GET("/health/snippet", h.snippetHealth)
 	v1.POST("/links/:id/check", h.checkLink)
@@ -20,4 +21,5 @@ func (s *Server) mountHealth(v1 *echo.Group) {
 type healthHandlers struct {
 	s       *Server
 	fetcher *check.Fetcher
+	render  remedyRenderer
 }

@@ -10,16 +10,19 @@ import (
 // audit log and the exports.
 type money struct {
 	store Store
+	clock attribution.Clock
 }
 
 // mountMoney adds the purchase, reward, override, audit and export routes
 // to the secret-key group.
 func (s *Server) mountMoney(v1 *echo.Group) {
-	m := &money{store: s.deps.Store}
+	m := &money{store: s.deps.Store, clock: s.deps.Clock}
 	v1.GET("/purchases", m.listPurchases)
 	v1.POST("/purchases", m.createPurchase)
 	v1.GET("/purchases.csv", m.exportPurchases)
 	v1.GET("/purchases/:id", m.getPurchase)
+	v1.POST("/purchases/:id/exclude", m.excludePurchase)
+	v1.POST("/purchases/:id/include", m.includePurchase)
 	v1.GET("/rewards", m.listRewards)
 	v1.POST("/rewards", m.createReward)
 	v1.GET("/rewards.csv", m.exportRewards)

@@ -98,6 +98,8 @@ func (w *world) walkBodies() map[string]any {
 		"POST /v1/rewards/:id/decline":       map[string]any{"reason": "r"},
 		"POST /v1/rewards/:id/pay":           map[string]any{"reason": "r"},
 		"POST /v1/partners/:id/codes":        map[string]any{"code": "STOLEN"},
+		"POST /v1/purchases/:id/exclude":     map[string]any{"reason": "fraud"},
+		"POST /v1/purchases/:id/include":     map[string]any{"reason": "r"},
 		"POST /v1/partner/links":             map[string]any{"destination_url": "https://evil.example/"},
 		"POST /admin/v1/vendors":             map[string]any{"name": "Mallory"},
 	}

@@ -47,7 +47,7 @@ func (s *Server) patchVendor(c echo.Context) error {
 	if err := decodeJSON(c, &upd); err != nil {
 		return err
 	}
-	v, err := s.deps.Store.UpdateVendor(c.Request().Context(), VendorOf(c).ID, upd)
+	v, err := s.deps.Store.UpdateVendor(c.Request().Context(), VendorOf(c).ID, ActorOf(c), upd)
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.SetTokenCodec(a.Tokens)
+	st.SetLegacyEventVerifier(func(v *attribution.Vendor, ev *attribution.PaymentEvent) { webhooks.VerifyToken(a.Tokens, v, ev) })
 	a.Pings = st.NewPingBuffer(time.Second, logger)
 	a.Clicks = st.NewClickWriter(store.ClickWriterOptions{
 		QueueSize: cfg.ClickQueue, Async: cfg.ClickMode == "async", Logger: logger,
@@ -97,7 +97,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings,
 	})
 	snippet.Mount(a.Server)
-	webhooks.Mount(a.Server, st, logger, webhooks.Options{Queue: cfg.WebhookQueue, Inline: cfg.WebhookInline})
+	webhooks.Mount(a.Server, st, logger, webhooks.Options{Queue: cfg.WebhookQueue, Inline: cfg.WebhookInline, Tokens: a.Tokens})
 	jobs, stop := context.WithCancel(context.Background())
 	a.stopJobs = stop
 	a.jobs.Add(3)

@@ -146,7 +146,7 @@ func (in *instance) webhook(t *testing.T, vendorID string, payload []byte) (int,
 func stripeEvent(id, typ string, created time.Time, obj map[string]any) []byte {
 	b, _ := json.Marshal(map[string]any{
 		"id": id, "object": "event", "type": typ, "api_version": "2023-10-16",
-		"created": created.Unix(), "livemode": false, "pending_webhooks": 1,
+		"created": created.Unix(), "livemode": true, "pending_webhooks": 1,
 		"data": map[string]any{"object": obj},
 	})
 	return b

@@ -88,11 +88,11 @@ func setup(t *testing.T, st *store.Store) *attribution.Link {
 	if err != nil {
 		t.Fatal(err)
 	}
-	np, err := st.CreatePartner(ctx, nv.Vendor.ID, attribution.PartnerCreate{Name: "Ada", Email: "ada@example.com"})
+	np, err := st.CreatePartner(ctx, nv.Vendor.ID, "system", attribution.PartnerCreate{Name: "Ada", Email: "ada@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := st.CreateLink(ctx, nv.Vendor.ID, attribution.LinkCreate{PartnerID: np.Partner.ID, DestinationURL: "https://acme.example/"})
+	l, err := st.CreateLink(ctx, nv.Vendor.ID, "system", attribution.LinkCreate{PartnerID: np.Partner.ID, DestinationURL: "https://acme.example/"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,11 +50,10 @@ type AnalyticsQuery struct {
 	UTMSource  string
 }
 
-// Query validates p. Dates (YYYY-MM-DD) are midnights in p.TZ; RFC 3339
-// times are taken as they are. Without start the range is the 30 days
-// ending with today (in p.TZ); without end it is 30 days from start,
-// capped at the end of today. EINVALID.
-func (p AnalyticsParams) Query(now time.Time) (AnalyticsQuery, error) {
+// Query validates p. start and end follow ParsePeriod, in the zone of tz
+// or else loc (the vendor's time zone), with AnalyticsPeriod's defaults and
+// limit. EINVALID.
+func (p AnalyticsParams) Query(now time.Time, loc *time.Location) (AnalyticsQuery, error) {
 	q := AnalyticsQuery{GroupBy: p.GroupBy, PartnerID: p.PartnerID, LinkID: p.LinkID, Variant: p.Variant, UTMSource: p.UTMSource}
 	if q.GroupBy == "" {
 		q.GroupBy = GroupByDay
@@ -62,69 +61,17 @@ func (p AnalyticsParams) Query(now time.Time) (AnalyticsQuery, error) {
 	if !slices.Contains(AnalyticsGroupBys, q.GroupBy) {
 		return q, Errorf(EINVALID, "group_by must be one of %s.", strings.Join(AnalyticsGroupBys, ", "))
 	}
-	q.Location = time.UTC
-	if p.TZ != "" {
-		// time.LoadLocation also accepts file paths; keep to IANA-looking names.
-		if len(p.TZ) > 64 || strings.Contains(p.TZ, "..") || strings.HasPrefix(p.TZ, "/") || p.TZ == "Local" {
-			return q, Errorf(EINVALID, "tz must be an IANA time zone name such as Europe/Paris.")
-		}
-		loc, err := time.LoadLocation(p.TZ)
-		if err != nil {
-			return q, Errorf(EINVALID, "tz must be an IANA time zone name such as Europe/Paris.")
-		}
-		q.Location = loc
-	}
 	for name, v := range map[string]string{"partner_id": p.PartnerID, "link_id": p.LinkID, "variant": p.Variant, "utm_source": p.UTMSource} {
 		if len(v) > 200 {
 			return q, Errorf(EINVALID, "%s is longer than 200 characters.", name)
 		}
 	}
-	var err error
-	if p.Start != "" {
-		if q.Start, err = parseAnalyticsTime("start", p.Start, q.Location); err != nil {
-			return q, err
-		}
+	period, err := ParsePeriod(p.Start, p.End, p.TZ, loc, now, AnalyticsPeriod)
+	if err != nil {
+		return q, err
 	}
-	if p.End != "" {
-		if q.End, err = parseAnalyticsTime("end", p.End, q.Location); err != nil {
-			return q, err
-		}
-	}
-	today := now.In(q.Location)
-	tomorrow := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, q.Location)
-	switch {
-	case p.Start == "" && p.End == "":
-		q.End = tomorrow
-		q.Start = q.End.AddDate(0, 0, -AnalyticsDefaultDays)
-	case p.Start == "":
-		q.Start = q.End.In(q.Location).AddDate(0, 0, -AnalyticsDefaultDays)
-	case p.End == "":
-		q.End = q.Start.In(q.Location).AddDate(0, 0, AnalyticsDefaultDays)
-		if q.End.After(tomorrow) && q.Start.Before(tomorrow) {
-			q.End = tomorrow
-		}
-	}
-	if !q.End.After(q.Start) {
-		return q, Errorf(EINVALID, "end must be after start.")
-	}
-	if q.End.Sub(q.Start) > AnalyticsMaxDays*24*time.Hour+time.Hour { // +1h: a DST change inside the range
-		return q, Errorf(EINVALID, "The range from start to end is longer than %d days.", AnalyticsMaxDays)
-	}
-	q.Start, q.End = q.Start.UTC(), q.End.UTC()
+	q.Start, q.End, q.Location = period.Start, period.End, period.Location
 	return q, nil
-}
-
-func parseAnalyticsTime(name, v string, loc *time.Location) (time.Time, error) {
-	if t, err := time.ParseInLocation("2006-01-02", v, loc); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		if t.Year() < 2000 || t.Year() > 9000 {
-			return time.Time{}, Errorf(EINVALID, "%s is out of range.", name)
-		}
-		return t, nil
-	}
-	return time.Time{}, Errorf(EINVALID, "%s must be a date (YYYY-MM-DD) or an RFC 3339 time.", name)
 }
 
 // AnalyticsRow is one group of an analytics answer. Amounts are in minor

@@ -6,23 +6,38 @@ import (
 	"time"
 )
 
-// Audit actions: every manual override writes one entry.
+// Audit actions: every manual override and every change a vendor makes to
+// its settings, partners, links and promotion codes writes one entry.
 const (
-	ActionCustomerCreate   = "customer.create"
-	ActionCustomerReassign = "customer.reassign"
-	ActionPurchaseCreate   = "purchase.create"
-	ActionRewardCreate     = "reward.create"
-	ActionRewardApprove    = "reward.approve"
-	ActionRewardDecline    = "reward.decline"
-	ActionRewardPay        = "reward.pay"
+	ActionCustomerCreate      = "customer.create"
+	ActionCustomerReassign    = "customer.reassign"
+	ActionPurchaseCreate      = "purchase.create"
+	ActionRewardCreate        = "reward.create"
+	ActionRewardApprove       = "reward.approve"
+	ActionRewardDecline       = "reward.decline"
+	ActionRewardPay           = "reward.pay"
+	ActionVendorUpdate        = "vendor.update"
+	ActionPartnerCreate       = "partner.create"
+	ActionPartnerUpdate       = "partner.update"
+	ActionLinkCreate          = "link.create"
+	ActionLinkUpdate          = "link.update"
+	ActionLinkArchive         = "link.archive"
+	ActionPromotionCodeCreate = "promotion_code.create"
 )
 
 // Audited object types.
 const (
-	ObjectCustomer = "customer"
-	ObjectPurchase = "purchase"
-	ObjectReward   = "reward"
+	ObjectCustomer      = "customer"
+	ObjectPurchase      = "purchase"
+	ObjectReward        = "reward"
+	ObjectVendor        = "vendor"
+	ObjectPartner       = "partner"
+	ObjectLink          = "link"
+	ObjectPromotionCode = "promotion_code"
 )
+
+// AuditObjectTypes lists the accepted object_type filters of the audit log.
+var AuditObjectTypes = []string{ObjectCustomer, ObjectPurchase, ObjectReward, ObjectVendor, ObjectPartner, ObjectLink, ObjectPromotionCode}
 
 // RawJSON is a JSON document kept as text (a TEXT column on both
 // databases) and written into answers as is.
@@ -45,8 +60,8 @@ func ToRawJSON(v any) RawJSON {
 	return RawJSON(b)
 }
 
-// AuditEntry records one manual change: who (Actor: the key used, never the
-// secret), what, why, and the object before and after.
+// AuditEntry records one change: who (Actor: the key used, never the
+// secret), what, why, and the object before and after (nil before: created).
 type AuditEntry struct {
 	ID         string    `json:"id" bun:"id,pk"`
 	VendorID   string    `json:"vendor_id" bun:"vendor_id"`

@@ -53,7 +53,17 @@ const (
 	OutcomeReattributed = "reattributed" // a newer click by another partner took over
 	OutcomeKept         = "kept"         // the customer keeps its partner
 	OutcomeUnattributed = "unattributed" // no valid token, no partner
+	// OutcomeAttempt: a public (snippet) signup that matched an existing
+	// customer, kept for the diagnosis; the customer is left untouched.
+	OutcomeAttempt = "attempt"
 )
+
+// SignupMayChange reports whether a signup from source may change an
+// existing customer (its partner, name, external id). The public snippet
+// holds only the public key, which is in every page's HTML: anyone can
+// call it, so it never may. Authenticated channels (the vendor's backend
+// with its secret key) may.
+func SignupMayChange(source string) bool { return source != SourceSnippet }
 
 // Signup is one reported signup: the event, kept for diagnosis and analytics.
 type Signup struct {
@@ -84,7 +94,8 @@ type SignupRequest struct {
 	Email      string
 	Name       string
 	ExternalID string
-	Tokens     []string // body ref, script cookie, server cookie: newest valid wins
+	Tokens     []string     // body ref, script cookie, server cookie: newest valid wins
+	Checks     []TokenCheck // Tokens verified (CheckTokens) before the store is called
 	Source     string
 	// Visitor facts, for diagnosis (never the raw IP).
 	IPTrunc     string
@@ -116,9 +127,10 @@ func (r *SignupRequest) Validate() error {
 
 // SignupResult is what a recorded signup answers.
 type SignupResult struct {
-	Customer *Customer `json:"customer"`
-	Signup   *Signup   `json:"signup"`
-	Created  bool      `json:"created"`
+	Customer   *Customer `json:"customer"`
+	Signup     *Signup   `json:"signup"`
+	Created    bool      `json:"created"`
+	TokenValid bool      `json:"-"` // a presented token would credit its partner
 }
 
 // SignupService records signups.

@@ -3,6 +3,7 @@ package attribution
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ const (
 	CauseSnippetMisconfigured = "snippet_misconfigured"
 	CauseDirectVisit          = "direct_visit"
 	CausePurchaseUnmatched    = "purchase_unmatched"
+	// CauseOtherDevice is a secondary finding: a click from the same network
+	// in another browser or on another device.
+	CauseOtherDevice = "other_browser_or_device"
 )
 
 // SafariCookieCap is how long Safari keeps a cookie written by script.
@@ -35,6 +39,9 @@ const (
 	ViaToken   = "token"   // a token the customer presented (or its attributing click)
 	ViaVisitor = "visitor" // the same visitor hash (full IP + user agent) as the customer
 	ViaNetwork = "network" // the same truncated IP, browser and OS as a signup
+	// ViaDevice: the same truncated IP as a signup, another browser or OS.
+	// Too weak for a verdict (a network is shared), named as a finding.
+	ViaDevice = "device"
 )
 
 // Timeline event types.
@@ -88,6 +95,8 @@ type DiagnosisFacts struct {
 	Customer *Customer // nil when only unmatched purchases carry the email
 	Email    string    // the email asked about, or the customer's
 	Signups  []*Signup
+	// Tokens are every token the signups carried, in signup order.
+	Tokens []SignupToken
 	// Clicks reached through the customer's tokens, its visitor hash, or
 	// the truncated IP and browser of its signups.
 	Clicks    []FoundClick
@@ -98,10 +107,9 @@ type DiagnosisFacts struct {
 	Partners  map[string]*Partner // every partner named above
 	// SnippetSeen: a ping with this vendor's key from an allowed origin was ever recorded.
 	SnippetSeen bool
-	// MisconfiguredOrigins are the vendor's origins (its domain, allowed
-	// origins, link destinations) whose pages pinged with a missing or wrong
-	// key, or from an origin the vendor does not allow.
-	MisconfiguredOrigins []string
+	// BadPings are the kept pings that did not count and are shown to this
+	// vendor (BadPingRelation).
+	BadPings []MisconfiguredPings
 	// VendorHadClicks: the vendor had non-bot clicks in the window before
 	// the customer's conversion.
 	VendorHadClicks bool
@@ -117,19 +125,6 @@ type VerdictClick struct {
 	ClickedAt   time.Time `json:"clicked_at"`
 	Browser     string    `json:"browser,omitempty"`
 	Via         string    `json:"via,omitempty"`
-}
-
-// RemedyRequest is the exact API call that repairs a gap.
-type RemedyRequest struct {
-	Method string         `json:"method"`
-	Path   string         `json:"path"`
-	Body   map[string]any `json:"body,omitempty"`
-}
-
-// Remedy says what to do, in words and, when one call does it, as a request.
-type Remedy struct {
-	Text    string         `json:"text"`
-	Request *RemedyRequest `json:"request"`
 }
 
 // Verdict names the cause of a customer's tracking gap.
@@ -168,13 +163,29 @@ type TimelineEvent struct {
 	Status       string    `json:"status,omitempty"`
 	Action       string    `json:"action,omitempty"`
 	Actor        string    `json:"actor,omitempty"`
+	// Tokens are every click token a signup carried, with why each did or
+	// did not credit it.
+	Tokens []SignupToken `json:"tokens,omitempty"`
 }
 
-// Diagnosis is the answer of GET /v1/diagnose.
+// Finding is a secondary observation beside the verdict: something that
+// may have cost this or other customers their attribution, but is not
+// known to be this customer's cause.
+type Finding struct {
+	Cause   string        `json:"cause"`
+	Summary string        `json:"summary"`
+	Detail  string        `json:"detail"`
+	Click   *VerdictClick `json:"click,omitempty"`
+	Remedy  Remedy        `json:"remedy"`
+}
+
+// Diagnosis is a customer's timeline, the verdict naming the cause of its
+// tracking gap, and secondary findings.
 type Diagnosis struct {
 	Customer *Customer       `json:"customer"`
 	Timeline []TimelineEvent `json:"timeline"`
 	Verdict  Verdict         `json:"verdict"`
+	Findings []Finding       `json:"findings"`
 }
 
 // DiagnosisService gathers the facts of a diagnosis.
@@ -186,7 +197,8 @@ type DiagnosisService interface {
 
 // Diagnose builds the timeline and the verdict.
 func (f *DiagnosisFacts) Diagnose() *Diagnosis {
-	return &Diagnosis{Customer: f.Customer, Timeline: Timeline(f), Verdict: Diagnose(f)}
+	v := Diagnose(f)
+	return &Diagnosis{Customer: f.Customer, Timeline: Timeline(f), Verdict: v, Findings: Findings(f, v)}
 }
 
 // Diagnose names the cause of a customer's tracking gap from the facts.
@@ -225,22 +237,21 @@ func Diagnose(f *DiagnosisFacts) Verdict {
 	case ReasonLinkArchived:
 		return d.partnerDisabled(conv, CauseLinkArchived)
 	case ReasonExpired:
-		return d.outsideWindow(conv, d.newestClick(conv, false))
+		k := d.tokenClick(ReasonExpired)
+		if k == nil {
+			k = d.newestClick(conv, false)
+		}
+		return d.outsideWindow(conv, k)
 	}
-	// No token reached Tally.
+	// No token reached Tally. What the snippet saw elsewhere on the site is
+	// a finding, never this customer's verdict.
 	if k := d.newestClick(conv, true); k != nil {
 		return d.noToken(conv, k)
 	}
 	if k := d.newestClick(conv, false); k != nil {
 		return d.outsideWindow(conv, k)
 	}
-	if len(f.MisconfiguredOrigins) > 0 {
-		return d.snippetMisconfigured(conv)
-	}
-	if !f.SnippetSeen {
-		return d.snippetNotSeen(conv)
-	}
-	if d.hasVisitorFacts() && f.VendorHadClicks {
+	if d.snippetSawNoToken() {
 		return d.directVisit(conv)
 	}
 	return d.noClick(conv)
@@ -294,13 +305,63 @@ func (d diagnoser) hasVisitorFacts() bool {
 	return false
 }
 
-// newestClick returns the newest non-bot click found (by any Via) at or
-// before conv, inside the window (inWindow) or older than it (!inWindow).
+// snippetSawNoToken: the snippet itself reported a signup of this customer
+// without a token, so it ran on the visitor's page and found no tally_ref
+// in the URL or cookie.
+func (d diagnoser) snippetSawNoToken() bool {
+	for _, s := range d.f.Signups {
+		if s.Source == SourceSnippet && !s.TokenPresent {
+			return true
+		}
+	}
+	return false
+}
+
+// newestSignup is the newest signup, nil when there is none.
+func (d diagnoser) newestSignup() *Signup {
+	if n := len(d.f.Signups); n > 0 {
+		return d.f.Signups[n-1]
+	}
+	return nil
+}
+
+// tokenClick is the click named by the newest token with reason among the
+// signups' tokens: its row when found, else what the token says.
+func (d diagnoser) tokenClick(reason string) *VerdictClick {
+	for i := len(d.f.Tokens) - 1; i >= 0; i-- {
+		t := d.f.Tokens[i]
+		if t.Reason != reason || t.ClickID == "" || t.ClickedAt == nil {
+			continue
+		}
+		for j := range d.f.Clicks {
+			if k := &d.f.Clicks[j]; k.ID == t.ClickID {
+				return d.verdictClick(k.Click, ViaToken)
+			}
+		}
+		return &VerdictClick{ClickID: t.ClickID, PartnerID: t.PartnerID, PartnerName: d.partnerName(t.PartnerID),
+			LinkID: t.LinkID, ClickedAt: *t.ClickedAt, Via: ViaToken}
+	}
+	return nil
+}
+
+// hasClickRow reports whether the click row of k was found.
+func (d diagnoser) hasClickRow(k *VerdictClick) bool {
+	for i := range d.f.Clicks {
+		if d.f.Clicks[i].ID == k.ClickID {
+			return true
+		}
+	}
+	return false
+}
+
+// newestClick returns the newest non-bot click found (by token, visitor or
+// network) at or before conv, inside the window (inWindow) or older than
+// it (!inWindow).
 func (d diagnoser) newestClick(conv time.Time, inWindow bool) *VerdictClick {
 	var best *FoundClick
 	for i := range d.f.Clicks {
 		k := &d.f.Clicks[i]
-		if k.Bot || k.ClickedAt.After(conv.Add(maxClockSkew)) {
+		if k.Bot || k.Via == ViaDevice || k.ClickedAt.After(conv.Add(maxClockSkew)) {
 			continue
 		}
 		within := conv.Truncate(time.Second).Sub(k.ClickedAt.Truncate(time.Second)) <= d.f.Window
@@ -336,13 +397,10 @@ func (d diagnoser) partnerLabel(id string) string {
 	return id
 }
 
-// credit is the manual attribution call for the customer.
-func (d diagnoser) credit(partnerID, reason string) *RemedyRequest {
-	if partnerID == "" {
-		partnerID = "par_…"
-	}
-	return &RemedyRequest{Method: "POST", Path: "/v1/customers/" + d.f.Customer.ID + "/attribution",
-		Body: map[string]any{"partner_id": partnerID, "reason": reason}}
+// credit is the manual attribution of the customer to partnerID ("": the
+// vendor names the partner).
+func (d diagnoser) credit(partnerID, reason string) []RemedyAction {
+	return []RemedyAction{creditAction(d.f.Customer.ID, partnerID, reason)}
 }
 
 func diagTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
@@ -366,8 +424,7 @@ func (d diagnoser) attributed() Verdict {
 	if c.SelfReferral {
 		v.Detail += " The customer's email is the partner's own: a self-referral, which earns no reward."
 	}
-	v.Remedy = Remedy{Text: "Nothing to repair. To credit another partner, reassign the customer.",
-		Request: nil}
+	v.Remedy = Remedy{Text: "Nothing to repair. To credit another partner, reassign the customer."}
 	return v
 }
 
@@ -396,7 +453,7 @@ func (d diagnoser) laterClickWon() (Verdict, bool) {
 	var loser *VerdictClick
 	for i := range d.f.Clicks {
 		k := &d.f.Clicks[i]
-		if k.Bot || k.PartnerID == c.PartnerID || k.Via == ViaNetwork || !k.ClickedAt.Before(won) {
+		if k.Bot || k.PartnerID == c.PartnerID || k.Via == ViaNetwork || k.Via == ViaDevice || !k.ClickedAt.Before(won) {
 			continue
 		}
 		if won.Sub(k.ClickedAt) > d.f.Window {
@@ -426,9 +483,11 @@ func (d diagnoser) laterClickWon() (Verdict, bool) {
 	v.Summary = fmt.Sprintf("A later click by %s won over the click by %s.", d.partnerLabel(c.PartnerID), d.partnerLabel(loser.PartnerID))
 	v.Detail = fmt.Sprintf("%s's click of %s came before %s's click of %s. Under last click, the newest valid click token credits the conversion, so %s holds this customer.",
 		d.partnerLabel(loser.PartnerID), diagTime(loser.ClickedAt), d.partnerLabel(c.PartnerID), diagTime(won), d.partnerLabel(c.PartnerID))
+	credit := creditAction(c.ID, loser.PartnerID, fmt.Sprintf("Earlier click of %s credited by agreement", diagTime(loser.ClickedAt)))
+	credit.MoveRewards = true
 	v.Remedy = Remedy{
-		Text:    fmt.Sprintf("This is last click working as designed. If you agreed otherwise with %s, credit them by hand (add \"move_rewards\": true to move pending rewards).", d.partnerLabel(loser.PartnerID)),
-		Request: d.credit(loser.PartnerID, fmt.Sprintf("Earlier click of %s credited by agreement", diagTime(loser.ClickedAt))),
+		Text:  fmt.Sprintf("This is last click working as designed. If you agreed otherwise with %s, credit them by hand; the customer's pending and approved rewards move with it.", d.partnerLabel(loser.PartnerID)),
+		Steps: []RemedyAction{credit},
 	}
 	return v, true
 }
@@ -453,12 +512,15 @@ func (d diagnoser) purchaseUnmatched() Verdict {
 	if c := d.f.Customer; c != nil {
 		v.Detail += fmt.Sprintf(" Customer %s was created or given this email after the purchase.", c.ID)
 		v.Remedy = Remedy{Text: fmt.Sprintf("In Stripe, set metadata.tally_customer_id = %s on the Stripe customer%s; Tally links them on the customer.updated event and attributes the purchase and its reward. Pass client_reference_id (the tally_ref token or your external_id) in future checkouts.", c.ID, diagParen(p.StripeCustomerID))}
+		if p.StripeCustomerID != "" {
+			v.Remedy.Steps = []RemedyAction{{Action: ActionLinkStripeCustomer, CustomerID: c.ID, StripeCustomerID: p.StripeCustomerID}}
+		}
 		return v
 	}
 	v.Remedy = Remedy{
-		Text: "Create the customer credited to the partner who referred them: Tally then gives it the unmatched purchases with this email and creates their rewards. Pass client_reference_id (the tally_ref token or your external_id) in future checkouts.",
-		Request: &RemedyRequest{Method: "POST", Path: "/v1/customers",
-			Body: map[string]any{"email": p.Email, "partner_id": "par_…", "reason": "Stripe purchase " + p.ID + " matched no customer"}},
+		Text: "Create the customer credited to the partner who referred them, linked to the purchase's Stripe customer: Tally then gives it the unmatched purchases of that Stripe customer and of this email, and creates their rewards. Pass client_reference_id (the tally_ref token or your external_id) in future checkouts.",
+		Steps: []RemedyAction{{Action: ActionCreateCustomer, Email: p.Email, StripeCustomerID: p.StripeCustomerID,
+			Reason: "Stripe purchase " + p.ID + " matched no customer", Fill: []string{FillPartnerID}}},
 	}
 	return v
 }
@@ -467,22 +529,29 @@ func (d diagnoser) tokenVerdict(cause string, conv time.Time, summary, detail, r
 	v := d.verdict(cause, conv)
 	v.Summary, v.Detail = summary, detail
 	k := d.newestClick(conv, true)
-	if k != nil {
+	if k != nil && k.Via != ViaToken {
 		v.Click = k
 		v.Detail += fmt.Sprintf(" The same visitor clicked %s's link on %s.", d.partnerLabel(k.PartnerID), diagTime(k.ClickedAt))
 	}
 	v.Remedy = Remedy{Text: fmt.Sprintf(remedy, d.f.PublicKey)}
+	partner := ""
 	if k != nil {
-		v.Remedy.Request = d.credit(k.PartnerID, "Referral token was not usable ("+cause+")")
-	} else {
-		v.Remedy.Request = d.credit("", "Referral token was not usable ("+cause+")")
+		partner = k.PartnerID
 	}
+	v.Remedy.Steps = d.credit(partner, "Referral token was not usable ("+cause+")")
 	return v
 }
 
 func (d diagnoser) partnerDisabled(conv time.Time, cause string) Verdict {
 	v := d.verdict(cause, conv)
-	k := d.newestClick(conv, true)
+	reason := ReasonPartnerDisabled
+	if cause == CauseLinkArchived {
+		reason = ReasonLinkArchived
+	}
+	k := d.tokenClick(reason)
+	if k == nil {
+		k = d.newestClick(conv, true)
+	}
 	v.Click = k
 	what := "the partner was disabled"
 	if cause == CauseLinkArchived {
@@ -491,17 +560,17 @@ func (d diagnoser) partnerDisabled(conv time.Time, cause string) Verdict {
 	v.Summary = fmt.Sprintf("The signup's click token was valid, but %s.", what)
 	v.Detail = fmt.Sprintf("A disabled partner's or archived link's clicks still redirect but earn nothing: the signup of %s stayed unattributed.", diagTime(conv))
 	if k == nil {
-		v.Remedy = Remedy{Text: "If the partner should have been credited, re-enable them (PATCH /v1/partners/{id} {\"status\": \"active\"}) or the link, then credit the customer by hand.",
-			Request: d.credit("", "Partner or link was inactive at signup")}
+		v.Remedy = Remedy{Text: "If the partner should have been credited, re-enable them (or the link), then credit the customer by hand.",
+			Steps: d.credit("", "Partner or link was inactive at signup")}
 		return v
 	}
 	v.Detail += fmt.Sprintf(" The click was %s's, on %s.", d.partnerLabel(k.PartnerID), diagTime(k.ClickedAt))
 	if cause == CausePartnerDisabled {
-		v.Remedy = Remedy{Text: fmt.Sprintf("If %s should be credited, re-enable them first (PATCH /v1/partners/%s {\"status\": \"active\"}), then credit the customer by hand.", d.partnerLabel(k.PartnerID), k.PartnerID),
-			Request: d.credit(k.PartnerID, "Partner was disabled at signup")}
+		v.Remedy = Remedy{Text: fmt.Sprintf("If %s should be credited, re-enable them first, then credit the customer by hand.", d.partnerLabel(k.PartnerID)),
+			Steps: append([]RemedyAction{{Action: ActionActivatePartner, PartnerID: k.PartnerID}}, d.credit(k.PartnerID, "Partner was disabled at signup")...)}
 	} else {
 		v.Remedy = Remedy{Text: fmt.Sprintf("If %s should be credited for the archived link, credit the customer by hand.", d.partnerLabel(k.PartnerID)),
-			Request: d.credit(k.PartnerID, "Link was archived at signup")}
+			Steps: d.credit(k.PartnerID, "Link was archived at signup")}
 	}
 	return v
 }
@@ -511,18 +580,22 @@ func (d diagnoser) outsideWindow(conv time.Time, k *VerdictClick) Verdict {
 	v.Click = k
 	v.Summary = fmt.Sprintf("The click is older than the %d-day attribution window.", d.windowDays)
 	if k == nil {
-		v.Detail = fmt.Sprintf("The signup of %s carried a click token older than the %d-day window; the click itself is not in the records.", diagTime(conv), d.windowDays)
-		v.Remedy = Remedy{Text: "If the partner should be credited anyway, credit the customer by hand; to count older clicks, raise attribution_window_days (PATCH /v1/vendor).",
-			Request: d.credit("", "Click older than the attribution window")}
+		// Only signups recorded before their tokens were kept lack this.
+		v.Detail = fmt.Sprintf("The signup of %s carried a click token older than the %d-day window; which click it named was not recorded with the signup.", diagTime(conv), d.windowDays)
+		v.Remedy = Remedy{Text: "If the partner should be credited anyway, credit the customer by hand; to count older clicks, raise the attribution window in your settings.",
+			Steps: d.credit("", "Click older than the attribution window")}
 		return v
 	}
 	age := conv.Sub(k.ClickedAt)
 	v.Summary = fmt.Sprintf("%s's click of %s is older than the %d-day window at the signup of %s.", d.partnerLabel(k.PartnerID), diagTime(k.ClickedAt), d.windowDays, diagTime(conv))
 	v.Detail = fmt.Sprintf("The click on %s and the signup on %s are %d days apart; the window is %d days, so the click credits nothing.",
 		diagTime(k.ClickedAt), diagTime(conv), int(age/(24*time.Hour)), d.windowDays)
+	if !d.hasClickRow(k) {
+		v.Detail += " The click's own row is no longer kept (old clicks are deleted); the signup's token names it."
+	}
 	v.Remedy = Remedy{
-		Text:    fmt.Sprintf("Credit %s by hand if you want to; to count such clicks from now on, raise attribution_window_days (PATCH /v1/vendor, at most %d).", d.partnerLabel(k.PartnerID), MaxWindowDays),
-		Request: d.credit(k.PartnerID, "Click of "+diagTime(k.ClickedAt)+" was outside the attribution window"),
+		Text:  fmt.Sprintf("Credit %s by hand if you want to; to count such clicks from now on, raise the attribution window in your settings (at most %d days).", d.partnerLabel(k.PartnerID), MaxWindowDays),
+		Steps: d.credit(k.PartnerID, "Click of "+diagTime(k.ClickedAt)+" was outside the attribution window"),
 	}
 	return v
 }
@@ -541,58 +614,73 @@ func (d diagnoser) noToken(conv time.Time, k *VerdictClick) Verdict {
 		v.Detail = fmt.Sprintf("The visitor used Safari and clicked %s's link on %s, %d days before the signup of %s. Safari caps cookies written by script at 7 days, so the tally_ref cookie was gone although the click is inside the %d-day window.",
 			d.partnerLabel(k.PartnerID), diagTime(k.ClickedAt), int(conv.Sub(k.ClickedAt)/(24*time.Hour)), diagTime(conv), d.windowDays)
 		v.Remedy = Remedy{
-			Text:    fmt.Sprintf("Set the tally_ref cookie from your own backend (an HTTP response header on your domain) so Safari keeps it for the whole window, and pass it with POST /v1/signups. Credit %s by hand for this customer.", d.partnerLabel(k.PartnerID)),
-			Request: d.credit(k.PartnerID, "Safari 7-day cookie cap dropped the click of "+diagTime(k.ClickedAt)),
+			Text:  fmt.Sprintf("Set the tally_ref cookie from your own backend (an HTTP response header on your domain) so Safari keeps it for the whole window, and pass it as ref with your backend's signup call. Credit %s by hand for this customer.", d.partnerLabel(k.PartnerID)),
+			Steps: d.credit(k.PartnerID, "Safari 7-day cookie cap dropped the click of "+diagTime(k.ClickedAt)),
 		}
 		return v
 	}
 	v := d.verdict(CauseNoTokenWithClicks, conv)
 	v.Click = k
-	v.Summary = fmt.Sprintf("The signup arrived without a token although %s's link was clicked from the same visitor on %s.", d.partnerLabel(k.PartnerID), diagTime(k.ClickedAt))
-	how := "the same browser and IP address"
-	if k.Via == ViaNetwork {
+	v.Summary = fmt.Sprintf("The signup arrived without a token although %s's link was clicked by the same visitor on %s.", d.partnerLabel(k.PartnerID), diagTime(k.ClickedAt))
+	var how, causes string
+	switch k.Via {
+	case ViaVisitor:
+		how = "the same browser and IP address"
+		causes = "Since it was the same browser, the cookie was cleared or blocked, or the snippet is missing on the landing page so the token in the URL was never stored."
+	case ViaNetwork:
 		how = "the same network (truncated IP), browser and operating system"
+		causes = "Likely causes: the cookie was cleared or blocked, or the snippet is missing on the landing page so the token in the URL was never stored."
+	default:
+		how = "a token this customer presented before"
+		causes = "Likely causes: the cookie was cleared or blocked, the visitor signed up in another browser or on another device, or the snippet is missing on the landing page so the token in the URL was never stored."
 	}
-	v.Detail = fmt.Sprintf("A click from %s, inside the %d-day window, reached your site, but the signup of %s carried no tally_ref. Likely causes: the cookie was cleared or blocked, the visitor signed up in another browser or device, or the snippet is missing on the landing page so the token in the URL was never stored.",
-		how, d.windowDays, diagTime(conv))
+	v.Detail = fmt.Sprintf("A click found through %s, inside the %d-day window, reached your site, but the signup of %s carried no tally_ref. ", how, d.windowDays, diagTime(conv))
+	if other := d.otherDevice(k); other != "" {
+		v.Detail += other
+	} else {
+		v.Detail += causes
+	}
 	v.Remedy = Remedy{
-		Text:    fmt.Sprintf("Check GET /v1/health/snippet and that the landing page of the link loads the snippet; credit %s by hand for this customer.", d.partnerLabel(k.PartnerID)),
-		Request: d.credit(k.PartnerID, "Click of "+diagTime(k.ClickedAt)+" found; the signup carried no token"),
+		Text:  fmt.Sprintf("Check the snippet's health and that the landing page of the link loads the snippet; credit %s by hand for this customer.", d.partnerLabel(k.PartnerID)),
+		Steps: d.credit(k.PartnerID, "Click of "+diagTime(k.ClickedAt)+" found; the signup carried no token"),
 	}
 	return v
 }
 
-func (d diagnoser) snippetMisconfigured(conv time.Time) Verdict {
-	v := d.verdict(CauseSnippetMisconfigured, conv)
-	v.Summary = "The snippet runs on your pages with a missing or wrong public key."
-	v.Detail = fmt.Sprintf("Pages on %s sent health pings with a missing or wrong key (or from an origin not in allowed_origins), so the snippet there cannot store the referral token nor report signups. The signup of %s carried no token.",
-		strings.Join(d.f.MisconfiguredOrigins, ", "), diagTime(conv))
-	v.Remedy = Remedy{
-		Text:    fmt.Sprintf("Set data-key=\"%s\" on the snippet tag on those pages (and add their origins to allowed_origins if you restrict them); GET /v1/health/snippet lists the pages. If a partner referred this customer, credit them by hand.", d.f.PublicKey),
-		Request: &RemedyRequest{Method: "GET", Path: "/v1/health/snippet"},
+// otherDevice names another browser or device when the click's and the
+// newest signup's browser or operating system are known and differ.
+func (d diagnoser) otherDevice(k *VerdictClick) string {
+	s := d.newestSignup()
+	var click *Click
+	for i := range d.f.Clicks {
+		if d.f.Clicks[i].ID == k.ClickID {
+			click = d.f.Clicks[i].Click
+		}
 	}
-	return v
+	if s == nil || click == nil || s.Browser == "" || click.Browser == "" || (s.Browser == click.Browser && s.OS == click.OS) {
+		return ""
+	}
+	return fmt.Sprintf("The click came from %s and the signup from %s: the visitor signed up in another browser or on another device, which never had the tally_ref cookie.",
+		agentLabel(click.Browser, click.OS), agentLabel(s.Browser, s.OS))
 }
 
-func (d diagnoser) snippetNotSeen(conv time.Time) Verdict {
-	v := d.verdict(CauseSnippetNotSeen, conv)
-	v.Summary = "The snippet has never been seen on your site."
-	v.Detail = fmt.Sprintf("Tally never received a page-load ping with your public key, so nothing stores the tally_ref token from the link's URL as a cookie on your domain; the signup of %s carried no token.", diagTime(conv))
-	v.Remedy = Remedy{
-		Text:    fmt.Sprintf("Add the snippet with data-key=\"%s\" to every page (the landing pages of your links above all), or read tally_ref from the URL in your backend and pass it as ref in POST /v1/signups. If a partner referred this customer, credit them by hand.", d.f.PublicKey),
-		Request: &RemedyRequest{Method: "GET", Path: "/v1/health/snippet"},
+func agentLabel(browser, os string) string {
+	if os == "" {
+		return browser
 	}
-	return v
+	return browser + " on " + os
 }
 
 func (d diagnoser) directVisit(conv time.Time) Verdict {
 	v := d.verdict(CauseDirectVisit, conv)
 	v.Summary = "The customer came directly: no referral click and no token."
-	v.Detail = fmt.Sprintf("None of your partners' links was clicked from this visitor's network and browser, and the signup of %s carried no token: the customer typed your address, used a bookmark or a search engine.", diagTime(conv))
+	v.Detail = fmt.Sprintf("The snippet reported the signup of %s from the visitor's own page, where it found no tally_ref in the URL or cookie, and no click of your partners' links can be tied to this visitor's browser or network: the customer typed your address, used a bookmark or a search engine.", diagTime(conv))
 	v.Remedy = Remedy{
 		Text: "Word-of-mouth referrals that skip the link can be tracked with promotion codes: give each partner a Stripe promotion code and Tally credits purchases that use it. If a partner referred this customer, credit them by hand.",
-		Request: &RemedyRequest{Method: "POST", Path: "/v1/partners/par_…/codes",
-			Body: map[string]any{"code": "PARTNER10"}},
+		Steps: []RemedyAction{
+			{Action: ActionCreatePromotionCode, Fill: []string{FillPartnerID, FillCode}},
+			creditAction(d.f.Customer.ID, "", "Referred by the partner (direct visit)"),
+		},
 	}
 	return v
 }
@@ -602,15 +690,105 @@ func (d diagnoser) noClick(conv time.Time) Verdict {
 	v.Summary = "No referral click is recorded for this customer."
 	v.Detail = "No click token reached Tally with this customer's signups or purchases, and no click of your partners' links can be tied to them."
 	if !d.hasVisitorFacts() {
-		v.Detail += " The signups came from your backend, which sends no visitor facts, so clicks from the same browser cannot be searched: pass the tally_ref cookie as ref in POST /v1/signups."
+		v.Detail += " The signups came from your backend without the visitor's ip and user_agent, so clicks from the same browser cannot be searched: pass the tally_ref cookie as ref, and the visitor's ip and user_agent, with your backend's signup call."
 	} else if !d.f.VendorHadClicks {
 		v.Detail += fmt.Sprintf(" Your partners' links had no clicks at all in the %d days before the signup.", d.windowDays)
 	}
 	v.Remedy = Remedy{
-		Text:    "If a partner referred this customer, credit them by hand, naming the partner.",
-		Request: d.credit("", "Referred by the partner (no click recorded)"),
+		Text:  "If a partner referred this customer, credit them by hand, naming the partner.",
+		Steps: d.credit("", "Referred by the partner (no click recorded)"),
 	}
 	return v
+}
+
+// Findings are the secondary observations beside verdict v: a click from
+// the same network in another browser or device, and what the snippet's
+// pings say about the vendor's site. An attributed customer has none.
+func Findings(f *DiagnosisFacts, v Verdict) []Finding {
+	out := []Finding{}
+	if f.Customer == nil || v.Cause == CauseAttributed || v.Cause == CauseLaterClickWon {
+		return out
+	}
+	d := diagnoser{f: f, windowDays: int(f.Window / (24 * time.Hour))}
+	if v.Click == nil {
+		if fd, ok := d.deviceFinding(d.conversionAt()); ok {
+			out = append(out, fd)
+		}
+	}
+	return append(out, d.snippetFindings()...)
+}
+
+// deviceFinding names the newest click in the window from the signups'
+// network in another browser or on another device.
+func (d diagnoser) deviceFinding(conv time.Time) (Finding, bool) {
+	var best *FoundClick
+	for i := range d.f.Clicks {
+		k := &d.f.Clicks[i]
+		if k.Via != ViaDevice || k.Bot || k.ClickedAt.After(conv.Add(maxClockSkew)) || conv.Sub(k.ClickedAt) > d.f.Window {
+			continue
+		}
+		if best == nil || k.ClickedAt.After(best.ClickedAt) {
+			best = k
+		}
+	}
+	if best == nil {
+		return Finding{}, false
+	}
+	k := d.verdictClick(best.Click, best.Via)
+	fd := Finding{Cause: CauseOtherDevice, Click: k}
+	fd.Summary = fmt.Sprintf("%s's link was clicked from the same network in another browser or on another device on %s.", d.partnerLabel(k.PartnerID), diagTime(k.ClickedAt))
+	fd.Detail = fmt.Sprintf("A click from the network this customer signed up from (truncated IP) came from %s", agentLabel(best.Browser, best.OS))
+	if s := d.newestSignup(); s != nil && s.Browser != "" {
+		fd.Detail += ", while the signup came from " + agentLabel(s.Browser, s.OS)
+	}
+	fd.Detail += ". If it was this customer on another device, the cookie of that device never reached the signup; others share a network too, so Tally does not credit it on its own."
+	fd.Remedy = Remedy{
+		Text:  fmt.Sprintf("If you know the customer clicked on that device, credit %s by hand.", d.partnerLabel(k.PartnerID)),
+		Steps: d.credit(k.PartnerID, "Click of "+diagTime(k.ClickedAt)+" from the same network on another device"),
+	}
+	return fd, true
+}
+
+// snippetFindings reports the snippet never seen, or pages of the
+// vendor's site whose pings did not count.
+func (d diagnoser) snippetFindings() []Finding {
+	var own, unowned []string
+	for _, m := range d.f.BadPings {
+		switch m.Relation {
+		case PingOwn:
+			if !slices.Contains(own, m.Origin) {
+				own = append(own, m.Origin)
+			}
+		case PingUnowned:
+			if !slices.Contains(unowned, m.Origin) {
+				unowned = append(unowned, m.Origin)
+			}
+		}
+	}
+	sort.Strings(own)
+	sort.Strings(unowned)
+	install := []RemedyAction{{Action: ActionInstallSnippet, PublicKey: d.f.PublicKey}, {Action: ActionCheckSnippetHealth}}
+	var out []Finding
+	if !d.f.SnippetSeen && len(own) == 0 {
+		out = append(out, Finding{Cause: CauseSnippetNotSeen,
+			Summary: "The snippet has never been seen on your site.",
+			Detail:  "Tally never received a page-load ping with your public key, so nothing stores the tally_ref token from a link's URL as a cookie on your domain unless your backend does.",
+			Remedy: Remedy{Text: fmt.Sprintf("Add the snippet with data-key=\"%s\" to every page (the landing pages of your links above all), or read tally_ref from the URL in your backend and pass it as ref with your backend's signup call.", d.f.PublicKey),
+				Steps: install}})
+	}
+	if len(own) > 0 {
+		out = append(out, Finding{Cause: CauseSnippetMisconfigured,
+			Summary: "The snippet runs on some pages with your key from an origin you do not allow, or with your secret key.",
+			Detail:  fmt.Sprintf("Pages on %s sent pings that did not count, so the snippet there cannot report signups.", strings.Join(own, ", ")),
+			Remedy:  Remedy{Text: "Fix the data-key or allowed_origins as the snippet health's public_key check says.", Steps: []RemedyAction{{Action: ActionCheckSnippetHealth}}}})
+	}
+	if len(unowned) > 0 {
+		out = append(out, Finding{Cause: CauseSnippetMisconfigured,
+			Summary: "Pages on your site pinged with a missing key or one that matches no Tally program.",
+			Detail:  fmt.Sprintf("Pings from %s carried no usable key. Other programs may share these hosts; if the pages are yours, the snippet there stores no referral token.", strings.Join(unowned, ", ")),
+			Remedy:  Remedy{Text: fmt.Sprintf("If those pages are yours, set data-key=\"%s\" on their snippet tag.", d.f.PublicKey), Steps: install}})
+	}
+	return out
 }
 
 // Timeline lists the customer's history, oldest first.
@@ -625,6 +803,8 @@ func Timeline(f *DiagnosisFacts) []TimelineEvent {
 			detail += ", from the same browser and IP address"
 		case ViaNetwork:
 			detail += ", from the same network and browser as a signup"
+		case ViaDevice:
+			detail += ", from the same network as a signup in another browser or on another device"
 		}
 		if k.Bot {
 			detail += " (a bot: never credited)"
@@ -632,15 +812,22 @@ func Timeline(f *DiagnosisFacts) []TimelineEvent {
 		out = append(out, TimelineEvent{At: k.ClickedAt, Type: EventClick, ID: k.ID, Detail: detail + ".",
 			PartnerID: k.PartnerID, LinkID: k.LinkID, Via: k.Via, Browser: k.Browser, OS: k.OS, Source: k.Source, Bot: k.Bot})
 	}
+	tokens := map[string][]SignupToken{}
+	for _, t := range f.Tokens {
+		tokens[t.SignupID] = append(tokens[t.SignupID], t)
+	}
 	for _, s := range f.Signups {
 		tp := s.TokenPresent
 		detail := "Signup (" + s.Source + "), " + s.Outcome
 		if s.Reason != "" {
 			detail += ": " + s.Reason
 		}
+		if ts := tokens[s.ID]; len(ts) > 0 {
+			detail += "; tokens: " + tokenList(ts)
+		}
 		out = append(out, TimelineEvent{At: s.CreatedAt, Type: EventSignup, ID: s.ID, Detail: detail + ".",
 			PartnerID: s.PartnerID, ClickID: s.ClickID, Browser: s.Browser, OS: s.OS, Source: s.Source,
-			TokenPresent: &tp, Outcome: s.Outcome, Reason: s.Reason})
+			TokenPresent: &tp, Outcome: s.Outcome, Reason: s.Reason, Tokens: tokens[s.ID]})
 	}
 	purchases := append(append([]*Purchase(nil), f.Purchases...), f.Unmatched...)
 	for _, p := range purchases {
@@ -680,6 +867,26 @@ func Timeline(f *DiagnosisFacts) []TimelineEvent {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out
+}
+
+// tokenList describes a signup's tokens: whose click each names and why
+// it did or did not credit the signup.
+func tokenList(ts []SignupToken) string {
+	parts := make([]string, 0, len(ts))
+	for _, t := range ts {
+		what := "an unreadable token"
+		if t.ClickID != "" && t.ClickedAt != nil {
+			what = fmt.Sprintf("click %s of %s on %s", t.ClickID, t.PartnerID, diagTime(*t.ClickedAt))
+		} else if t.Reason == ReasonOtherVendor {
+			what = "another vendor's token"
+		}
+		why := "credited"
+		if t.Reason != "" {
+			why = t.Reason
+		}
+		parts = append(parts, what+" ("+why+")")
+	}
+	return strings.Join(parts, ", ")
 }
 
 func diagOrNone(s string) string {

@@ -1,6 +1,7 @@
 package attribution_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func TestDiagnose(t *testing.T) {
 		return &attribution.Customer{ID: "cus_1", Reason: attribution.ReasonNoToken, CreatedAt: t0}
 	}
 	signup := func(token bool, reason string, browser string) *attribution.Signup {
-		return &attribution.Signup{ID: "sig_1", CustomerID: "cus_1", TokenPresent: token, Outcome: attribution.OutcomeUnattributed,
+		return &attribution.Signup{ID: "sig_1", CustomerID: "cus_1", Source: attribution.SourceSnippet, TokenPresent: token, Outcome: attribution.OutcomeUnattributed,
 			Reason: reason, IPTrunc: "10.0.0.0", VisitorHash: "vh", Browser: browser, CreatedAt: t0}
 	}
 	clickedAt := t0.Add(-days(40))
@@ -84,7 +85,7 @@ func TestDiagnose(t *testing.T) {
 			Signups: []*attribution.Signup{signup(false, attribution.ReasonNoToken, "Chrome")},
 			Clicks:  []attribution.FoundClick{click("clk_a", "par_a", t0.Add(-days(10)), attribution.ViaNetwork, "Chrome")},
 		}},
-		{name: "bot clicks do not count", cause: attribution.CauseDirectVisit, facts: attribution.DiagnosisFacts{
+		{name: "bot clicks do not count", cause: attribution.CauseDirectVisit, partner: "par_…", facts: attribution.DiagnosisFacts{
 			Customer: unattributed(), SnippetSeen: true, VendorHadClicks: true,
 			Signups: []*attribution.Signup{signup(false, attribution.ReasonNoToken, "Chrome")},
 			Clicks: []attribution.FoundClick{func() attribution.FoundClick {
@@ -103,21 +104,36 @@ func TestDiagnose(t *testing.T) {
 			Signups: []*attribution.Signup{signup(false, attribution.ReasonNoToken, "Safari")},
 			Clicks:  []attribution.FoundClick{click("clk_a", "par_a", t0.Add(-days(8)), attribution.ViaVisitor, "Safari")},
 		}},
-		{name: "snippet misconfigured", cause: attribution.CauseSnippetMisconfigured, facts: attribution.DiagnosisFacts{
-			Customer: unattributed(), SnippetSeen: true, MisconfiguredOrigins: []string{"https://shop.example"},
-			Signups: []*attribution.Signup{signup(false, attribution.ReasonNoToken, "Chrome")},
+		{name: "misconfigured pages elsewhere are not the verdict", cause: attribution.CauseNoClick, partner: "par_…", facts: attribution.DiagnosisFacts{
+			Customer: unattributed(), SnippetSeen: true,
+			BadPings: []attribution.MisconfiguredPings{{Origin: "https://shop.example", Relation: attribution.PingUnowned}},
+			Signups:  []*attribution.Signup{{ID: "sig_1", Source: attribution.SourceAPI, Reason: attribution.ReasonNoToken, CreatedAt: t0}},
 		}},
-		{name: "snippet not seen", cause: attribution.CauseSnippetNotSeen, facts: attribution.DiagnosisFacts{
+		{name: "snippet never seen is not the verdict", cause: attribution.CauseNoClick, partner: "par_…", facts: attribution.DiagnosisFacts{
 			Customer: unattributed(), VendorHadClicks: true,
-			Signups: []*attribution.Signup{signup(false, attribution.ReasonNoToken, "Chrome")},
+			Signups: []*attribution.Signup{{ID: "sig_1", Source: attribution.SourceAPI, Reason: attribution.ReasonNoToken, CreatedAt: t0}},
 		}},
-		{name: "direct visit", cause: attribution.CauseDirectVisit, facts: attribution.DiagnosisFacts{
+		{name: "expired token whose click row is gone", cause: attribution.CauseClickOutsideWindow, partner: "par_a", facts: attribution.DiagnosisFacts{
+			Customer: unattributed(), SnippetSeen: true,
+			Signups: []*attribution.Signup{signup(true, attribution.ReasonExpired, "Chrome")},
+			Tokens:  []attribution.SignupToken{{SignupID: "sig_1", ClickID: "clk_a", PartnerID: "par_a", ClickedAt: &clickedAt, Reason: attribution.ReasonExpired}},
+		}},
+		{name: "a click on another device is a finding, not the verdict", cause: attribution.CauseDirectVisit, partner: "par_…", facts: attribution.DiagnosisFacts{
+			Customer: unattributed(), SnippetSeen: true,
+			Signups: []*attribution.Signup{signup(false, attribution.ReasonNoToken, "Chrome")},
+			Clicks:  []attribution.FoundClick{click("clk_a", "par_a", t0.Add(-days(1)), attribution.ViaDevice, "Safari")},
+		}},
+		{name: "direct visit", cause: attribution.CauseDirectVisit, partner: "par_…", facts: attribution.DiagnosisFacts{
 			Customer: unattributed(), SnippetSeen: true, VendorHadClicks: true,
 			Signups: []*attribution.Signup{signup(false, attribution.ReasonNoToken, "Chrome")},
 		}},
 		{name: "no click: no clicks at all", cause: attribution.CauseNoClick, partner: "par_…", facts: attribution.DiagnosisFacts{
 			Customer: unattributed(), SnippetSeen: true,
-			Signups: []*attribution.Signup{signup(false, attribution.ReasonNoToken, "Chrome")},
+			Signups: []*attribution.Signup{func() *attribution.Signup {
+				s := signup(false, attribution.ReasonNoToken, "Chrome")
+				s.Source = attribution.SourceAPI // a backend signup with the visitor's ip and user agent
+				return s
+			}()},
 		}},
 		{name: "no click: server-side signup without visitor facts", cause: attribution.CauseNoClick, partner: "par_…", facts: attribution.DiagnosisFacts{
 			Customer: unattributed(), SnippetSeen: true, VendorHadClicks: true,
@@ -139,11 +155,20 @@ func TestDiagnose(t *testing.T) {
 				t.Fatalf("verdict lacks words: %+v", v)
 			}
 			got := ""
-			if r := v.Remedy.Request; r != nil && strings.HasSuffix(r.Path, "/attribution") {
-				got, _ = r.Body["partner_id"].(string)
-				if r.Method != "POST" || r.Path != "/v1/customers/cus_1/attribution" || r.Body["reason"] == "" {
-					t.Fatalf("remedy request = %+v", r)
+			for _, a := range v.Remedy.Steps {
+				if a.Action != attribution.ActionCreditPartner {
+					continue
 				}
+				got = a.PartnerID
+				if slices.Contains(a.Fill, attribution.FillPartnerID) {
+					got = "par_…"
+				}
+				if a.CustomerID != "cus_1" || a.Reason == "" {
+					t.Fatalf("remedy step = %+v", a)
+				}
+			}
+			if strings.Contains(v.Summary+v.Detail+v.Remedy.Text, "/v1/") {
+				t.Fatalf("the verdict renders an API path: %+v", v)
 			}
 			if got != tt.partner {
 				t.Fatalf("remedy credits %q, want %q (%+v)", got, tt.partner, v.Remedy)
@@ -152,6 +177,47 @@ func TestDiagnose(t *testing.T) {
 				t.Fatalf("winner = %+v, click = %+v", v.Winner, v.Click)
 			}
 		})
+	}
+}
+
+func TestFindings(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	f := &attribution.DiagnosisFacts{
+		Now: t0, Window: 30 * 24 * time.Hour, PublicKey: "pk_test",
+		Customer: &attribution.Customer{ID: "cus_1", Reason: attribution.ReasonNoToken, CreatedAt: t0},
+		Signups: []*attribution.Signup{{ID: "sig_1", Source: attribution.SourceAPI, Reason: attribution.ReasonNoToken,
+			IPTrunc: "10.0.0.0", Browser: "Chrome", OS: "Windows", CreatedAt: t0}},
+		Clicks: []attribution.FoundClick{{Click: &attribution.Click{ID: "clk_a", PartnerID: "par_a", ClickedAt: t0.Add(-time.Hour), Browser: "Safari", OS: "iOS"}, Via: attribution.ViaDevice}},
+		BadPings: []attribution.MisconfiguredPings{
+			{Origin: "https://www.shop.example", Relation: attribution.PingUnowned},
+			{Origin: "https://staging.example", PublicKey: "pk_test", Relation: attribution.PingOwn},
+		},
+	}
+	d := f.Diagnose()
+	if d.Verdict.Cause != attribution.CauseNoClick {
+		t.Fatalf("verdict %s", d.Verdict.Cause)
+	}
+	var causes []string
+	for _, fd := range d.Findings {
+		causes = append(causes, fd.Cause)
+		if strings.Contains(fd.Detail+fd.Remedy.Text, "/v1/") || len(fd.Remedy.Steps) == 0 {
+			t.Errorf("finding %+v", fd)
+		}
+	}
+	if got := strings.Join(causes, ","); got != "other_browser_or_device,snippet_misconfigured,snippet_misconfigured" {
+		t.Fatalf("findings = %s", got)
+	}
+	dev := d.Findings[0]
+	if !strings.Contains(dev.Detail, "Safari on iOS") || !strings.Contains(dev.Detail, "Chrome on Windows") || dev.Remedy.Steps[0].PartnerID != "par_a" {
+		t.Fatalf("device finding %+v", dev)
+	}
+	if !strings.Contains(d.Findings[1].Detail, "https://staging.example") || strings.Contains(d.Findings[1].Detail, "www.shop") {
+		t.Fatalf("own pings finding %+v", d.Findings[1])
+	}
+	// An attributed customer has no findings.
+	f.Customer.PartnerID, f.Customer.AttributedBy = "par_a", attribution.AttributedByManual
+	if d := f.Diagnose(); len(d.Findings) != 0 {
+		t.Fatalf("findings of an attributed customer: %+v", d.Findings)
 	}
 }
 

@@ -14,8 +14,23 @@ const maxClockSkew = 5 * time.Minute
 // TokenCheck is one presented token after verification: Reason is "" when
 // the token is usable as far as the token alone can tell.
 type TokenCheck struct {
-	Token  ClickToken
-	Reason string
+	Token  ClickToken `json:"token"`
+	Reason string     `json:"reason,omitempty"`
+}
+
+// CheckTokens verifies each distinct presented token for a conversion of v
+// at now. Handlers call it before the store: the store never holds the codec.
+func CheckTokens(codec *TokenCodec, raws []string, v *Vendor, now time.Time) []TokenCheck {
+	var checks []TokenCheck
+	seen := map[string]bool{}
+	for _, raw := range raws {
+		if raw == "" || seen[raw] {
+			continue
+		}
+		seen[raw] = true
+		checks = append(checks, CheckToken(codec, raw, v.ID, v.Window(), now))
+	}
+	return checks
 }
 
 // CheckToken verifies a raw token for a conversion of vendorID at now: the
@@ -112,5 +127,44 @@ func assign(c *Customer, t *ClickToken, partnerEmail string, now time.Time) {
 	c.PartnerID, c.LinkID, c.ClickID = t.PartnerID, t.LinkID, t.ClickID
 	c.ClickedAt, c.AttributedAt = &clicked, &now
 	c.AttributedBy, c.Reason = AttributedByClick, ""
-	c.SelfReferral = c.Email != "" && NormalizeEmail(partnerEmail) == NormalizeEmail(c.Email)
+	c.SelfReferral = SelfReferral(c.Email, partnerEmail)
+}
+
+// SelfReferral reports whether a customer (or purchase) email is the
+// partner's own: recorded, never rewarded.
+func SelfReferral(customerEmail, partnerEmail string) bool {
+	return customerEmail != "" && NormalizeEmail(customerEmail) == NormalizeEmail(partnerEmail)
+}
+
+// Creditability tells why a token's partner or link may not be credited:
+// "" when the partner exists and is active and the link is active. found
+// is false when the partner is gone (signed by us, but deleted).
+func Creditability(found bool, partnerStatus, linkStatus string) string {
+	switch {
+	case !found:
+		return ReasonInvalidToken
+	case partnerStatus != PartnerActive:
+		return ReasonPartnerDisabled
+	case linkStatus != LinkActive:
+		return ReasonLinkArchived
+	}
+	return ""
+}
+
+// CreditPartner attributes c to partner without a click (by hand or by a
+// promotion code); by is AttributedByManual or AttributedByCode.
+func CreditPartner(c *Customer, partner *Partner, by string, now time.Time) {
+	c.PartnerID, c.LinkID, c.ClickID, c.ClickedAt = partner.ID, "", "", nil
+	c.AttributedAt, c.AttributedBy, c.Reason = &now, by, ""
+	c.SelfReferral = SelfReferral(c.Email, partner.Email)
+	c.UpdatedAt = now
+}
+
+// NewCustomer is a customer first seen now; the one place a customer is
+// built, whatever created it (signup, Stripe, promotion code, by hand).
+func NewCustomer(vendorID, externalID, email, name string, now time.Time) *Customer {
+	return &Customer{
+		ID: NewID(PrefixCustomer, now), VendorID: vendorID,
+		ExternalID: externalID, Email: email, Name: name, CreatedAt: now, UpdatedAt: now,
+	}
 }

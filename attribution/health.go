@@ -54,6 +54,8 @@ type HealthCheck struct {
 	Status string `json:"status"` // ok | warning | failing
 	Detail string `json:"detail"`
 	Remedy string `json:"remedy,omitempty"`
+	// Steps are the remedy as actions, when there are any.
+	Steps []RemedyAction `json:"steps,omitempty"`
 }
 
 // SnippetPage is the pings of one page (origin and path) over a period.
@@ -75,16 +77,29 @@ type PageRef struct {
 	Path   string `json:"path"`
 }
 
-// MisconfiguredPings are pings of one page that did not count for the
-// vendor: PublicKey is what the page presented ("" missing, "sk_" a secret
-// key, an unknown key, or the vendor's own key from an origin it does not
-// allow).
+// MisconfiguredPings are pings of one page that did not count: PublicKey
+// is what the page presented ("" missing, "sk_" a secret key of no vendor,
+// LeakedSecretKey, an unknown key, or a vendor's own key from an origin it
+// does not allow). Relation is how they relate to the vendor asking
+// (BadPingRelation).
 type MisconfiguredPings struct {
 	PublicKey  string    `bun:"public_key"`
 	Origin     string    `bun:"origin"`
 	Path       string    `bun:"path"`
 	Pings      int       `bun:"pings"`
 	LastSeenAt time.Time `bun:"last_seen"`
+	Relation   string    `bun:"-"`
+}
+
+// ownPings returns the pings that are the vendor's alone.
+func ownPings(bad []MisconfiguredPings) []MisconfiguredPings {
+	var out []MisconfiguredPings
+	for _, m := range bad {
+		if m.Relation == PingOwn {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // LandingClicks are the non-bot clicks of one active link over a period.
@@ -106,8 +121,8 @@ type SnippetHealthData struct {
 	PagesTruncated bool
 	// OriginLastSeen is the newest counted ping of each origin in the window.
 	OriginLastSeen map[string]time.Time
-	// Misconfigured are the window's pings with a bad key or origin that
-	// belong to this vendor (OwnsOrigin, or its own public key).
+	// Misconfigured are the window's pings that did not count and are shown
+	// to this vendor (BadPingRelation): its own, or unowned ones from its site.
 	Misconfigured []MisconfiguredPings
 	// Signups in the window, and those that came without any token.
 	Signups, SignupsWithoutToken int
@@ -144,28 +159,6 @@ func OriginOf(raw string) (string, bool) {
 	return strings.ToLower(u.Scheme + "://" + u.Host), true
 }
 
-// OwnsOrigin reports whether pings from origin plausibly come from this
-// vendor's site, although they carried no usable key: the origin's host is
-// the vendor's domain or one of its subdomains, the origin is allowed, or
-// one of the vendor's links lands there (linkOrigins).
-func (v *Vendor) OwnsOrigin(origin string, linkOrigins map[string]bool) bool {
-	norm, ok := NormalizeOrigin(origin)
-	if !ok {
-		return false
-	}
-	if linkOrigins[norm] {
-		return true
-	}
-	for _, o := range v.AllowedOrigins {
-		if o == norm {
-			return true
-		}
-	}
-	u, _ := url.Parse(norm)
-	host, d := u.Hostname(), strings.ToLower(v.Domain)
-	return d != "" && (host == d || strings.HasSuffix(host, "."+d))
-}
-
 // EvaluateSnippetHealth turns the data into the report: one row per check,
 // the overall status the worst of them, never_seen when no ping ever came.
 func EvaluateSnippetHealth(v *Vendor, d *SnippetHealthData, now time.Time) *SnippetHealth {
@@ -182,13 +175,14 @@ func EvaluateSnippetHealth(v *Vendor, d *SnippetHealthData, now time.Time) *Snip
 		h.LastSeenAt = &t
 		h.LastSeen = &PageRef{Origin: d.LastSeen.Origin, Path: d.LastSeen.Path}
 	}
-	bad := misconfigured(v, d.Misconfigured)
+	bad := d.Misconfigured
+	own := ownPings(bad)
 	h.Checks = []HealthCheck{
-		checkSnippetSeen(v, d, bad, days, now),
+		checkSnippetSeen(v, d, own, days, now),
 		checkCookieWrite(v, d),
 		checkPublicKey(v, d, bad),
 		checkSignupsWithoutToken(d, days),
-		checkLandingPages(d, bad),
+		checkLandingPages(v, d, bad),
 	}
 	h.Status = HealthOK
 	for _, c := range h.Checks {
@@ -196,7 +190,9 @@ func EvaluateSnippetHealth(v *Vendor, d *SnippetHealthData, now time.Time) *Snip
 			h.Status = c.Status
 		}
 	}
-	if d.LastSeen == nil && len(bad) == 0 {
+	// Pings of a key that matches no vendor do not tell that this vendor's
+	// snippet ever ran: they are warnings beside never_seen.
+	if d.LastSeen == nil && len(own) == 0 {
 		h.Status = HealthNeverSeen
 	}
 	return h
@@ -210,19 +206,6 @@ func rank(status string) int {
 		return 2
 	}
 	return 0
-}
-
-// misconfigured drops pings of the vendor's own key from an origin that it
-// has allowed since: the next ones from there count.
-func misconfigured(v *Vendor, in []MisconfiguredPings) []MisconfiguredPings {
-	var out []MisconfiguredPings
-	for _, m := range in {
-		if m.PublicKey == v.PublicKey && v.AllowsOrigin(m.Origin) {
-			continue
-		}
-		out = append(out, m)
-	}
-	return out
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -257,6 +240,7 @@ func checkSnippetSeen(v *Vendor, d *SnippetHealthData, bad []MisconfiguredPings,
 		c.Status = HealthFailing
 		c.Detail = "Tally has never received a ping from your snippet: it is not on your pages yet, or it cannot reach Tally."
 		c.Remedy = fmt.Sprintf("Add the two script tags (the queue stub and snippet.js with data-key=%q) to every page of %s, then load a page.", v.PublicKey, siteOf(v, d))
+		c.Steps = []RemedyAction{{Action: ActionInstallSnippet, PublicKey: v.PublicKey}, {Action: ActionCheckSnippetHealth}}
 	case d.LastSeen == nil:
 		c.Status = HealthFailing
 		c.Detail = fmt.Sprintf("The snippet loads (last on %s%s at %s) but never with your public key from an allowed origin, so none of its pings or signups count.",
@@ -309,7 +293,8 @@ func checkCookieWrite(v *Vendor, d *SnippetHealthData) HealthCheck {
 		"The snippet also reports this when Tally runs on your own subdomain (a CNAME, cookie_domain set) and the HttpOnly tally_ref cookie set by the redirect on the same domain blocks the script's write; attribution then still works through that server cookie.",
 		failed, plural(withRef, "page load", "page loads"), strings.Join(pages, ", "))
 	c.Remedy = "Check that no consent banner or browser setting blocks first-party cookies before the snippet runs, and that the pages are not in a sandboxed iframe. " +
-		"To be independent of script cookies, read tally_ref on your backend and send it as ref with POST /v1/signups."
+		"To be independent of script cookies, read tally_ref on your backend and send it as ref, with the visitor's ip and user_agent, in your backend's signup call."
+	c.Steps = []RemedyAction{{Action: ActionServerSignup, Fill: []string{FillEmail, FillRef}}}
 	c.Status = HealthWarning
 	if v.CookieDomain == "" && failed >= 3 && failed*2 > withRef {
 		c.Status = HealthFailing
@@ -317,19 +302,32 @@ func checkCookieWrite(v *Vendor, d *SnippetHealthData) HealthCheck {
 	return c
 }
 
-// badKind classifies the key a misconfigured page presented.
+// Kinds of pings that did not count, for the public_key check.
+const (
+	badMissing = "missing" // no data-key
+	badSecret  = "secret"  // a secret key: the vendor's own (leaked) or no vendor's
+	badOrigin  = "origin"  // the vendor's public key from an origin it does not allow
+	badUnknown = "unknown" // a key that is no vendor's
+)
+
+// badKind classifies the key a page that did not count presented.
 func badKind(v *Vendor, key string) string {
 	switch {
 	case key == "":
-		return "missing"
-	case key == PrefixSecretKey:
-		return "secret"
+		return badMissing
+	case key == PrefixSecretKey || key == LeakedSecretKey(v.PublicKey):
+		return badSecret
 	case key == v.PublicKey:
-		return "origin"
+		return badOrigin
 	}
-	return "unknown"
+	return badUnknown
 }
 
+// checkPublicKey reports the pings that did not count: the vendor's own
+// (its key from an origin it does not allow, its leaked secret key) can
+// fail the check; those of a key that matches no vendor, from pages of its
+// site, are only ever a warning, since another program on the same host
+// may have sent them.
 func checkPublicKey(v *Vendor, d *SnippetHealthData, bad []MisconfiguredPings) HealthCheck {
 	c := HealthCheck{Name: CheckPublicKey, Status: HealthOK}
 	if len(bad) == 0 {
@@ -343,6 +341,7 @@ func checkPublicKey(v *Vendor, d *SnippetHealthData, bad []MisconfiguredPings) H
 	}
 	type group struct {
 		origin, kind, key string
+		own               bool
 		pings             int
 		paths             []string
 		last              time.Time
@@ -355,7 +354,7 @@ func checkPublicKey(v *Vendor, d *SnippetHealthData, bad []MisconfiguredPings) H
 		k := [3]string{m.Origin, kind, m.PublicKey}
 		g := groups[k]
 		if g == nil {
-			g = &group{origin: m.Origin, kind: kind, key: m.PublicKey}
+			g = &group{origin: m.Origin, kind: kind, key: m.PublicKey, own: m.Relation == PingOwn}
 			groups[k] = g
 			order = append(order, k)
 		}
@@ -371,38 +370,54 @@ func checkPublicKey(v *Vendor, d *SnippetHealthData, bad []MisconfiguredPings) H
 		}
 	}
 	sort.SliceStable(order, func(i, j int) bool { return groups[order[i]].pings > groups[order[j]].pings })
-	var details, remedies []string
+	var details, remedies, allow []string
 	c.Status = HealthWarning
+	fixed := true
 	for _, k := range order {
 		g := groups[k]
 		if g.open {
-			c.Status = HealthFailing
+			fixed = false
+			if g.own {
+				c.Status = HealthFailing
+			}
 		}
 		where := fmt.Sprintf("%s (%s, %s, last at %s)", g.origin, strings.Join(g.paths, ", "), plural(g.pings, "ping", "pings"), stamp(g.last))
-		switch g.kind {
-		case "missing":
-			details = append(details, "no data-key on "+where)
-			remedies = append(remedies, fmt.Sprintf("Add data-key=%q to the snippet's script tag on %s.", v.PublicKey, g.origin))
-		case "secret":
-			details = append(details, "a secret key (sk_…) as data-key on "+where)
-			remedies = append(remedies, fmt.Sprintf("Replace the secret key in data-key with your public key %s on %s, and treat the secret key as leaked: have it replaced, since anyone who saw the page can use it.", v.PublicKey, g.origin))
-		case "origin":
+		switch {
+		case g.kind == badOrigin:
 			details = append(details, "your public key on an origin missing from allowed_origins, "+where+"; signups from there are refused")
-			remedies = append(remedies, fmt.Sprintf("Add %s to allowed_origins (PATCH /v1/vendor), or remove the snippet there if it is not your site.", g.origin))
+			remedies = append(remedies, fmt.Sprintf("Add %s to allowed_origins, or remove the snippet there if it is not your site.", g.origin))
+			allow = append(allow, g.origin)
+		case g.kind == badSecret && g.own:
+			details = append(details, "your secret key (sk_…) as data-key on "+where)
+			remedies = append(remedies, fmt.Sprintf("Replace the secret key in data-key with your public key %s on %s, and treat your secret key as leaked: have it replaced, since anyone who saw the page can use it.", v.PublicKey, g.origin))
+		case g.kind == badMissing:
+			details = append(details, "no data-key on "+where)
+			remedies = append(remedies, fmt.Sprintf("If %s is your page, add data-key=%q to the snippet's script tag there.", g.origin, v.PublicKey))
+		case g.kind == badSecret:
+			details = append(details, "a secret-key-shaped data-key (sk_…) that is no Tally key on "+where)
+			remedies = append(remedies, fmt.Sprintf("If %s is your page, put your public key %s in data-key there instead.", g.origin, v.PublicKey))
 		default:
 			key := g.key
 			if len(key) > 40 {
 				key = key[:40] + "…"
 			}
-			details = append(details, fmt.Sprintf("the key %q, which is not your public key, on %s", key, where))
-			remedies = append(remedies, fmt.Sprintf("Replace data-key %q with your public key %s on %s.", key, v.PublicKey, g.origin))
+			details = append(details, fmt.Sprintf("the key %q, which matches no Tally program, on %s", key, where))
+			remedies = append(remedies, fmt.Sprintf("If %s is your page, replace data-key %q with your public key %s there.", g.origin, key, v.PublicKey))
 		}
 	}
 	c.Detail = "Pings that did not count for you: " + strings.Join(details, "; ") + "."
-	if c.Status == HealthWarning {
+	if fixed {
 		c.Detail += " Each of these pages has since pinged with the right key, so this looks fixed."
+	} else if c.Status == HealthWarning {
+		c.Detail += " Their keys are not yours, and other programs may share these hosts: check whether these pages are yours."
 	}
 	c.Remedy = strings.Join(remedies, " ")
+	if len(allow) > 0 {
+		c.Steps = append(c.Steps, RemedyAction{Action: ActionAllowOrigins, Origins: append(append([]string(nil), v.AllowedOrigins...), allow...)})
+	}
+	if c.Status != HealthOK {
+		c.Steps = append(c.Steps, RemedyAction{Action: ActionCheckSnippetHealth})
+	}
 	return c
 }
 
@@ -429,12 +444,13 @@ func checkSignupsWithoutToken(d *SnippetHealthData, days int) HealthCheck {
 		return c
 	}
 	c.Detail += " Some are direct visitors; a high share usually means the token is lost between the click and the signup."
-	c.Remedy = "Check that the snippet runs on the signup page and that tally('signup', …) (or POST /v1/signups with ref) is called for every signup; see the cookie_write and landing_pages checks. " +
-		"Use GET /v1/diagnose?email=… on a customer you expected to be referred to see why."
+	c.Remedy = "Check that the snippet runs on the signup page and that tally('signup', …) (or your backend's signup call with ref) is called for every signup; see the cookie_write and landing_pages checks. " +
+		"Diagnose a customer you expected to be referred to see why."
+	c.Steps = []RemedyAction{{Action: ActionDiagnose, Fill: []string{FillEmail}}}
 	return c
 }
 
-func checkLandingPages(d *SnippetHealthData, bad []MisconfiguredPings) HealthCheck {
+func checkLandingPages(v *Vendor, d *SnippetHealthData, bad []MisconfiguredPings) HealthCheck {
 	c := HealthCheck{Name: CheckLandingPages, Status: HealthOK}
 	lastPing := map[string]time.Time{}
 	for o, t := range d.OriginLastSeen {
@@ -461,7 +477,7 @@ func checkLandingPages(d *SnippetHealthData, bad []MisconfiguredPings) HealthChe
 	}
 	missing := map[string]*landing{}
 	var origins []string
-	var pathless []string
+	var pathless, pathlessLinks []string
 	clicks := 0
 	for _, l := range d.Landings {
 		origin, ok := OriginOf(l.DestinationURL)
@@ -496,6 +512,7 @@ func checkLandingPages(d *SnippetHealthData, bad []MisconfiguredPings) HealthChe
 		}
 		if t, ok := pageSeen[PageRef{origin, path}]; (!ok || t.Before(l.FirstClickAt)) && len(pathless) < 5 && !slices.Contains(pathless, page) {
 			pathless = append(pathless, page)
+			pathlessLinks = append(pathlessLinks, l.LinkID)
 		}
 	}
 	if len(d.Landings) == 0 || clicks == 0 {
@@ -514,6 +531,7 @@ func checkLandingPages(d *SnippetHealthData, bad []MisconfiguredPings) HealthChe
 		remedies = append(remedies, "Add the two script tags to "+strings.Join(m.dests, " and ")+".")
 	}
 	if len(origins) > 0 {
+		c.Steps = append(c.Steps, RemedyAction{Action: ActionInstallSnippet, PublicKey: v.PublicKey})
 		c.Status = HealthFailing
 		c.Detail = "The snippet is missing on landing pages: " + strings.Join(details, "; ") +
 			". Clicks there cannot store the referral cookie, so those visitors' signups go unattributed."
@@ -523,7 +541,10 @@ func checkLandingPages(d *SnippetHealthData, bad []MisconfiguredPings) HealthChe
 	if len(pathless) > 0 {
 		c.Detail = strings.TrimSpace(c.Detail + " The snippet runs elsewhere on these sites but never pinged from " + strings.Join(pathless, ", ") +
 			" after a click: it may be missing on that page, or the site redirects it to another path.")
-		remedies = append(remedies, "Add the two script tags to "+strings.Join(pathless, " and ")+" (or run POST /v1/links/{id}/check on its links).")
+		remedies = append(remedies, "Add the two script tags to "+strings.Join(pathless, " and ")+", or check the destination of its links.")
+		for _, id := range pathlessLinks {
+			c.Steps = append(c.Steps, RemedyAction{Action: ActionCheckLink, LinkID: id})
+		}
 	}
 	c.Remedy = strings.Join(remedies, " ")
 	return c

@@ -8,9 +8,8 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-func TestVendor_OwnsOrigin(t *testing.T) {
+func TestVendor_MatchesPage(t *testing.T) {
 	v := &attribution.Vendor{Domain: "shop.example", AllowedOrigins: []string{"https://checkout.partner.example"}}
-	links := map[string]bool{"https://landing.example": true}
 	for _, tc := range []struct {
 		origin string
 		want   bool
@@ -20,20 +19,48 @@ func TestVendor_OwnsOrigin(t *testing.T) {
 		{"https://www.shop.example", true},
 		{"https://a.b.shop.example", true},
 		{"https://checkout.partner.example", true},
-		{"https://landing.example", true},
-		{"https://LANDING.example", true},
+		{"HTTPS://Checkout.Partner.example", true},
+		{"http://checkout.partner.example", false},
+		{"https://landing.example", false},
 		{"https://evilshop.example", false},
 		{"https://shop.example.evil.example", false},
 		{"https://partner.example", false},
-		{"http://landing.example", false},
 		{"not an origin", false},
 	} {
-		if got := v.OwnsOrigin(tc.origin, links); got != tc.want {
-			t.Errorf("OwnsOrigin(%q) = %v, want %v", tc.origin, got, tc.want)
+		if got := v.MatchesPage(tc.origin); got != tc.want {
+			t.Errorf("MatchesPage(%q) = %v, want %v", tc.origin, got, tc.want)
 		}
 	}
-	if (&attribution.Vendor{}).OwnsOrigin("https://shop.example", nil) {
-		t.Error("a vendor without domain, origins or links owns an origin")
+	if (&attribution.Vendor{}).MatchesPage("https://shop.example") {
+		t.Error("a vendor without domain or origins matches a page")
+	}
+}
+
+func TestVendor_BadPingRelation(t *testing.T) {
+	v := &attribution.Vendor{PublicKey: "pk_mine", Domain: "shop.example", AllowedOrigins: []string{"https://shop.example"}}
+	open := &attribution.Vendor{PublicKey: "pk_open", Domain: "shop.example"}
+	for _, tc := range []struct {
+		name         string
+		v            *attribution.Vendor
+		key, origin  string
+		keyOfAVendor bool
+		want         string
+	}{
+		{"own key, origin not allowed", v, "pk_mine", "https://elsewhere.example", false, attribution.PingOwn},
+		{"own key, origin allowed since", v, "pk_mine", "https://shop.example", false, attribution.PingNotShown},
+		{"own leaked secret key, anywhere", v, attribution.LeakedSecretKey("pk_mine"), "https://elsewhere.example", false, attribution.PingOwn},
+		{"another vendor's key on my host", v, "pk_theirs", "https://shop.example", true, attribution.PingNotShown},
+		{"another vendor's leaked secret on my host", v, attribution.LeakedSecretKey("pk_theirs"), "https://shop.example", false, attribution.PingNotShown},
+		{"missing key on my host", v, "", "https://www.shop.example", false, attribution.PingUnowned},
+		{"unknown key on my host", v, "pk_nobody", "https://shop.example", false, attribution.PingUnowned},
+		{"secret key of no vendor on my host", v, "sk_", "https://shop.example", false, attribution.PingUnowned},
+		{"unknown key elsewhere", v, "pk_nobody", "https://elsewhere.example", false, attribution.PingNotShown},
+		{"shared host, another vendor with no pings", open, "pk_nobody", "https://shop.example", false, attribution.PingUnowned},
+		{"shared host, the first vendor's key", open, "pk_mine", "https://shop.example", true, attribution.PingNotShown},
+	} {
+		if got := tc.v.BadPingRelation(tc.key, tc.origin, tc.keyOfAVendor); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
 
@@ -66,8 +93,12 @@ func TestEvaluateSnippetHealth(t *testing.T) {
 			"never_seen", attribution.CheckSnippetSeen, "failing", []string{"never received", "https://shop.example"}},
 		{"OnlyMisconfigured", nil, func(d *attribution.SnippetHealthData) {
 			d.LastSeen, d.Pages = nil, nil
-			d.Misconfigured = []attribution.MisconfiguredPings{{Origin: "https://shop.example", Path: "/", Pings: 3, LastSeenAt: now}}
+			d.Misconfigured = []attribution.MisconfiguredPings{{PublicKey: "pk_right0000", Origin: "https://b.example", Path: "/", Pings: 3, LastSeenAt: now, Relation: attribution.PingOwn}}
 		}, "failing", attribution.CheckSnippetSeen, "failing", []string{"never with your public key"}},
+		{"OnlyUnownedIsNeverSeen", nil, func(d *attribution.SnippetHealthData) {
+			d.LastSeen, d.Pages = nil, nil
+			d.Misconfigured = []attribution.MisconfiguredPings{{PublicKey: "pk_nobody", Origin: "https://shop.example", Path: "/", Pings: 3, LastSeenAt: now, Relation: attribution.PingUnowned}}
+		}, "never_seen", attribution.CheckPublicKey, "warning", []string{`"pk_nobody"`, "matches no Tally program", "If https://shop.example is your page"}},
 		{"Stale", nil, func(d *attribution.SnippetHealthData) {
 			d.LastSeen = &attribution.SnippetPage{Origin: "https://shop.example", Path: "/a", LastSeenAt: now.Add(-20 * 24 * time.Hour)}
 			d.Pages, d.OriginLastSeen = nil, nil
@@ -83,20 +114,23 @@ func TestEvaluateSnippetHealth(t *testing.T) {
 		{"CookieNoRef", nil, func(d *attribution.SnippetHealthData) {}, "ok", attribution.CheckCookieWrite, "ok", []string{"No page loaded with tally_ref"}},
 
 		{"KeyMissing", nil, func(d *attribution.SnippetHealthData) {
-			d.Misconfigured = []attribution.MisconfiguredPings{{Origin: "https://www.shop.example", Path: "/x", Pings: 2, LastSeenAt: now}}
-		}, "failing", attribution.CheckPublicKey, "failing", []string{"no data-key", "https://www.shop.example", `data-key="pk_right0000"`}},
-		{"KeySecret", nil, func(d *attribution.SnippetHealthData) {
-			d.Misconfigured = []attribution.MisconfiguredPings{{PublicKey: "sk_", Origin: "https://shop.example", Path: "/x", Pings: 1, LastSeenAt: now}}
-		}, "failing", attribution.CheckPublicKey, "failing", []string{"secret key", "leaked"}},
-		{"KeyOriginNowAllowed", func(v attribution.Vendor) *attribution.Vendor {
-			v.AllowedOrigins = []string{"https://b.example"}
+			d.Misconfigured = []attribution.MisconfiguredPings{{Origin: "https://www.shop.example", Path: "/x", Pings: 2, LastSeenAt: now, Relation: attribution.PingUnowned}}
+		}, "warning", attribution.CheckPublicKey, "warning", []string{"no data-key", "https://www.shop.example", `data-key="pk_right0000"`}},
+		{"KeySecretLeaked", nil, func(d *attribution.SnippetHealthData) {
+			d.Misconfigured = []attribution.MisconfiguredPings{{PublicKey: attribution.LeakedSecretKey("pk_right0000"), Origin: "https://shop.example", Path: "/x", Pings: 1, LastSeenAt: now, Relation: attribution.PingOwn}}
+		}, "failing", attribution.CheckPublicKey, "failing", []string{"your secret key", "leaked"}},
+		{"KeySecretOfNoVendor", nil, func(d *attribution.SnippetHealthData) {
+			d.Misconfigured = []attribution.MisconfiguredPings{{PublicKey: "sk_", Origin: "https://shop.example", Path: "/x", Pings: 1, LastSeenAt: now, Relation: attribution.PingUnowned}}
+		}, "warning", attribution.CheckPublicKey, "warning", []string{"no Tally key", "your public key pk_right0000"}},
+		{"KeyOriginNotAllowed", func(v attribution.Vendor) *attribution.Vendor {
+			v.AllowedOrigins = []string{"https://shop.example"}
 			return &v
 		},
 			func(d *attribution.SnippetHealthData) {
-				d.Misconfigured = []attribution.MisconfiguredPings{{PublicKey: "pk_right0000", Origin: "https://b.example", Path: "/", Pings: 1, LastSeenAt: now}}
-			}, "ok", attribution.CheckPublicKey, "ok", nil},
+				d.Misconfigured = []attribution.MisconfiguredPings{{PublicKey: "pk_right0000", Origin: "https://b.example", Path: "/", Pings: 1, LastSeenAt: now, Relation: attribution.PingOwn}}
+			}, "failing", attribution.CheckPublicKey, "failing", []string{"allowed_origins", "https://b.example"}},
 		{"KeyFixed", nil, func(d *attribution.SnippetHealthData) {
-			d.Misconfigured = []attribution.MisconfiguredPings{{PublicKey: "pk_old", Origin: "https://shop.example", Path: "/", Pings: 1, LastSeenAt: now.Add(-2 * time.Hour)}}
+			d.Misconfigured = []attribution.MisconfiguredPings{{PublicKey: "pk_old", Origin: "https://shop.example", Path: "/", Pings: 1, LastSeenAt: now.Add(-2 * time.Hour), Relation: attribution.PingUnowned}}
 		}, "warning", attribution.CheckPublicKey, "warning", []string{"looks fixed", `"pk_old"`}},
 
 		{"TokenlessFailing", nil, func(d *attribution.SnippetHealthData) { d.Signups, d.SignupsWithoutToken, d.Clicks = 10, 8, 30 },
@@ -120,9 +154,9 @@ func TestEvaluateSnippetHealth(t *testing.T) {
 			d.Landings = []attribution.LandingClicks{{DestinationURL: "https://shop.example/", Clicks: 2, FirstClickAt: now.Add(-3 * time.Hour)}}
 		}, "ok", attribution.CheckLandingPages, "ok", nil},
 		{"LandingPingedWithBadKey", nil, func(d *attribution.SnippetHealthData) {
-			d.Misconfigured = []attribution.MisconfiguredPings{{PublicKey: "pk_old", Origin: "https://www.shop.example", Path: "/", Pings: 1, LastSeenAt: now}}
+			d.Misconfigured = []attribution.MisconfiguredPings{{PublicKey: "pk_old", Origin: "https://www.shop.example", Path: "/", Pings: 1, LastSeenAt: now, Relation: attribution.PingUnowned}}
 			d.Landings = []attribution.LandingClicks{{DestinationURL: "https://www.shop.example/", Clicks: 2, FirstClickAt: now.Add(-3 * time.Hour)}}
-		}, "failing", attribution.CheckLandingPages, "ok", nil},
+		}, "warning", attribution.CheckLandingPages, "ok", nil},
 		{"LandingOtherPath", nil, func(d *attribution.SnippetHealthData) {
 			d.Landings = []attribution.LandingClicks{{DestinationURL: "https://shop.example/pricing", Clicks: 2, FirstClickAt: now.Add(-3 * time.Hour)}}
 		}, "warning", attribution.CheckLandingPages, "warning", []string{"https://shop.example/pricing"}},
@@ -149,6 +183,9 @@ func TestEvaluateSnippetHealth(t *testing.T) {
 				if c.Detail == "" || (c.Status != "ok" && c.Remedy == "") {
 					t.Errorf("check %+v lacks a detail or a remedy", c)
 				}
+				if strings.Contains(c.Detail+c.Remedy, "/v1/") {
+					t.Errorf("check %s renders an API path: %s", c.Name, c.Remedy)
+				}
 				if c.Name != tc.check {
 					continue
 				}
@@ -159,6 +196,9 @@ func TestEvaluateSnippetHealth(t *testing.T) {
 					if !strings.Contains(c.Detail+" "+c.Remedy, f) {
 						t.Errorf("%s: %q not in %q / %q", c.Name, f, c.Detail, c.Remedy)
 					}
+				}
+				if c.Status != "failing" && strings.Contains(c.Detail+c.Remedy, "leaked") {
+					t.Errorf("%s: a warning tells to replace a secret key: %s", c.Name, c.Remedy)
 				}
 			}
 		})

@@ -50,7 +50,9 @@ func (u UTM) validate() error {
 	return nil
 }
 
-// Link is a partner's referral link: /r/{key} redirects to DestinationURL.
+// Link is a partner's referral link: /r/{key} redirects to DestinationURL,
+// and so does /r/{alias} for each key the link had before (printed QR codes
+// never die). Keys and aliases share one namespace.
 type Link struct {
 	ID             string    `json:"id" bun:"id,pk"`
 	VendorID       string    `json:"vendor_id" bun:"vendor_id"`
@@ -59,7 +61,8 @@ type Link struct {
 	DestinationURL string    `json:"destination_url" bun:"destination_url"`
 	UTM            UTM       `json:"utm" bun:"utm"`
 	Status         string    `json:"status" bun:"status"`
-	URL            string    `json:"url" bun:"-"`
+	Aliases        []string  `json:"aliases" bun:"-"`       // keys the link had before, which still redirect
+	URL            string    `json:"url,omitempty" bun:"-"` // set by the API, not kept in the audit log
 	CreatedAt      time.Time `json:"created_at" bun:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at" bun:"updated_at"`
 }
@@ -107,6 +110,8 @@ type LinkUpdate struct {
 	Key            *string `json:"key"`
 	UTM            *UTM    `json:"utm"`
 	Status         *string `json:"status"`
+	// Reason, optional, goes to the audit log.
+	Reason string `json:"reason"`
 }
 
 // Apply validates upd and copies it onto l.
@@ -179,14 +184,14 @@ func (t *RedirectTarget) Window() time.Duration { return windowOf(t.WindowDays) 
 
 // LinkService manages a vendor's links. Every method but ResolveLink is scoped to vendorID.
 type LinkService interface {
-	// CreateLink creates a link for one of the vendor's partners. EINVALID, ENOTFOUND (partner), ECONFLICT (key).
-	CreateLink(ctx context.Context, vendorID string, c LinkCreate) (*Link, error)
+	// CreateLink creates a link for one of the vendor's partners, audited as actor. EINVALID, ENOTFOUND (partner), ECONFLICT (key).
+	CreateLink(ctx context.Context, vendorID, actor string, c LinkCreate) (*Link, error)
 	// FindLink returns one link. ENOTFOUND.
 	FindLink(ctx context.Context, vendorID, id string) (*Link, error)
 	// ListLinks returns links newest first, and whether more follow.
 	ListLinks(ctx context.Context, vendorID string, f LinkFilter) ([]*Link, bool, error)
-	// UpdateLink applies upd. EINVALID, ENOTFOUND, ECONFLICT.
-	UpdateLink(ctx context.Context, vendorID, id string, upd LinkUpdate) (*Link, error)
+	// UpdateLink applies upd, audited as actor. EINVALID, ENOTFOUND, ECONFLICT.
+	UpdateLink(ctx context.Context, vendorID, actor, id string, upd LinkUpdate) (*Link, error)
 	// ResolveLink finds the target of /r/{key}, archived links included. ENOTFOUND.
 	ResolveLink(ctx context.Context, key string) (*RedirectTarget, error)
 }

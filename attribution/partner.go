@@ -60,6 +60,8 @@ type PartnerUpdate struct {
 	Status *string `json:"status"`
 	// RewardRule: absent unchanged, null follows the vendor's rule.
 	RewardRule RewardRuleUpdate `json:"reward_rule"`
+	// Reason, optional, goes to the audit log.
+	Reason string `json:"reason"`
 }
 
 // Apply validates upd and copies it onto p.
@@ -123,14 +125,14 @@ type PartnerFilter struct {
 
 // PartnerService manages a vendor's partners. Every method is scoped to vendorID.
 type PartnerService interface {
-	// CreatePartner creates a partner and its portal token. EINVALID, ECONFLICT (email taken).
-	CreatePartner(ctx context.Context, vendorID string, c PartnerCreate) (*NewPartner, error)
+	// CreatePartner creates a partner and its portal token, audited as actor. EINVALID, ECONFLICT (email taken).
+	CreatePartner(ctx context.Context, vendorID, actor string, c PartnerCreate) (*NewPartner, error)
 	// FindPartner returns one partner. ENOTFOUND.
 	FindPartner(ctx context.Context, vendorID, id string) (*Partner, error)
 	// ListPartners returns partners newest first, and whether more follow.
 	ListPartners(ctx context.Context, vendorID string, f PartnerFilter) ([]*Partner, bool, error)
-	// UpdatePartner applies upd. EINVALID, ENOTFOUND, ECONFLICT.
-	UpdatePartner(ctx context.Context, vendorID, id string, upd PartnerUpdate) (*Partner, error)
+	// UpdatePartner applies upd, audited as actor. EINVALID, ENOTFOUND, ECONFLICT.
+	UpdatePartner(ctx context.Context, vendorID, actor, id string, upd PartnerUpdate) (*Partner, error)
 	// PartnerByToken authenticates a partner. EUNAUTHORIZED.
 	PartnerByToken(ctx context.Context, token string) (*Partner, error)
 }

@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,7 +19,50 @@ const (
 	PurchaseSucceeded         = "succeeded"
 	PurchasePartiallyRefunded = "partially_refunded"
 	PurchaseRefunded          = "refunded"
+	PurchaseExcluded          = "excluded" // not a sale: earns nothing, out of every sales figure
 )
+
+// Reasons a purchase is excluded from sales (POST /v1/purchases/{id}/exclude
+// or metadata.tally_exclude): resold or transferred goods are not a
+// purchase of the referred customer.
+const (
+	ExcludeTransfer = "transfer"
+	ExcludeResale   = "resale"
+	ExcludeFraud    = "fraud"
+	ExcludeTest     = "test"
+	ExcludeOther    = "other"
+)
+
+// ExclusionReasons lists every exclusion reason.
+var ExclusionReasons = []string{ExcludeTransfer, ExcludeResale, ExcludeFraud, ExcludeTest, ExcludeOther}
+
+// ValidExclusionReason reports whether r is one of ExclusionReasons.
+func ValidExclusionReason(r string) bool { return slices.Contains(ExclusionReasons, r) }
+
+// Audit actions of exclusions.
+const (
+	ActionPurchaseExclude = "purchase.exclude"
+	ActionPurchaseInclude = "purchase.include"
+)
+
+// Exclusion takes a purchase out of sales, with a reason and a note.
+type Exclusion struct {
+	Reason string `json:"reason"`
+	Note   string `json:"note"`
+}
+
+// Validate normalizes and checks e.
+func (e *Exclusion) Validate() error {
+	e.Reason = strings.TrimSpace(e.Reason)
+	e.Note = strings.TrimSpace(e.Note)
+	if !ValidExclusionReason(e.Reason) {
+		return Errorf(EINVALID, "reason must be one of %s.", strings.Join(ExclusionReasons, ", "))
+	}
+	if utf8.RuneCountInString(e.Note) > 1000 {
+		return Errorf(EINVALID, "note is longer than 1000 characters.")
+	}
+	return nil
+}
 
 // Reasons a purchase has no partner, besides the customer's own reason.
 const (
@@ -47,6 +91,9 @@ type Purchase struct {
 	Currency              string    `json:"currency" bun:"currency"`
 	RefundedAmount        int64     `json:"refunded_amount" bun:"refunded_amount"`
 	Status                string    `json:"status" bun:"status"`
+	Livemode              bool      `json:"livemode" bun:"livemode"`
+	ExcludedReason        string    `json:"excluded_reason" bun:"excluded_reason"`
+	ExcludedNote          string    `json:"excluded_note" bun:"excluded_note"`
 	Email                 string    `json:"email" bun:"email"`
 	StripeRef             string    `json:"stripe_ref" bun:"stripe_ref"`
 	StripeCustomerID      string    `json:"stripe_customer_id" bun:"stripe_customer_id"`
@@ -87,7 +134,23 @@ func (p *Purchase) SetRefunded(total int64) {
 	if total > p.RefundedAmount {
 		p.RefundedAmount = total
 	}
+	p.setStatus()
+}
+
+// Excluded reports whether the purchase is out of sales.
+func (p *Purchase) Excluded() bool { return p.ExcludedReason != "" }
+
+// Exclude takes the purchase out of sales (reason "" includes it again).
+func (p *Purchase) Exclude(e Exclusion) {
+	p.ExcludedReason, p.ExcludedNote = e.Reason, e.Note
+	p.setStatus()
+}
+
+// setStatus derives the status from the exclusion and the refunds.
+func (p *Purchase) setStatus() {
 	switch {
+	case p.Excluded():
+		p.Status = PurchaseExcluded
 	case p.RefundedAmount <= 0:
 		p.Status = PurchaseSucceeded
 	case p.RefundedAmount >= p.Amount:
@@ -135,20 +198,8 @@ func (m *ManualPurchase) Validate(now time.Time) error {
 }
 
 func validateAmount(a int64) error {
-	if a <= 0 || a > MaxAmount {
+	if !ValidAmount(a) {
 		return Errorf(EINVALID, "amount must be a positive whole number of minor units (cents).")
-	}
-	return nil
-}
-
-// ValidateReason trims and checks the reason every manual override requires.
-func ValidateReason(r *string) error {
-	*r = strings.TrimSpace(*r)
-	if *r == "" {
-		return Errorf(EINVALID, "reason is required.")
-	}
-	if utf8.RuneCountInString(*r) > 1000 {
-		return Errorf(EINVALID, "reason is longer than 1000 characters.")
 	}
 	return nil
 }
@@ -169,6 +220,9 @@ type CustomerCreate struct {
 	Name       string `json:"name"`
 	PartnerID  string `json:"partner_id"`
 	Reason     string `json:"reason"`
+	// StripeCustomerID links the customer to a Stripe customer, so the
+	// unmatched purchases of that Stripe customer become its own.
+	StripeCustomerID string `json:"stripe_customer_id"`
 }
 
 // Validate normalizes and checks c.
@@ -190,6 +244,9 @@ func (c *CustomerCreate) Validate() error {
 	}
 	if c.PartnerID == "" {
 		return Errorf(EINVALID, "partner_id is required.")
+	}
+	if c.StripeCustomerID = strings.TrimSpace(c.StripeCustomerID); c.StripeCustomerID != "" && !ValidStripeCustomerID(c.StripeCustomerID) {
+		return Errorf(EINVALID, "stripe_customer_id must be a Stripe customer id (cus_…).")
 	}
 	return ValidateReason(&c.Reason)
 }
@@ -258,6 +315,11 @@ type PurchaseService interface {
 	RecordManualPurchase(ctx context.Context, v *Vendor, actor string, m ManualPurchase) (*PurchaseDetail, error)
 	// FindPurchase returns a purchase with its rewards. ENOTFOUND.
 	FindPurchase(ctx context.Context, vendorID, id string) (*PurchaseDetail, error)
+	// ExcludePurchase takes a purchase out of sales: its reward is reversed
+	// (or a negative adjustment added when it was paid). EINVALID, ENOTFOUND.
+	ExcludePurchase(ctx context.Context, v *Vendor, actor, id string, e Exclusion) (*PurchaseDetail, error)
+	// IncludePurchase undoes ExcludePurchase. EINVALID, ENOTFOUND, ECONFLICT (not excluded).
+	IncludePurchase(ctx context.Context, v *Vendor, actor, id, reason string) (*PurchaseDetail, error)
 	// ListPurchases lists purchases newest first.
 	ListPurchases(ctx context.Context, vendorID string, f PurchaseFilter) ([]*Purchase, bool, error)
 	// CreateCustomer creates a customer attributed to a partner by hand.
@@ -266,7 +328,7 @@ type PurchaseService interface {
 	// ReassignCustomer credits a customer to another partner. EINVALID, ENOTFOUND.
 	ReassignCustomer(ctx context.Context, vendorID, actor, customerID string, r Reassignment) (*ReassignResult, error)
 	// AddPromotionCode gives a partner a promotion code. EINVALID, ENOTFOUND, ECONFLICT.
-	AddPromotionCode(ctx context.Context, vendorID, partnerID, code string) (*PromotionCode, error)
+	AddPromotionCode(ctx context.Context, vendorID, actor, partnerID, code string) (*PromotionCode, error)
 	// ListPromotionCodes lists a partner's codes. ENOTFOUND.
 	ListPromotionCodes(ctx context.Context, vendorID, partnerID string) ([]*PromotionCode, error)
 }
@@ -343,6 +405,10 @@ const (
 	OutcomeOrphanRefund      = "orphan_refund" // its purchase has not arrived yet
 	OutcomeCustomerLinked    = "customer_linked"
 	OutcomeCustomerUnmatched = "customer_unmatched"
+	OutcomePaymentLinked     = "payment_linked"      // an invoice's payment intent and charge recorded on its purchase
+	OutcomePaymentUnlinked   = "payment_unlinked"    // its invoice's purchase has not arrived yet: kept, applied when it does
+	OutcomeCurrencyMismatch  = "currency_mismatch"   // a refund in another currency than its purchase: not applied
+	OutcomeAmountOutOfRange  = "amount_out_of_range" // an amount Tally does not accept: stored, nothing counted
 	// OutcomeQueued: stored and acknowledged while the instance was busy;
 	// the background worker applies it moments later, with one of the
 	// outcomes above.
@@ -351,51 +417,78 @@ const (
 
 // PaymentEvent is a verified payment-provider (Stripe) event, reduced to
 // what Tally needs; the webhooks package builds it, so provider types never
-// reach the domain. At most one of Purchase, Refund, Customer is set; none
-// means the event is stored and ignored.
+// reach the domain. At most one of Purchase, Refund, Customer, Payment is
+// set; none means the event is stored and ignored. The JSON names are the
+// webhook queue's stored form: renaming a Go field must not change them.
 type PaymentEvent struct {
-	ID         string
-	Type       string
-	APIVersion string
-	Livemode   bool
-	Purchase   *PaymentPurchase
-	Refund     *PaymentRefund
-	Customer   *PaymentCustomer
+	ID         string           `json:"id"`
+	Type       string           `json:"type"`
+	APIVersion string           `json:"api_version"`
+	Livemode   bool             `json:"livemode"`
+	Purchase   *PaymentPurchase `json:"purchase,omitempty"`
+	Refund     *PaymentRefund   `json:"refund,omitempty"`
+	Customer   *PaymentCustomer `json:"customer,omitempty"`
+	Payment    *PaymentLink     `json:"payment,omitempty"`
 }
 
 // PaymentPurchase is a paid checkout session or invoice. LinkOnly (a
 // subscription-mode session, whose money arrives as invoices) links the
-// customer and records no purchase.
+// customer and records no purchase. Token is client_reference_id verified
+// as a click token before the event reaches the store (nil when it is not
+// one: then it is the vendor's external id for the customer).
 type PaymentPurchase struct {
-	Ref                string // cs_… or in_…: one purchase per object
-	LinkOnly           bool
-	ClientReferenceID  string
-	MetadataCustomerID string
-	StripeCustomerID   string
-	Email              string
-	PromotionCodes     []string
-	InvoiceID          string
-	PaymentIntentID    string
-	ChargeID           string
-	Amount             int64
-	Currency           string
-	PurchasedAt        time.Time
+	Ref                string      `json:"ref"` // cs_… or in_…: one purchase per object
+	LinkOnly           bool        `json:"link_only,omitempty"`
+	ClientReferenceID  string      `json:"client_reference_id,omitempty"`
+	Token              *TokenCheck `json:"token,omitempty"`
+	MetadataCustomerID string      `json:"metadata_customer_id,omitempty"`
+	StripeCustomerID   string      `json:"stripe_customer_id,omitempty"`
+	Email              string      `json:"email,omitempty"`
+	PromotionCodes     []string    `json:"promotion_codes,omitempty"`
+	InvoiceID          string      `json:"invoice_id,omitempty"`
+	PaymentIntentID    string      `json:"payment_intent_id,omitempty"`
+	ChargeID           string      `json:"charge_id,omitempty"`
+	Amount             int64       `json:"amount"`
+	Currency           string      `json:"currency"`
+	Exclude            string      `json:"exclude,omitempty"` // metadata.tally_exclude, a valid exclusion reason
+	PurchasedAt        time.Time   `json:"purchased_at"`
 }
 
-// PaymentRefund is a charge's cumulative refund.
+// PaymentRefund is a refund of a charge: the charge's cumulative refunded
+// amount (charge.refunded), or one refund object (refund.created,
+// refund.updated; RefundID set), which the store adds up per charge.
 type PaymentRefund struct {
-	ChargeID        string
-	PaymentIntentID string
-	InvoiceID       string
-	ChargeAmount    int64
-	Refunded        int64
+	ChargeID        string `json:"charge_id,omitempty"`
+	PaymentIntentID string `json:"payment_intent_id,omitempty"`
+	InvoiceID       string `json:"invoice_id,omitempty"`
+	ChargeAmount    int64  `json:"charge_amount,omitempty"`
+	Refunded        int64  `json:"refunded"`
+	Currency        string `json:"currency,omitempty"`
+	RefundID        string `json:"refund_id,omitempty"`
+	RefundStatus    string `json:"refund_status,omitempty"`
+}
+
+// RefundCounts reports whether a refund object's status takes money back
+// (pending refunds count, as in a charge's amount_refunded; failed and
+// canceled ones do not).
+func RefundCounts(status string) bool {
+	return status == "succeeded" || status == "pending" || status == ""
+}
+
+// PaymentLink ties an invoice to the payment intent and charge that paid
+// it (from API version 2025-03-31 an invoice no longer names them:
+// invoice_payment.paid does), so that refunds find the purchase.
+type PaymentLink struct {
+	InvoiceID       string `json:"invoice_id"`
+	PaymentIntentID string `json:"payment_intent_id,omitempty"`
+	ChargeID        string `json:"charge_id,omitempty"`
 }
 
 // PaymentCustomer is a provider customer to link to a Tally customer.
 type PaymentCustomer struct {
-	StripeCustomerID   string
-	MetadataCustomerID string
-	Email              string
+	StripeCustomerID   string `json:"stripe_customer_id"`
+	MetadataCustomerID string `json:"metadata_customer_id,omitempty"`
+	Email              string `json:"email,omitempty"`
 }
 
 // PaymentService applies verified payment events: each is stored once by

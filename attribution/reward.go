@@ -111,7 +111,7 @@ func DecideReward(rule *RewardRule, amount int64, currency string, purchasedAt, 
 	dec := RewardDecision{Earns: true, Status: RewardPending, HoldUntil: purchasedAt.AddDate(0, 0, rule.HoldDays)}
 	switch rule.Type {
 	case RewardPercent:
-		dec.Amount, dec.Currency = amount*int64(rule.Percent)/10000, currency
+		dec.Amount, dec.Currency = MulDiv(amount, int64(rule.Percent), 10000), currency
 	case RewardFlat:
 		dec.Amount, dec.Currency = rule.Amount, rule.Currency
 	default:
@@ -132,7 +132,7 @@ func RefundedReward(original, purchaseAmount, refunded int64) int64 {
 	if refunded <= 0 {
 		return original
 	}
-	return original * (purchaseAmount - refunded) / purchaseAmount
+	return MulDiv(original, purchaseAmount-refunded, purchaseAmount)
 }
 
 // RewardRuleUpdate is a reward_rule field in a PATCH: absent leaves the rule
@@ -178,37 +178,136 @@ func (u RewardRuleUpdate) apply(current *RewardRule) (*RewardRule, error) {
 	return &r, nil
 }
 
-// RefundOutcome is what a refund does to one purchase reward.
+// RefundOutcome is what a refund or an exclusion does to one purchase reward.
 type RefundOutcome struct {
 	Amount     int64  // the reward's new amount (unchanged when paid)
 	Status     string // the reward's new status
-	Adjustment int64  // a negative amount to claw back from a paid reward, or 0
+	Reason     string // the reward's new reason
+	Adjustment int64  // an amount to add to a paid reward (negative: claw back), or 0
 }
 
-// ApplyRefund reverses a purchase reward in proportion to what was refunded
-// of the purchase (refunded is the purchase's cumulative refunded amount, so
-// redelivered or reordered refund events converge). A pending or approved
-// reward is reduced, and reversed when nothing is left; a paid reward keeps
-// its history and the difference becomes a negative adjustment, net of the
-// adjustments already made (adjusted, zero or negative). Declined and
-// reversed rewards do not change.
-func ApplyRefund(status string, amount, original, adjusted, purchaseAmount, refunded int64) RefundOutcome {
-	out := RefundOutcome{Amount: amount, Status: status}
-	target := RefundedReward(original, purchaseAmount, refunded)
-	switch status {
+// ReasonExcluded marks a reward reversed because its purchase was excluded.
+const ReasonExcluded = "excluded"
+
+// SettleReward is what a purchase's refunds and exclusion make of its
+// reward: refunded is the purchase's cumulative refunded amount (so
+// redelivered or reordered refund events converge), and an excluded
+// purchase is worth nothing. A pending or approved reward is reduced, and
+// reversed when nothing is left; a paid reward keeps its history and the
+// difference becomes an adjustment, net of the adjustments already made
+// (adjusted). Including an excluded purchase again restores what the
+// exclusion reversed. Declined rewards, and rewards reversed by refunds, do
+// not change.
+func SettleReward(r *Reward, adjusted, purchaseAmount, refunded int64, excluded bool) RefundOutcome {
+	out := RefundOutcome{Amount: r.Amount, Status: r.Status, Reason: r.Reason}
+	target := RefundedReward(r.OriginalAmount, purchaseAmount, refunded)
+	if excluded {
+		target = 0
+	}
+	switch r.Status {
 	case RewardPending, RewardApproved:
-		if target < amount {
+		if target < r.Amount {
 			out.Amount = target
 		}
 		if out.Amount <= 0 {
 			out.Amount, out.Status = 0, RewardReversed
+			if excluded {
+				out.Reason = ReasonExcluded
+			}
+		}
+	case RewardReversed:
+		if r.Reason == ReasonExcluded && !excluded && target > 0 {
+			// Included again: pending, and approved once its hold has passed.
+			out.Amount, out.Status, out.Reason = target, RewardPending, ""
 		}
 	case RewardPaid:
-		if d := target - (amount + adjusted); d < 0 {
-			out.Adjustment = d
-		}
+		out.Adjustment = target - (r.Amount + adjusted)
 	}
 	return out
+}
+
+// PurchaseRewardFacts is what the store gathers for the reward of one
+// attributed purchase.
+type PurchaseRewardFacts struct {
+	Vendor          *Vendor
+	Partner         *Partner // the purchase's partner; nil when gone
+	Purchase        *Purchase
+	FirstPurchaseID string    // the customer's first purchase ("" when none before this one)
+	FirstPurchaseAt time.Time // and when it was made
+	CustomerSelf    bool      // the customer is a self-referral of this partner
+}
+
+// PurchaseReward decides the reward an attributed purchase earns by the
+// rule, or nil: the whole reward policy (partner gone or not active,
+// excluded purchase, first purchase only, duration, self-referral, hold,
+// test mode, a refund that came before the attribution).
+func PurchaseReward(f PurchaseRewardFacts, now time.Time) *Reward {
+	p := f.Purchase
+	if p.PartnerID == "" || f.Partner == nil || p.Excluded() {
+		return nil
+	}
+	rule := RuleFor(f.Vendor, f.Partner)
+	if rule == nil {
+		return nil
+	}
+	first, isFirst := p.PurchasedAt, f.FirstPurchaseID == "" || f.FirstPurchaseID == p.ID
+	if !isFirst && f.FirstPurchaseAt.Before(first) {
+		first = f.FirstPurchaseAt
+	}
+	if rule.DurationMonths != nil && *rule.DurationMonths == 0 && !isFirst {
+		return nil // same instant as the first purchase, but not it
+	}
+	self := SelfReferral(p.Email, f.Partner.Email) || f.CustomerSelf
+	dec := DecideReward(rule, p.Amount, p.Currency, p.PurchasedAt, first, self)
+	if !dec.Earns || dec.Amount <= 0 {
+		return nil
+	}
+	hold := dec.HoldUntil
+	r := &Reward{
+		ID: NewID(PrefixReward, now), VendorID: f.Vendor.ID, PartnerID: p.PartnerID,
+		CustomerID: p.CustomerID, PurchaseID: p.ID, Kind: RewardKindPurchase,
+		Amount: dec.Amount, OriginalAmount: dec.Amount, Currency: dec.Currency, Livemode: p.Livemode,
+		Status: dec.Status, Reason: dec.Reason, HoldUntil: &hold, CreatedAt: now, UpdatedAt: now,
+	}
+	if r.Status == RewardPending && f.Partner.Status != PartnerActive {
+		r.Status, r.Reason = RewardDeclined, ReasonPartnerDisabled
+	}
+	if r.Status == RewardDeclined {
+		r.DeclinedAt = &now
+	}
+	if p.RefundedAmount > 0 {
+		o := SettleReward(r, 0, p.Amount, p.RefundedAmount, false)
+		r.Amount, r.Status = o.Amount, o.Status
+		if r.Status == RewardReversed {
+			r.ReversedAt = &now
+		}
+	}
+	r.Status = r.StatusAt(now)
+	if r.Status == RewardApproved {
+		r.ApprovedAt = &now
+	}
+	return r
+}
+
+// StatusAt is the reward's status at now: a pending live-mode reward whose
+// hold has passed is approved, whether or not the approval job has
+// persisted it yet, so reads never write. Test-mode rewards are never
+// approved automatically. The store's effectiveStatusSQL is this rule in SQL.
+func (r *Reward) StatusAt(now time.Time) string {
+	if r.Status == RewardPending && r.Livemode && r.HoldUntil != nil && !r.HoldUntil.After(now) {
+		return RewardApproved
+	}
+	return r.Status
+}
+
+// At returns the reward as it stands at now (see StatusAt).
+func (r *Reward) At(now time.Time) *Reward {
+	if st := r.StatusAt(now); st != r.Status {
+		c := *r
+		c.Status, c.ApprovedAt = st, c.HoldUntil
+		return &c
+	}
+	return r
 }
 
 // Reward kinds.
@@ -230,6 +329,7 @@ type Reward struct {
 	OriginalAmount int64      `json:"original_amount" bun:"original_amount"`
 	Currency       string     `json:"currency" bun:"currency"`
 	Status         string     `json:"status" bun:"status"`
+	Livemode       bool       `json:"livemode" bun:"livemode"`
 	Reason         string     `json:"reason" bun:"reason"`
 	HoldUntil      *time.Time `json:"hold_until" bun:"hold_until"`
 	ApprovedAt     *time.Time `json:"approved_at" bun:"approved_at"`
@@ -265,6 +365,9 @@ func (r *Reward) Transition(action, reason string, now time.Time) (string, error
 		r.Status, r.DeclinedAt, r.Reason = RewardDeclined, &now, reason
 		return ActionRewardDecline, nil
 	case RewardActionPay:
+		if !r.Livemode {
+			return "", Errorf(ECONFLICT, "A test-mode reward (livemode: false) cannot be marked paid.")
+		}
 		if r.Status != RewardApproved {
 			return "", Errorf(ECONFLICT, "Only an approved reward can be marked paid; this one is %s.", r.Status)
 		}
@@ -309,8 +412,8 @@ type RewardFilter struct {
 	Page       Page
 }
 
-// RewardService manages rewards. Reads first approve the rewards whose
-// hold has passed, so a read never shows a stale pending.
+// RewardService manages rewards. Reads show each reward as it stands now
+// (Reward.StatusAt), so a read never shows a stale pending and never writes.
 type RewardService interface {
 	// ListRewards lists rewards newest first.
 	ListRewards(ctx context.Context, vendorID string, f RewardFilter) ([]*Reward, bool, error)
@@ -320,7 +423,4 @@ type RewardService interface {
 	CreateManualReward(ctx context.Context, vendorID, actor string, m ManualReward) (*Reward, error)
 	// ChangeReward approves, declines or marks paid. EINVALID, ENOTFOUND, ECONFLICT.
 	ChangeReward(ctx context.Context, vendorID, actor, id, action, reason string) (*Reward, error)
-	// ApproveDueRewards approves every pending reward whose hold has passed
-	// (of one vendor, or of all when vendorID is ""), and returns how many.
-	ApproveDueRewards(ctx context.Context, vendorID string) (int, error)
 }

@@ -2,6 +2,7 @@ package attribution_test
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 	"time"
 
@@ -83,31 +84,118 @@ func TestRefundedReward(t *testing.T) {
 	}
 }
 
-func TestApplyRefund(t *testing.T) {
+func TestSettleReward(t *testing.T) {
 	tests := []struct {
 		name                                    string
-		status                                  string
+		status, reason                          string
 		amount, original, adjusted, total, refd int64
+		excluded                                bool
 		want                                    attribution.RefundOutcome
 	}{
-		{"PendingPartial", attribution.RewardPending, 200, 200, 0, 1000, 250, attribution.RefundOutcome{Amount: 150, Status: attribution.RewardPending}},
-		{"ApprovedFull", attribution.RewardApproved, 200, 200, 0, 1000, 1000, attribution.RefundOutcome{Amount: 0, Status: attribution.RewardReversed}},
-		{"PendingSecondPartialFromCumulative", attribution.RewardPending, 150, 200, 0, 1000, 500, attribution.RefundOutcome{Amount: 100, Status: attribution.RewardPending}},
-		{"RedeliveredSameRefund", attribution.RewardPending, 150, 200, 0, 1000, 250, attribution.RefundOutcome{Amount: 150, Status: attribution.RewardPending}},
-		{"PaidPartial", attribution.RewardPaid, 200, 200, 0, 1000, 250, attribution.RefundOutcome{Amount: 200, Status: attribution.RewardPaid, Adjustment: -50}},
-		{"PaidFullAfterPartialAdjusted", attribution.RewardPaid, 200, 200, -50, 1000, 1000, attribution.RefundOutcome{Amount: 200, Status: attribution.RewardPaid, Adjustment: -150}},
-		{"PaidAlreadyAdjusted", attribution.RewardPaid, 200, 200, -50, 1000, 250, attribution.RefundOutcome{Amount: 200, Status: attribution.RewardPaid}},
-		{"PaidAfterPartialReduction", attribution.RewardPaid, 150, 200, 0, 1000, 1000, attribution.RefundOutcome{Amount: 150, Status: attribution.RewardPaid, Adjustment: -150}},
-		{"DeclinedUntouched", attribution.RewardDeclined, 200, 200, 0, 1000, 1000, attribution.RefundOutcome{Amount: 200, Status: attribution.RewardDeclined}},
-		{"ReversedUntouched", attribution.RewardReversed, 0, 200, 0, 1000, 1000, attribution.RefundOutcome{Amount: 0, Status: attribution.RewardReversed}},
+		{"PendingPartial", attribution.RewardPending, "", 200, 200, 0, 1000, 250, false, attribution.RefundOutcome{Amount: 150, Status: attribution.RewardPending}},
+		{"ApprovedFull", attribution.RewardApproved, "", 200, 200, 0, 1000, 1000, false, attribution.RefundOutcome{Amount: 0, Status: attribution.RewardReversed}},
+		{"PendingSecondPartialFromCumulative", attribution.RewardPending, "", 150, 200, 0, 1000, 500, false, attribution.RefundOutcome{Amount: 100, Status: attribution.RewardPending}},
+		{"RedeliveredSameRefund", attribution.RewardPending, "", 150, 200, 0, 1000, 250, false, attribution.RefundOutcome{Amount: 150, Status: attribution.RewardPending}},
+		{"PaidPartial", attribution.RewardPaid, "", 200, 200, 0, 1000, 250, false, attribution.RefundOutcome{Amount: 200, Status: attribution.RewardPaid, Adjustment: -50}},
+		{"PaidFullAfterPartialAdjusted", attribution.RewardPaid, "", 200, 200, -50, 1000, 1000, false, attribution.RefundOutcome{Amount: 200, Status: attribution.RewardPaid, Adjustment: -150}},
+		{"PaidAlreadyAdjusted", attribution.RewardPaid, "", 200, 200, -50, 1000, 250, false, attribution.RefundOutcome{Amount: 200, Status: attribution.RewardPaid}},
+		{"PaidAfterPartialReduction", attribution.RewardPaid, "", 150, 200, 0, 1000, 1000, false, attribution.RefundOutcome{Amount: 150, Status: attribution.RewardPaid, Adjustment: -150}},
+		{"DeclinedUntouched", attribution.RewardDeclined, "x", 200, 200, 0, 1000, 1000, false, attribution.RefundOutcome{Amount: 200, Status: attribution.RewardDeclined, Reason: "x"}},
+		{"ReversedUntouched", attribution.RewardReversed, "", 0, 200, 0, 1000, 1000, false, attribution.RefundOutcome{Amount: 0, Status: attribution.RewardReversed}},
+		{"ExcludedPending", attribution.RewardPending, "", 200, 200, 0, 1000, 0, true, attribution.RefundOutcome{Amount: 0, Status: attribution.RewardReversed, Reason: attribution.ReasonExcluded}},
+		{"ExcludedPaid", attribution.RewardPaid, "", 200, 200, 0, 1000, 0, true, attribution.RefundOutcome{Amount: 200, Status: attribution.RewardPaid, Adjustment: -200}},
+		{"IncludedAgain", attribution.RewardReversed, attribution.ReasonExcluded, 0, 200, 0, 1000, 0, false, attribution.RefundOutcome{Amount: 200, Status: attribution.RewardPending}},
+		{"IncludedAgainPartlyRefunded", attribution.RewardReversed, attribution.ReasonExcluded, 0, 200, 0, 1000, 500, false, attribution.RefundOutcome{Amount: 100, Status: attribution.RewardPending}},
+		{"IncludedAgainPaid", attribution.RewardPaid, "", 200, 200, -200, 1000, 0, false, attribution.RefundOutcome{Amount: 200, Status: attribution.RewardPaid, Adjustment: 200}},
+		{"RefundedReversalStaysOnInclude", attribution.RewardReversed, "", 0, 200, 0, 1000, 1000, false, attribution.RefundOutcome{Amount: 0, Status: attribution.RewardReversed}},
+		// A 3,000,000,000 IDR refund of a 6,000,000,000 purchase: the
+		// product overflows int64, the answer does not.
+		{"HugeAmounts", attribution.RewardPending, "", 3_000_000_000_000, 3_000_000_000_000, 0, 6_000_000_000_000, 3_000_000_000_000, false, attribution.RefundOutcome{Amount: 1_500_000_000_000, Status: attribution.RewardPending}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := attribution.ApplyRefund(tt.status, tt.amount, tt.original, tt.adjusted, tt.total, tt.refd)
+			r := &attribution.Reward{Status: tt.status, Reason: tt.reason, Amount: tt.amount, OriginalAmount: tt.original}
+			got := attribution.SettleReward(r, tt.adjusted, tt.total, tt.refd, tt.excluded)
 			if got != tt.want {
-				t.Fatalf("ApplyRefund = %+v, want %+v", got, tt.want)
+				t.Fatalf("SettleReward = %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestMulDiv(t *testing.T) {
+	tests := []struct {
+		name    string
+		a, b, c int64
+		want    int64
+	}{
+		{"Small", 200, 750, 1000, 150},
+		{"RoundsDown", 333, 999, 1000, 332},
+		{"IDR", 3_000_000_000, 6_000_000_000, 6_000_000_000, 3_000_000_000},
+		{"Int64Max", math.MaxInt64, math.MaxInt64 - 1, math.MaxInt64, math.MaxInt64 - 1},
+		{"QuotientTooLarge", math.MaxInt64, 4, 2, math.MaxInt64},
+		{"ZeroDivisor", 5, 5, 0, 0},
+		{"Negative", -5, 5, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := attribution.MulDiv(tt.a, tt.b, tt.c); got != tt.want {
+				t.Fatalf("MulDiv(%d, %d, %d) = %d, want %d", tt.a, tt.b, tt.c, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReward_StatusAt(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	past, future := now.Add(-time.Second), now.Add(time.Second)
+	tests := []struct {
+		name     string
+		status   string
+		livemode bool
+		hold     *time.Time
+		want     string
+	}{
+		{"HoldPassed", attribution.RewardPending, true, &past, attribution.RewardApproved},
+		{"HoldEndsNow", attribution.RewardPending, true, &now, attribution.RewardApproved},
+		{"HoldAhead", attribution.RewardPending, true, &future, attribution.RewardPending},
+		{"NoHold", attribution.RewardPending, true, nil, attribution.RewardPending},
+		{"TestModeNeverAutomatic", attribution.RewardPending, false, &past, attribution.RewardPending},
+		{"DeclinedStays", attribution.RewardDeclined, true, &past, attribution.RewardDeclined},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &attribution.Reward{Status: tt.status, Livemode: tt.livemode, HoldUntil: tt.hold}
+			if got := r.StatusAt(now); got != tt.want {
+				t.Fatalf("StatusAt = %s, want %s", got, tt.want)
+			}
+			if got := r.At(now).Status; got != tt.want {
+				t.Fatalf("At().Status = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReward_TransitionPayTestMode(t *testing.T) {
+	r := &attribution.Reward{Status: attribution.RewardApproved, Livemode: false}
+	if _, err := r.Transition(attribution.RewardActionPay, "", time.Now()); attribution.ErrorCode(err) != attribution.ECONFLICT {
+		t.Fatalf("pay of a test-mode reward: %v, want ECONFLICT", err)
+	}
+	if r.Status != attribution.RewardApproved {
+		t.Fatalf("status changed to %s", r.Status)
+	}
+}
+
+func TestValidateActionReason(t *testing.T) {
+	for _, action := range []string{attribution.RewardActionApprove, attribution.RewardActionPay} {
+		reason := "  "
+		if err := attribution.ValidateActionReason(action, &reason); err != nil {
+			t.Errorf("%s without a reason: %v", action, err)
+		}
+	}
+	reason := ""
+	if err := attribution.ValidateActionReason(attribution.RewardActionDecline, &reason); attribution.ErrorCode(err) != attribution.EINVALID {
+		t.Errorf("decline without a reason: %v, want EINVALID", err)
 	}
 }
 

@@ -30,8 +30,20 @@ type Vendor struct {
 	StripeWebhookSecret   string      `json:"-" bun:"stripe_webhook_secret"`
 	HasStripeSecret       bool        `json:"stripe_webhook_secret_set" bun:"-"`
 	RewardRule            *RewardRule `json:"reward_rule" bun:"reward_rule"` // nil: no rewards
+	TimeZone              string      `json:"time_zone" bun:"time_zone"`     // IANA; the day boundaries of periods
 	CreatedAt             time.Time   `json:"created_at" bun:"created_at"`
 	UpdatedAt             time.Time   `json:"updated_at" bun:"updated_at"`
+}
+
+// DefaultTimeZone is a vendor's time zone until it sets one.
+const DefaultTimeZone = "UTC"
+
+// Location returns the vendor's time zone, UTC when unset or unknown here.
+func (v *Vendor) Location() *time.Location {
+	if loc, err := LoadTimeZone(v.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // Window returns the vendor's attribution window as a duration.
@@ -68,6 +80,9 @@ type VendorUpdate struct {
 	StripeWebhookSecret   *string          `json:"stripe_webhook_secret"`
 	FallbackURL           *string          `json:"fallback_url"`
 	RewardRule            RewardRuleUpdate `json:"reward_rule"`
+	TimeZone              *string          `json:"time_zone"`
+	// Reason, optional, goes to the audit log.
+	Reason string `json:"reason"`
 }
 
 // Apply validates upd and copies it onto v.
@@ -130,12 +145,54 @@ func (upd VendorUpdate) Apply(v *Vendor) error {
 		}
 		v.FallbackURL = u
 	}
+	if upd.TimeZone != nil {
+		tz := strings.TrimSpace(*upd.TimeZone)
+		if tz == "" {
+			tz = DefaultTimeZone
+		}
+		loc, err := LoadTimeZone(tz)
+		if err != nil {
+			return Errorf(EINVALID, "time_zone must be an IANA time zone name such as Europe/Paris.")
+		}
+		v.TimeZone = loc.String()
+	}
 	rule, err := upd.RewardRule.apply(v.RewardRule)
 	if err != nil {
 		return err
 	}
 	v.RewardRule = rule
 	return nil
+}
+
+// VendorSettings is what the audit log keeps of a vendor before and after
+// a change: its settings, with each secret reduced to "set" or "unset".
+type VendorSettings struct {
+	Name                  string      `json:"name"`
+	Domain                string      `json:"domain"`
+	AllowedOrigins        []string    `json:"allowed_origins"`
+	CookieDomain          string      `json:"cookie_domain"`
+	AttributionWindowDays int         `json:"attribution_window_days"`
+	FallbackURL           string      `json:"fallback_url"`
+	RewardRule            *RewardRule `json:"reward_rule"`
+	TimeZone              string      `json:"time_zone"`
+	StripeWebhookSecret   string      `json:"stripe_webhook_secret"`
+}
+
+// Settings returns v's settings for the audit log, secrets as "set"/"unset".
+func (v *Vendor) Settings() VendorSettings {
+	return VendorSettings{
+		Name: v.Name, Domain: v.Domain, AllowedOrigins: v.AllowedOrigins, CookieDomain: v.CookieDomain,
+		AttributionWindowDays: v.AttributionWindowDays, FallbackURL: v.FallbackURL, RewardRule: v.RewardRule,
+		TimeZone: v.TimeZone, StripeWebhookSecret: secretState(v.StripeWebhookSecret),
+	}
+}
+
+// secretState is how a secret appears anywhere it is shown after being set.
+func secretState(secret string) string {
+	if secret == "" {
+		return "unset"
+	}
+	return "set"
 }
 
 // AllowsOrigin reports whether a browser page at origin may call the
@@ -176,6 +233,6 @@ type VendorService interface {
 	VendorBySecretKey(ctx context.Context, key string) (*Vendor, error)
 	// VendorByPublicKey finds the vendor of a snippet. EUNAUTHORIZED.
 	VendorByPublicKey(ctx context.Context, key string) (*Vendor, error)
-	// UpdateVendor applies upd. EINVALID, ENOTFOUND.
-	UpdateVendor(ctx context.Context, id string, upd VendorUpdate) (*Vendor, error)
+	// UpdateVendor applies upd and audits it as actor. EINVALID, ENOTFOUND.
+	UpdateVendor(ctx context.Context, id, actor string, upd VendorUpdate) (*Vendor, error)
 }

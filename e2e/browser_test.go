@@ -211,7 +211,6 @@ func htmlPage(parts ...string) string {
 // The harness: one Tally, one vendor, one site, one tab.
 
 type harness struct {
-	t    *testing.T
 	e    *testenv.Env
 	v    testenv.Vendor
 	site *site
@@ -228,7 +227,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	bctx := browser(t)
 	e := testenv.New(t)
-	h := &harness{t: t, e: e, v: e.NewVendor(t, "Acme"), site: newSite(t)}
+	h := &harness{e: e, v: e.NewVendor(t, "Acme"), site: newSite(t)}
 
 	// A tab in its own browser context: a cookie jar of its own.
 	tab, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
@@ -347,7 +346,7 @@ func (h *harness) open(t *testing.T, u string) {
 // the token that Tally's redirect put in the landing URL.
 func (h *harness) click(t *testing.T, l testenv.Link, landingPath string) string {
 	t.Helper()
-	h.open(t, h.e.URL() + "/r/" + l.Key)
+	h.open(t, h.e.URL()+"/r/"+l.Key)
 	tok := h.site.lastQuery(t, landingPath).Get("tally_ref")
 	if tok == "" {
 		t.Fatalf("the redirect of link %s brought no tally_ref to %s", l.Key, landingPath)
@@ -536,7 +535,7 @@ func TestBrowserLastClickWins(t *testing.T) {
 	}
 
 	h.e.Clock.Advance(time.Minute)
-	h.open(t, h.site.base + "/signup")
+	h.open(t, h.site.base+"/signup")
 	if !eval[bool](t, h, "window.__queued === true") {
 		t.Fatal("the signup call was not queued by the stub (the snippet ran before it?)")
 	}
@@ -559,7 +558,7 @@ func TestBrowserSignupAfterLoad(t *testing.T) {
 	h.site.page("/app", h.standardPage())
 
 	tok := h.click(t, lA, "/landing")
-	h.open(t, h.site.base + "/app")
+	h.open(t, h.site.base+"/app")
 	if q := h.site.lastQuery(t, "/app"); q.Has("tally_ref") {
 		t.Fatalf("/app was requested with a tally_ref: %v", q)
 	}
@@ -594,7 +593,7 @@ func TestBrowserMissingKey(t *testing.T) {
 		fmt.Sprintf(`<script async src="%s/snippet.js"></script>`, h.e.URL()),
 		readyMarker))
 
-	h.open(t, h.site.base + "/nokey")
+	h.open(t, h.site.base+"/nokey")
 	if !eval[bool](t, h, "tally('ref') === null && typeof tally === 'function'") {
 		t.Fatal("without a key, tally('ref') should be null and tally a function")
 	}
@@ -639,7 +638,7 @@ func TestBrowserOverwrittenData(t *testing.T) {
 		`<script>tally('ready', function () { window.tally.data = {x: 1}; window.__ready = true; });</script>`))
 
 	tok := h.click(t, lA, "/landing")
-	h.open(t, h.site.base + "/data")
+	h.open(t, h.site.base+"/data")
 	eval[chromedp.Void](t, h, `window.tally.data = {x: 2}; window.tally.other = 'y'`)
 	if !eval[bool](t, h, `typeof tally === 'function' && tally.data.x === 2`) {
 		t.Fatal("window.tally lost its function or the page's data")
@@ -708,7 +707,7 @@ func TestBrowserSnippetTwice(t *testing.T) {
 	h.assertCustomer(t, cs[0], "frank@example.com", "Frank", "cus_6", pA, lA)
 
 	// A later page's ping has landed, so any extra ping from /twice has too.
-	h.open(t, h.site.base + "/after")
+	h.open(t, h.site.base+"/after")
 	h.waitPings(t, "/after")
 	if rows := h.pingRows(t, "/twice"); sumPings(rows) != 1 || len(rows) != 1 || rows[0].VendorID != h.v.ID {
 		t.Fatalf("snippet_pages for /twice = %+v, want one row of vendor %s with 1 ping", rows, h.v.ID)

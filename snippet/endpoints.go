@@ -135,15 +135,13 @@ func (h *handlers) signup(c echo.Context) error {
 	if err := allowOrigin(c, v); err != nil {
 		return err
 	}
-	res, err := h.s.Deps().Store.RecordSignup(c.Request().Context(), v, h.s.SignupRequest(c, b, attribution.SourceSnippet))
+	res, err := h.s.Deps().Store.RecordSignup(c.Request().Context(), v, h.s.SignupRequest(c, v, b, attribution.SourceSnippet))
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if res.Created {
-		status = http.StatusCreated
-	}
-	return c.JSON(status, SignupAnswer{Status: "recorded", Attributed: res.Customer.Attributed()})
+	// The same answer whether or not the customer existed: the public key
+	// is in every page, so the answer must tell nobody who is a customer.
+	return c.JSON(http.StatusCreated, SignupAnswer{Status: "recorded", Attributed: res.TokenValid})
 }
 
 // PingBody is what the snippet beacons on every page load.
@@ -189,7 +187,9 @@ func (h *handlers) ping(c echo.Context) error {
 	case err == nil:
 		p.PublicKey = v.PublicKey // on a page of an origin the vendor does not allow
 	case code == attribution.EINVALID || code == attribution.EUNAUTHORIZED:
-		p.PublicKey = presentedKey(b.PublicKey)
+		if p.PublicKey, err = h.presentedKey(c, b.PublicKey); err != nil {
+			return err
+		}
 	default:
 		return err
 	}
@@ -202,16 +202,25 @@ func (h *handlers) ping(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// presentedKey keeps a bad key's shape for diagnosis without ever storing a secret.
-func presentedKey(k string) string {
+// presentedKey keeps a bad key's shape for diagnosis without ever storing
+// a secret: a vendor's secret key is kept as whose it is, so the ping is
+// that vendor's alone (attribution.LeakedSecretKey).
+func (h *handlers) presentedKey(c echo.Context, k string) (string, error) {
 	k = strings.TrimSpace(k)
 	switch {
 	case strings.HasPrefix(k, attribution.PrefixSecretKey):
-		return "sk_"
+		v, err := h.s.Deps().Store.VendorBySecretKey(c.Request().Context(), k)
+		switch attribution.ErrorCode(err) {
+		case "":
+			return attribution.LeakedSecretKey(v.PublicKey), nil
+		case attribution.EUNAUTHORIZED, attribution.ENOTFOUND, attribution.EINVALID:
+			return attribution.PrefixSecretKey, nil
+		}
+		return "", err
 	case len(k) > 64:
-		return api.Clip(k, 64)
+		return api.Clip(k, 64), nil
 	}
-	return k
+	return k, nil
 }
 
 // ConfigAnswer tells the snippet how long to keep the cookie and where.

@@ -23,6 +23,7 @@ type shop struct {
 	p       testenv.Partner
 	link    testenv.Link
 	version string
+	test    bool // send test-mode events (livemode: false)
 }
 
 // eachQueueMode runs fn with events applied while the webhook waits
@@ -68,7 +69,7 @@ func (s *shop) token(t *testing.T) string {
 func (s *shop) payload(id, typ string, obj map[string]any) []byte {
 	b, _ := json.Marshal(map[string]any{
 		"id": id, "object": "event", "type": typ, "api_version": s.version,
-		"created": s.e.Clock.Now().Unix(), "livemode": false, "pending_webhooks": 1,
+		"created": s.e.Clock.Now().Unix(), "livemode": !s.test, "pending_webhooks": 1,
 		"data": map[string]any{"object": obj},
 	})
 	return b

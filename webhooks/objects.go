@@ -65,9 +65,12 @@ func (p *promoRef) UnmarshalJSON(b []byte) error {
 }
 
 // discount is an invoice or session discount: an object with a
-// promotion_code, or (newer invoices) a bare discount id, which names no code.
+// promotion_code and a coupon (expanded before 2025-09-30.clover, under
+// source.coupon from clover on), or (newer invoices) a bare discount id,
+// which names no code.
 type discount struct {
 	PromotionCode promoRef
+	Coupon        string
 }
 
 func (d *discount) UnmarshalJSON(b []byte) error {
@@ -76,12 +79,19 @@ func (d *discount) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var o struct {
-		PromotionCode promoRef `json:"promotion_code"`
+		PromotionCode promoRef   `json:"promotion_code"`
+		Coupon        expandable `json:"coupon"`
+		Source        *struct {
+			Coupon expandable `json:"coupon"`
+		} `json:"source"`
 	}
 	if err := json.Unmarshal(b, &o); err != nil {
 		return err
 	}
-	d.PromotionCode = o.PromotionCode
+	d.PromotionCode, d.Coupon = o.PromotionCode, string(o.Coupon)
+	if o.Source != nil && o.Source.Coupon != "" {
+		d.Coupon = string(o.Source.Coupon)
+	}
 	return nil
 }
 
@@ -118,7 +128,34 @@ type checkoutSession struct {
 }
 
 type subscriptionDetails struct {
-	Metadata metadata `json:"metadata"`
+	Subscription expandable `json:"subscription"`
+	Metadata     metadata   `json:"metadata"`
+}
+
+// invoicePayment is one payment of an invoice (API 2025-03-31.basil on):
+// the object of invoice_payment.paid, and the items of invoice.payments.
+type invoicePayment struct {
+	ID         string     `json:"id"`
+	Invoice    expandable `json:"invoice"`
+	AmountPaid int64      `json:"amount_paid"`
+	Currency   string     `json:"currency"`
+	Status     string     `json:"status"`
+	Payment    struct {
+		Type          string     `json:"type"`
+		PaymentIntent expandable `json:"payment_intent"`
+		Charge        expandable `json:"charge"`
+	} `json:"payment"`
+}
+
+// refund is a Stripe refund object (refund.created, refund.updated,
+// charge.refund.updated).
+type refund struct {
+	ID            string     `json:"id"`
+	Amount        int64      `json:"amount"`
+	Currency      string     `json:"currency"`
+	Status        string     `json:"status"`
+	Charge        expandable `json:"charge"`
+	PaymentIntent expandable `json:"payment_intent"`
 }
 
 type invoice struct {
@@ -132,8 +169,12 @@ type invoice struct {
 	Parent              *struct {
 		SubscriptionDetails *subscriptionDetails `json:"subscription_details"`
 	} `json:"parent"`
-	Charge            expandable `json:"charge"`
-	PaymentIntent     expandable `json:"payment_intent"`
+	Charge        expandable `json:"charge"`         // before 2025-03-31.basil
+	PaymentIntent expandable `json:"payment_intent"` // before 2025-03-31.basil
+	Subscription  expandable `json:"subscription"`   // before 2025-03-31.basil
+	Payments      *struct {
+		Data []invoicePayment `json:"data"`
+	} `json:"payments"` // 2025-03-31.basil on, when included
 	Discount          *discount  `json:"discount"`
 	Discounts         []discount `json:"discounts"`
 	StatusTransitions *struct {
@@ -145,6 +186,7 @@ type charge struct {
 	ID             string     `json:"id"`
 	Amount         int64      `json:"amount"`
 	AmountRefunded int64      `json:"amount_refunded"`
+	Currency       string     `json:"currency"`
 	PaymentIntent  expandable `json:"payment_intent"`
 	Invoice        expandable `json:"invoice"`
 }
@@ -159,3 +201,7 @@ type customer struct {
 // metadataKey is the metadata key vendors set to their Tally customer id
 // (or their own external id).
 const metadataKey = "tally_customer_id"
+
+// excludeKey is the metadata key (on the Checkout Session or the
+// subscription) that excludes a purchase from sales, with a reason.
+const excludeKey = "tally_exclude"

@@ -5,6 +5,7 @@
 package webhooks
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -44,8 +45,9 @@ const (
 
 // Options tune the webhook.
 type Options struct {
-	Queue  string // QueueAuto (default), QueueAlways or QueueNever
-	Inline int    // with QueueAuto, events applied inline at once; default 16
+	Queue  string                  // QueueAuto (default), QueueAlways or QueueNever
+	Inline int                     // with QueueAuto, events applied inline at once; default 16
+	Tokens *attribution.TokenCodec // verifies click tokens in client_reference_id
 }
 
 type handler struct {
@@ -53,6 +55,7 @@ type handler struct {
 	logger *slog.Logger
 	queue  string
 	inline chan struct{} // one token per event being applied inline
+	tokens *attribution.TokenCodec
 }
 
 // Mount adds POST /webhooks/stripe/:vendor_id to the server.
@@ -66,7 +69,7 @@ func Mount(s *api.Server, st Store, logger *slog.Logger, opts Options) {
 	if opts.Inline <= 0 {
 		opts.Inline = 16
 	}
-	h := &handler{store: st, logger: logger, queue: opts.Queue, inline: make(chan struct{}, opts.Inline)}
+	h := &handler{store: st, logger: logger, queue: opts.Queue, inline: make(chan struct{}, opts.Inline), tokens: opts.Tokens}
 	s.Echo.POST("/webhooks/stripe/:vendor_id", h.stripe)
 }
 
@@ -138,6 +141,7 @@ func (h *handler) stripe(c echo.Context) error {
 	if err != nil {
 		return attribution.Errorf(attribution.EINVALID, "The %s event could not be read: %s.", event.Type, err.Error())
 	}
+	VerifyToken(h.tokens, v, &ev)
 	outcome, err := h.apply(ctx, v, ev)
 	if err != nil {
 		// Stripe retries anything but 2xx; a 5xx says "try again".
@@ -179,6 +183,15 @@ func signatureMessage(err error) string {
 	return "The event could not be verified or parsed."
 }
 
+// VerifyToken checks, before the event reaches the store, whether a
+// purchase's client_reference_id is a click token of this deployment (at
+// the time of the purchase); the store never holds the codec.
+func VerifyToken(codec *attribution.TokenCodec, v *attribution.Vendor, ev *attribution.PaymentEvent) {
+	if p := ev.Purchase; p != nil && p.ClientReferenceID != "" && p.Token == nil {
+		p.Token = attribution.PaymentToken(attribution.CheckToken(codec, p.ClientReferenceID, v.ID, v.Window(), p.PurchasedAt))
+	}
+}
+
 // maxUnix is 9999-12-31T23:59:59Z: a later time cannot be stored (PostgreSQL
 // refuses it), so an event claiming one gets the receipt time instead.
 const maxUnix = 253402300799
@@ -215,9 +228,26 @@ func reduce(e *stripe.Event) (attribution.PaymentEvent, error) {
 		if ch.ID != "" {
 			ev.Refund = &attribution.PaymentRefund{
 				ChargeID: ch.ID, PaymentIntentID: string(ch.PaymentIntent), InvoiceID: string(ch.Invoice),
-				ChargeAmount: ch.Amount, Refunded: ch.AmountRefunded,
+				ChargeAmount: ch.Amount, Refunded: ch.AmountRefunded, Currency: strings.ToLower(ch.Currency),
 			}
 		}
+	case "refund.created", "refund.updated", "charge.refund.updated":
+		var rf refund
+		if err := json.Unmarshal(raw, &rf); err != nil {
+			return ev, err
+		}
+		if rf.ID != "" && (rf.Charge != "" || rf.PaymentIntent != "") {
+			ev.Refund = &attribution.PaymentRefund{
+				RefundID: rf.ID, RefundStatus: rf.Status, ChargeID: string(rf.Charge),
+				PaymentIntentID: string(rf.PaymentIntent), Refunded: rf.Amount, Currency: strings.ToLower(rf.Currency),
+			}
+		}
+	case "invoice_payment.paid":
+		var ip invoicePayment
+		if err := json.Unmarshal(raw, &ip); err != nil {
+			return ev, err
+		}
+		ev.Payment = paymentLink(ip)
 	case "customer.created", "customer.updated":
 		var cu customer
 		if err := json.Unmarshal(raw, &cu); err != nil {
@@ -248,9 +278,8 @@ func fromSession(s *checkoutSession, created time.Time) *attribution.PaymentPurc
 		PaymentIntentID: string(s.PaymentIntent), Amount: s.AmountTotal,
 		Currency: strings.ToLower(s.Currency), PurchasedAt: created,
 	}
-	for _, d := range s.Discounts {
-		p.PromotionCodes = appendCode(p.PromotionCodes, d.PromotionCode)
-	}
+	p.PromotionCodes = appendCodes(p.PromotionCodes, s.Discounts...)
+	p.Exclude = excludeReason(s.Metadata)
 	switch {
 	case s.ID == "":
 		return nil
@@ -273,34 +302,80 @@ func fromInvoice(in *invoice, created time.Time) *attribution.PaymentPurchase {
 	if in.StatusTransitions != nil && in.StatusTransitions.PaidAt > 0 && in.StatusTransitions.PaidAt <= maxUnix {
 		at = time.Unix(in.StatusTransitions.PaidAt, 0).UTC()
 	}
-	meta := in.Metadata.get(metadataKey)
-	if meta == "" && in.SubscriptionDetails != nil {
-		meta = in.SubscriptionDetails.Metadata.get(metadataKey)
+	// The subscription's metadata: on the invoice before basil, under
+	// parent.subscription_details from basil on.
+	metas := []metadata{in.Metadata}
+	if in.SubscriptionDetails != nil {
+		metas = append(metas, in.SubscriptionDetails.Metadata)
 	}
-	if meta == "" && in.Parent != nil && in.Parent.SubscriptionDetails != nil {
-		meta = in.Parent.SubscriptionDetails.Metadata.get(metadataKey)
+	if in.Parent != nil && in.Parent.SubscriptionDetails != nil {
+		metas = append(metas, in.Parent.SubscriptionDetails.Metadata)
 	}
 	p := &attribution.PaymentPurchase{
-		Ref: in.ID, MetadataCustomerID: meta, StripeCustomerID: string(in.Customer),
+		Ref: in.ID, StripeCustomerID: string(in.Customer),
 		Email: attribution.NormalizeEmail(in.CustomerEmail), InvoiceID: in.ID,
 		PaymentIntentID: string(in.PaymentIntent), ChargeID: string(in.Charge),
 		Amount: in.AmountPaid, Currency: strings.ToLower(in.Currency), PurchasedAt: at,
 	}
+	for _, m := range metas {
+		if p.MetadataCustomerID == "" {
+			p.MetadataCustomerID = m.get(metadataKey)
+		}
+		if p.Exclude == "" {
+			p.Exclude = excludeReason(m)
+		}
+	}
+	if in.Payments != nil {
+		// From basil on, the invoice names its payments here (when the
+		// payload includes them), not in charge or payment_intent.
+		for _, ip := range in.Payments.Data {
+			if l := paymentLink(ip); l != nil && (ip.Status == "" || ip.Status == "paid") {
+				p.PaymentIntentID = cmp.Or(p.PaymentIntentID, l.PaymentIntentID)
+				p.ChargeID = cmp.Or(p.ChargeID, l.ChargeID)
+			}
+		}
+	}
 	if in.Discount != nil {
-		p.PromotionCodes = appendCode(p.PromotionCodes, in.Discount.PromotionCode)
+		p.PromotionCodes = appendCodes(p.PromotionCodes, *in.Discount)
 	}
-	for _, d := range in.Discounts {
-		p.PromotionCodes = appendCode(p.PromotionCodes, d.PromotionCode)
-	}
+	p.PromotionCodes = appendCodes(p.PromotionCodes, in.Discounts...)
 	return p
 }
 
-func appendCode(codes []string, p promoRef) []string {
-	if p.ID != "" {
-		codes = append(codes, p.ID)
+// paymentLink reads which payment intent or charge paid an invoice.
+func paymentLink(ip invoicePayment) *attribution.PaymentLink {
+	l := &attribution.PaymentLink{
+		InvoiceID: string(ip.Invoice), PaymentIntentID: string(ip.Payment.PaymentIntent), ChargeID: string(ip.Payment.Charge),
 	}
-	if p.Code != "" {
-		codes = append(codes, p.Code)
+	if l.PaymentIntentID == "" && l.ChargeID == "" {
+		return nil
+	}
+	return l
+}
+
+// appendCodes adds the discounts' promotion codes (id and text) and then
+// their coupons, which a vendor may also have given a partner.
+func appendCodes(codes []string, ds ...discount) []string {
+	for _, d := range ds {
+		for _, c := range []string{d.PromotionCode.ID, d.PromotionCode.Code} {
+			if c != "" {
+				codes = append(codes, c)
+			}
+		}
+	}
+	for _, d := range ds {
+		if d.Coupon != "" {
+			codes = append(codes, d.Coupon)
+		}
 	}
 	return codes
+}
+
+// excludeReason reads metadata.tally_exclude: a valid exclusion reason, or "".
+func excludeReason(m metadata) string {
+	r := strings.ToLower(m.get(excludeKey))
+	if !attribution.ValidExclusionReason(r) {
+		return ""
+	}
+	return r
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -225,12 +226,13 @@ func (s *Store) conversions(ctx context.Context, r *report, vendorID string) err
 			from: "signups e JOIN customers cu ON cu.id = e.customer_id LEFT JOIN clicks c ON c.id = cu.click_id AND cu.click_id <> ''",
 			// A repeated signup of a customer already credited ("kept") is not a new one.
 			partner: "cu.partner_id", link: "cu.link_id", at: "e.created_at", count: "COUNT(*)", currency: "''", amount: "0",
-			where: "e.vendor_id = ? AND e.outcome <> '" + attribution.OutcomeKept + "' AND cu.partner_id <> ''",
+			where: "e.vendor_id = ? AND e.outcome NOT IN ('" + attribution.OutcomeKept + "', '" + attribution.OutcomeAttempt + "') AND cu.partner_id <> ''",
 		},
 		{
 			from:    "purchases e LEFT JOIN clicks c ON c.id = e.click_id AND e.click_id <> ''",
 			partner: "e.partner_id", link: "e.link_id", at: "e.purchased_at", count: "COUNT(*)", currency: "e.currency",
-			amount: "SUM(e.amount - e.refunded_amount)", where: "e.vendor_id = ? AND e.partner_id <> ''",
+			amount: "SUM(e.amount - e.refunded_amount)",
+			where:  "e.vendor_id = ? AND e.partner_id <> '' AND e.status <> '" + attribution.PurchaseExcluded + "'",
 		},
 		{
 			from: "rewards e LEFT JOIN purchases p ON p.id = e.purchase_id AND e.purchase_id <> ''" +
@@ -284,10 +286,20 @@ func (s *Store) conversions(ctx context.Context, r *report, vendorID string) err
 	return nil
 }
 
+// addAmount adds to one currency's sum, saturating instead of wrapping
+// (bounded amounts never get there; a corrupted row must not flip a sign).
 func addAmount(m map[string]int64, currency string, amount int64) map[string]int64 {
 	if m == nil {
 		m = map[string]int64{}
 	}
-	m[strings.ToLower(currency)] += amount
+	cur := strings.ToLower(currency)
+	sum, ok := attribution.AddAmounts(m[cur], amount)
+	if !ok {
+		sum = math.MaxInt64
+		if amount < 0 {
+			sum = math.MinInt64
+		}
+	}
+	m[cur] = sum
 	return m
 }

@@ -8,8 +8,9 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-// AddPromotionCode gives one of the vendor's partners a Stripe promotion code.
-func (s *Store) AddPromotionCode(ctx context.Context, vendorID, partnerID, code string) (*attribution.PromotionCode, error) {
+// AddPromotionCode gives one of the vendor's partners a Stripe promotion
+// code, with its audit entry.
+func (s *Store) AddPromotionCode(ctx context.Context, vendorID, actor, partnerID, code string) (*attribution.PromotionCode, error) {
 	norm, err := attribution.NormalizePromotionCode(code)
 	if err != nil {
 		return nil, err
@@ -22,8 +23,10 @@ func (s *Store) AddPromotionCode(ctx context.Context, vendorID, partnerID, code 
 		if _, err := findPartner(ctx, tx, vendorID, partnerID); err != nil {
 			return err
 		}
-		_, err := tx.NewInsert().Model(pc).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(pc).Exec(ctx); err != nil {
+			return err
+		}
+		return audit(ctx, tx, vendorID, actor, attribution.ActionPromotionCodeCreate, attribution.ObjectPromotionCode, pc.ID, "", nil, pc, now)
 	})
 	if attribution.ErrorCode(err) == attribution.ECONFLICT {
 		return nil, attribution.Errorf(attribution.ECONFLICT, "Promotion code %s is given to a partner already.", norm)

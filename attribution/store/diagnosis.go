@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"net/url"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -63,6 +61,9 @@ func (s *Store) DiagnosisFacts(ctx context.Context, v *attribution.Vendor, q att
 		return nil, classify(err)
 	}
 	slices.Reverse(f.Signups)
+	if err := diagTokens(ctx, db, v.ID, f); err != nil {
+		return nil, err
+	}
 	if err := db.NewSelect().Model(&f.Purchases).Where("vendor_id = ? AND customer_id = ?", v.ID, c.ID).
 		OrderExpr("purchased_at DESC, id DESC").Limit(diagMaxRows).Scan(ctx); err != nil {
 		return nil, classify(err)
@@ -124,7 +125,7 @@ func diagCustomer(ctx context.Context, db bun.IDB, vendorID string, q attributio
 func (s *Store) diagClicks(ctx context.Context, db bun.IDB, v *attribution.Vendor, f *attribution.DiagnosisFacts) error {
 	c := f.Customer
 	found := map[string]attribution.FoundClick{}
-	rank := map[string]int{attribution.ViaToken: 3, attribution.ViaVisitor: 2, attribution.ViaNetwork: 1}
+	rank := map[string]int{attribution.ViaToken: 4, attribution.ViaVisitor: 3, attribution.ViaNetwork: 2, attribution.ViaDevice: 1}
 	add := func(list []*attribution.Click, via string) {
 		for _, k := range list {
 			if cur, ok := found[k.ID]; !ok || rank[via] > rank[cur.Via] {
@@ -153,6 +154,11 @@ func (s *Store) diagClicks(ctx context.Context, db bun.IDB, v *attribution.Vendo
 	for _, sg := range f.Signups {
 		if sg.ClickID != "" {
 			ids[sg.ClickID] = true
+		}
+	}
+	for _, t := range f.Tokens {
+		if t.ClickID != "" {
+			ids[t.ClickID] = true
 		}
 	}
 	for _, p := range f.Purchases {
@@ -189,6 +195,8 @@ func (s *Store) diagClicks(ctx context.Context, db bun.IDB, v *attribution.Vendo
 		}
 		add(list, attribution.ViaVisitor)
 	}
+	// Clicks from a signup's network: the same browser and OS (network), or
+	// another one (device: named as a finding only).
 	type network struct{ ip, browser, os string }
 	seen := map[network]bool{}
 	for _, sg := range f.Signups {
@@ -200,11 +208,20 @@ func (s *Store) diagClicks(ctx context.Context, db bun.IDB, v *attribution.Vendo
 		var list []*attribution.Click
 		if err := db.NewSelect().Model(&list).
 			Where("vendor_id = ? AND clicked_at >= ? AND clicked_at <= ?", v.ID, sg.CreatedAt.Add(-f.Window-diagLookback), sg.CreatedAt.Add(5*time.Minute)).
-			Where("ip_trunc = ? AND browser = ? AND os = ? AND bot = ?", n.ip, n.browser, n.os, false).
+			Where("ip_trunc = ? AND bot = ?", n.ip, false).
 			OrderExpr("clicked_at DESC").Limit(50).Scan(ctx); err != nil {
 			return classify(err)
 		}
-		add(list, attribution.ViaNetwork)
+		var same, other []*attribution.Click
+		for _, k := range list {
+			if k.Browser == n.browser && k.OS == n.os {
+				same = append(same, k)
+			} else {
+				other = append(other, k)
+			}
+		}
+		add(same, attribution.ViaNetwork)
+		add(other, attribution.ViaDevice)
 	}
 	f.Clicks = make([]attribution.FoundClick, 0, len(found))
 	for _, k := range found {
@@ -232,6 +249,31 @@ func (s *Store) diagClicks(ctx context.Context, db bun.IDB, v *attribution.Vendo
 	return nil
 }
 
+// diagTokens loads every token the listed signups carried, in signup order.
+func diagTokens(ctx context.Context, db bun.IDB, vendorID string, f *attribution.DiagnosisFacts) error {
+	if len(f.Signups) == 0 {
+		return nil
+	}
+	ids := make([]string, len(f.Signups))
+	order := map[string]int{}
+	for i, sg := range f.Signups {
+		ids[i] = sg.ID
+		order[sg.ID] = i
+	}
+	if err := db.NewSelect().Model(&f.Tokens).Where("vendor_id = ? AND signup_id IN (?)", vendorID, bun.List(ids)).
+		Scan(ctx); err != nil {
+		return classify(err)
+	}
+	sort.Slice(f.Tokens, func(i, j int) bool {
+		a, b := f.Tokens[i], f.Tokens[j]
+		if order[a.SignupID] != order[b.SignupID] {
+			return order[a.SignupID] < order[b.SignupID]
+		}
+		return a.Position < b.Position
+	})
+	return nil
+}
+
 // diagPartners loads every partner the facts name.
 func (s *Store) diagPartners(ctx context.Context, db bun.IDB, vendorID string, f *attribution.DiagnosisFacts) error {
 	ids := map[string]bool{}
@@ -244,6 +286,11 @@ func (s *Store) diagPartners(ctx context.Context, db bun.IDB, vendorID string, f
 	for _, sg := range f.Signups {
 		if sg.PartnerID != "" {
 			ids[sg.PartnerID] = true
+		}
+	}
+	for _, t := range f.Tokens {
+		if t.PartnerID != "" {
+			ids[t.PartnerID] = true
 		}
 	}
 	for _, r := range f.Rewards {
@@ -262,62 +309,16 @@ func (s *Store) diagPartners(ctx context.Context, db bun.IDB, vendorID string, f
 	return nil
 }
 
-// diagSnippet tells whether the vendor's snippet ever pinged, and which of
-// the vendor's origins (domain and subdomains, allowed origins, link
-// destinations) pinged with a missing or wrong key or from an origin the
-// vendor does not allow.
+// diagSnippet tells whether the vendor's snippet ever pinged, and reads
+// the kept pings that did not count and are shown to the vendor.
 func (s *Store) diagSnippet(ctx context.Context, db bun.IDB, v *attribution.Vendor, f *attribution.DiagnosisFacts) error {
 	seen, err := db.NewSelect().TableExpr("snippet_pages").Where("vendor_id = ?", v.ID).Exists(ctx)
 	if err != nil {
 		return classify(err)
 	}
 	f.SnippetSeen = seen
-
-	var bad []struct {
-		Origin    string `bun:"origin"`
-		PublicKey string `bun:"public_key"`
-	}
-	if err := db.NewSelect().TableExpr("snippet_pages").ColumnExpr("DISTINCT origin, public_key").
-		Where("vendor_id = ''").Limit(5000).Scan(ctx, &bad); err != nil {
-		return classify(err)
-	}
-	if len(bad) == 0 {
-		return nil
-	}
-	hosts := map[string]bool{}
-	origins := map[string]bool{}
-	for _, o := range v.AllowedOrigins {
-		origins[o] = true
-	}
-	var dests []string
-	if err := db.NewSelect().TableExpr("links").ColumnExpr("DISTINCT destination_url").
-		Where("vendor_id = ?", v.ID).Limit(5000).Scan(ctx, &dests); err != nil {
-		return classify(err)
-	}
-	for _, d := range dests {
-		if u, err := url.Parse(d); err == nil && u.Hostname() != "" {
-			hosts[strings.ToLower(u.Hostname())] = true
-		}
-	}
-	mine := func(origin string) bool {
-		if origins[origin] {
-			return true
-		}
-		u, err := url.Parse(origin)
-		if err != nil {
-			return false
-		}
-		h := strings.ToLower(u.Hostname())
-		return hosts[h] || (v.Domain != "" && (h == v.Domain || strings.HasSuffix(h, "."+v.Domain)))
-	}
-	set := map[string]bool{}
-	for _, b := range bad {
-		if b.PublicKey == v.PublicKey || mine(b.Origin) {
-			set[b.Origin] = true
-		}
-	}
-	f.MisconfiguredOrigins = diagKeys(set)
-	return nil
+	f.BadPings, err = badPings(ctx, db, v, time.Time{})
+	return err
 }
 
 // diagKeys returns a set's members, sorted.

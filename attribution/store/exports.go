@@ -35,18 +35,17 @@ func (s *Store) ExportPurchases(ctx context.Context, vendorID string, f attribut
 
 // ExportRewards streams the vendor's rewards, oldest first, for payouts.
 func (s *Store) ExportRewards(ctx context.Context, vendorID string, f attribution.ExportFilter, fn func(*attribution.RewardExportRow) error) error {
-	if _, err := s.ApproveDueRewards(ctx, vendorID); err != nil {
-		return err
-	}
+	now := s.now()
 	q := s.db.NewSelect().TableExpr("rewards AS r").
 		ColumnExpr("r.id AS reward_id, r.created_at, r.partner_id, COALESCE(pa.name, '') AS partner_name, COALESCE(pa.email, '') AS partner_email").
-		ColumnExpr("r.kind, r.status, r.amount, r.currency, r.purchase_id, r.customer_id, r.reason, r.approved_at, r.paid_at").
+		ColumnExpr("r.kind, "+effectiveStatus("r.")+" AS status, r.amount, r.currency, r.purchase_id, r.customer_id, r.reason", now).
+		ColumnExpr("COALESCE(r.approved_at, CASE WHEN "+effectiveStatus("r.")+" = 'approved' THEN r.hold_until END) AS approved_at, r.paid_at", now).
 		Join("LEFT JOIN partners AS pa ON pa.id = r.partner_id").
 		Where("r.vendor_id = ?", vendorID).
 		OrderExpr("r.id ASC")
 	q = exportFilter(q, f, "r.created_at", "r.partner_id")
 	if f.Status != "" {
-		q = q.Where("r.status = ?", f.Status)
+		q = q.Where(effectiveStatus("r.")+" = ?", now, f.Status)
 	}
 	return streamRows(ctx, s.db, q, fn)
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/tally-dev/tally/attribution"
 )
 
@@ -18,7 +16,6 @@ var _ attribution.HealthService = (*Store)(nil)
 const (
 	maxHealthPages = 5000
 	maxHealthLinks = 2000
-	maxBadRows     = 1000
 )
 
 // SnippetHealthData gathers the vendor's pings, signups and clicks from
@@ -64,55 +61,9 @@ func (s *Store) SnippetHealthData(ctx context.Context, v *attribution.Vendor, si
 		}
 	}
 
-	// The origins the vendor's links land on.
-	var dests []string
-	err = db.NewSelect().TableExpr("links").ColumnExpr("DISTINCT destination_url").
-		Where("vendor_id = ?", v.ID).Limit(maxHealthLinks).Scan(ctx, &dests)
+	d.Misconfigured, err = badPings(ctx, db, v, since)
 	if err != nil {
-		return nil, classify(err)
-	}
-	linkOrigins := map[string]bool{}
-	for _, u := range dests {
-		if o, ok := attribution.OriginOf(u); ok {
-			linkOrigins[o] = true
-		}
-	}
-
-	// Pings that did not count: the vendor's own key from an origin it does
-	// not allow, or a missing or unknown key from one of its origins. SQL
-	// narrows them down, OwnsOrigin decides.
-	var bad []attribution.MisconfiguredPings
-	err = db.NewSelect().TableExpr("snippet_pages").
-		ColumnExpr("public_key, origin, path, SUM(pings) AS pings, MAX(last_seen) AS last_seen").
-		Where("vendor_id = '' AND last_seen >= ?", since).
-		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			q = q.WhereOr("public_key = ?", v.PublicKey)
-			var exact []string
-			for o := range linkOrigins {
-				exact = append(exact, o)
-			}
-			exact = append(exact, v.AllowedOrigins...)
-			if v.Domain != "" {
-				exact = append(exact, "http://"+v.Domain, "https://"+v.Domain)
-				// Domains hold only letters, digits, '-' and '.': no LIKE escapes needed.
-				for _, p := range []string{"%." + v.Domain, "%." + v.Domain + ":%", "%://" + v.Domain + ":%"} {
-					q = q.WhereOr("origin LIKE ?", p)
-				}
-			}
-			if len(exact) > 0 {
-				q = q.WhereOr("origin IN (?)", bun.List(exact))
-			}
-			return q
-		}).
-		GroupExpr("public_key, origin, path").OrderExpr("MAX(last_seen) DESC").Limit(maxBadRows).
-		Scan(ctx, &bad)
-	if err != nil {
-		return nil, classify(err)
-	}
-	for _, b := range bad {
-		if b.PublicKey == v.PublicKey || v.OwnsOrigin(b.Origin, linkOrigins) {
-			d.Misconfigured = append(d.Misconfigured, b)
-		}
+		return nil, err
 	}
 
 	// Signups and clicks in the window.

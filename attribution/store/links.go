@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -12,8 +13,9 @@ import (
 
 var _ attribution.LinkService = (*Store)(nil)
 
-// CreateLink creates a link for one of the vendor's partners.
-func (s *Store) CreateLink(ctx context.Context, vendorID string, c attribution.LinkCreate) (*attribution.Link, error) {
+// CreateLink creates a link for one of the vendor's partners, with its
+// audit entry.
+func (s *Store) CreateLink(ctx context.Context, vendorID, actor string, c attribution.LinkCreate) (*attribution.Link, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -27,15 +29,22 @@ func (s *Store) CreateLink(ctx context.Context, vendorID string, c attribution.L
 	l := &attribution.Link{
 		ID: attribution.NewID(attribution.PrefixLink, now), VendorID: vendorID, PartnerID: c.PartnerID,
 		Key: c.Key, DestinationURL: c.DestinationURL, UTM: c.UTM, Status: attribution.LinkActive,
-		CreatedAt: now, UpdatedAt: now,
+		Aliases: []string{}, CreatedAt: now, UpdatedAt: now,
 	}
 	custom := l.Key != ""
 	for attempt := 0; ; attempt++ {
 		if !custom {
 			l.Key = attribution.NewLinkKey()
 		}
-		_, err := s.db.NewInsert().Model(l).Exec(ctx)
-		err = classify(err)
+		err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.NewInsert().Model(l).Exec(ctx); err != nil {
+				return err
+			}
+			if err := claimKey(ctx, tx, l, now); err != nil {
+				return err
+			}
+			return audit(ctx, tx, vendorID, actor, attribution.ActionLinkCreate, attribution.ObjectLink, l.ID, "", nil, l, now)
+		})
 		if attribution.ErrorCode(err) == attribution.ECONFLICT {
 			if custom {
 				return nil, attribution.Errorf(attribution.ECONFLICT, "The key %q is taken.", l.Key)
@@ -52,13 +61,65 @@ func (s *Store) CreateLink(ctx context.Context, vendorID string, c attribution.L
 	return l, nil
 }
 
-// FindLink returns one of the vendor's links.
+// FindLink returns one of the vendor's links with its aliases.
 func (s *Store) FindLink(ctx context.Context, vendorID, id string) (*attribution.Link, error) {
 	return findLink(ctx, s.db, vendorID, id)
 }
 
 func findLink(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Link, error) {
-	return findByID[attribution.Link](ctx, db, attribution.PrefixLink, "Link", vendorID, id)
+	l, err := findByID[attribution.Link](ctx, db, attribution.PrefixLink, "Link", vendorID, id)
+	if err != nil {
+		return nil, err
+	}
+	return l, loadAliases(ctx, db, []*attribution.Link{l})
+}
+
+// claimKey reserves l.Key for l in the one namespace of keys and aliases:
+// a key l had before becomes its key again; a key or alias of another link
+// is ECONFLICT (the primary key settles races).
+func claimKey(ctx context.Context, db bun.IDB, l *attribution.Link, now time.Time) error {
+	var owner string
+	err := db.NewSelect().TableExpr("link_keys").Column("link_id").Where(`"key" = ?`, l.Key).Scan(ctx, &owner)
+	switch {
+	case err == nil && owner == l.ID:
+		return nil
+	case err == nil:
+		return errAlreadyExists
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	_, err = db.NewRaw(`INSERT INTO link_keys ("key", link_id, vendor_id, created_at) VALUES (?, ?, ?, ?)`,
+		l.Key, l.ID, l.VendorID, now).Exec(ctx)
+	return err
+}
+
+// loadAliases fills in the aliases of links: the keys each had before its
+// current one, oldest first.
+func loadAliases(ctx context.Context, db bun.IDB, links []*attribution.Link) error {
+	if len(links) == 0 {
+		return nil
+	}
+	byID := make(map[string]*attribution.Link, len(links))
+	ids := make([]string, len(links))
+	for i, l := range links {
+		l.Aliases = []string{}
+		byID[l.ID], ids[i] = l, l.ID
+	}
+	var rows []struct {
+		Key    string `bun:"key"`
+		LinkID string `bun:"link_id"`
+	}
+	err := db.NewSelect().TableExpr("link_keys").ColumnExpr(`"key", link_id`).
+		Where("link_id IN (?)", bun.List(ids)).OrderExpr(`created_at ASC, "key" ASC`).Scan(ctx, &rows)
+	if err != nil {
+		return classify(err)
+	}
+	for _, r := range rows {
+		if l := byID[r.LinkID]; r.Key != l.Key {
+			l.Aliases = append(l.Aliases, r.Key)
+		}
+	}
+	return nil
 }
 
 // ListLinks lists the vendor's links, newest first.
@@ -72,26 +133,51 @@ func (s *Store) ListLinks(ctx context.Context, vendorID string, f attribution.Li
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
-	return scanPage(ctx, q, &out, page)
+	list, more, err := scanPage(ctx, q, &out, page)
+	if err != nil {
+		return nil, false, err
+	}
+	return list, more, loadAliases(ctx, s.db, list)
 }
 
-// UpdateLink applies upd in one transaction.
-func (s *Store) UpdateLink(ctx context.Context, vendorID, id string, upd attribution.LinkUpdate) (*attribution.Link, error) {
+// UpdateLink applies upd and its audit entry in one transaction; a change
+// that changes nothing (archiving twice) writes nothing.
+func (s *Store) UpdateLink(ctx context.Context, vendorID, actor, id string, upd attribution.LinkUpdate) (*attribution.Link, error) {
+	if err := attribution.ValidateOptionalReason(&upd.Reason); err != nil {
+		return nil, err
+	}
 	var out *attribution.Link
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		l, err := findLink(ctx, tx, vendorID, id)
 		if err != nil {
 			return err
 		}
+		before := *l
 		if err := upd.Apply(l); err != nil {
 			return err
 		}
-		l.UpdatedAt = s.now()
+		out = l
+		if attribution.ToRawJSON(l) == attribution.ToRawJSON(&before) {
+			return nil
+		}
+		now := s.now()
+		l.UpdatedAt = now
 		if _, err := tx.NewUpdate().Model(l).WherePK().Exec(ctx); err != nil {
 			return err
 		}
-		out = l
-		return nil
+		if l.Key != before.Key { // the old key stays an alias
+			if err := claimKey(ctx, tx, l, now); err != nil {
+				return err
+			}
+			if err := loadAliases(ctx, tx, []*attribution.Link{l}); err != nil {
+				return err
+			}
+		}
+		action := attribution.ActionLinkUpdate
+		if l.Status == attribution.LinkArchived && before.Status != attribution.LinkArchived {
+			action = attribution.ActionLinkArchive
+		}
+		return audit(ctx, tx, vendorID, actor, action, attribution.ObjectLink, l.ID, upd.Reason, &before, l, now)
 	})
 	if attribution.ErrorCode(err) == attribution.ECONFLICT {
 		return nil, attribution.Errorf(attribution.ECONFLICT, "That key is taken.")
@@ -125,9 +211,10 @@ func (s *Store) ResolveLink(ctx context.Context, key string) (*attribution.Redir
 	err := s.db.NewSelect().
 		ColumnExpr("l.*").
 		ColumnExpr("v.attribution_window_days AS window_days, v.cookie_domain, v.fallback_url").
-		TableExpr("links AS l").
+		TableExpr("link_keys AS k"). // the link's key or one of its aliases
+		Join("JOIN links AS l ON l.id = k.link_id").
 		Join("JOIN vendors AS v ON v.id = l.vendor_id").
-		Where(`l."key" = ?`, key).
+		Where(`k."key" = ?`, key).
 		Scan(ctx, &row)
 	if errors.Is(err, sql.ErrNoRows) {
 		s.links.put(key, nil, gen)

@@ -11,17 +11,14 @@ import (
 
 var _ attribution.PartnerPortalService = (*Store)(nil)
 
-// PartnerRewardTotals sums one partner's rewards per status and currency,
-// approving due rewards first so no total shows a stale pending.
+// PartnerRewardTotals sums one partner's rewards per status (as it stands
+// now: no total shows a stale pending) and currency.
 func (s *Store) PartnerRewardTotals(ctx context.Context, vendorID, partnerID string) ([]attribution.RewardTotal, error) {
-	if _, err := s.ApproveDueRewards(ctx, vendorID); err != nil {
-		return nil, err
-	}
 	out := []attribution.RewardTotal{}
 	err := s.db.NewSelect().TableExpr("rewards").
-		ColumnExpr("status, currency, COALESCE(SUM(amount), 0) AS amount, COUNT(*) AS count").
+		ColumnExpr(effectiveStatus("")+" AS status, currency, COALESCE(SUM(amount), 0) AS amount, COUNT(*) AS count", s.now()).
 		Where("vendor_id = ? AND partner_id = ?", vendorID, partnerID).
-		GroupExpr("status, currency").OrderExpr("status, currency").Scan(ctx, &out)
+		GroupExpr("1, currency").OrderExpr("1, currency").Scan(ctx, &out)
 	return out, classify(err)
 }
 
@@ -81,7 +78,7 @@ func (s *Store) PartnerAnalytics(ctx context.Context, vendorID, partnerID string
 	}
 	err = s.db.NewSelect().TableExpr("purchases").
 		ColumnExpr(s.partnerDayExpr("purchased_at")+" AS day, currency, COUNT(*) AS n, COALESCE(SUM(amount - refunded_amount), 0) AS revenue").
-		Where("vendor_id = ? AND partner_id = ? AND purchased_at >= ? AND purchased_at < ?", vendorID, partnerID, start, end).
+		Where("vendor_id = ? AND partner_id = ? AND status <> ? AND purchased_at >= ? AND purchased_at < ?", vendorID, partnerID, attribution.PurchaseExcluded, start, end).
 		GroupExpr("1, currency").Scan(ctx, &purchases)
 	if err != nil {
 		return nil, classify(err)

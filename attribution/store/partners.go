@@ -13,8 +13,9 @@ import (
 
 var _ attribution.PartnerService = (*Store)(nil)
 
-// CreatePartner creates a partner and returns its portal token once.
-func (s *Store) CreatePartner(ctx context.Context, vendorID string, c attribution.PartnerCreate) (*attribution.NewPartner, error) {
+// CreatePartner creates a partner and its audit entry, and returns its
+// portal token once.
+func (s *Store) CreatePartner(ctx context.Context, vendorID, actor string, c attribution.PartnerCreate) (*attribution.NewPartner, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -25,11 +26,17 @@ func (s *Store) CreatePartner(ctx context.Context, vendorID string, c attributio
 		Name: c.Name, Email: c.Email, Status: c.Status,
 		TokenHash: attribution.HashKey(token), CreatedAt: now, UpdatedAt: now,
 	}
-	if _, err := s.db.NewInsert().Model(p).Exec(ctx); err != nil {
-		if attribution.ErrorCode(classify(err)) == attribution.ECONFLICT {
-			return nil, attribution.Errorf(attribution.ECONFLICT, "A partner with email %s exists already.", c.Email)
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
+			return err
 		}
-		return nil, classify(err)
+		return audit(ctx, tx, vendorID, actor, attribution.ActionPartnerCreate, attribution.ObjectPartner, p.ID, "", nil, p, now)
+	})
+	if attribution.ErrorCode(err) == attribution.ECONFLICT {
+		return nil, attribution.Errorf(attribution.ECONFLICT, "A partner with email %s exists already.", c.Email)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return &attribution.NewPartner{Partner: p, Token: token}, nil
 }
@@ -57,23 +64,32 @@ func (s *Store) ListPartners(ctx context.Context, vendorID string, f attribution
 	return scanPage(ctx, q, &out, page)
 }
 
-// UpdatePartner applies upd in one transaction.
-func (s *Store) UpdatePartner(ctx context.Context, vendorID, id string, upd attribution.PartnerUpdate) (*attribution.Partner, error) {
+// UpdatePartner applies upd and its audit entry in one transaction; a PATCH
+// that changes nothing writes nothing.
+func (s *Store) UpdatePartner(ctx context.Context, vendorID, actor, id string, upd attribution.PartnerUpdate) (*attribution.Partner, error) {
+	if err := attribution.ValidateOptionalReason(&upd.Reason); err != nil {
+		return nil, err
+	}
 	var out *attribution.Partner
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p, err := findPartner(ctx, tx, vendorID, id)
 		if err != nil {
 			return err
 		}
+		before := *p
 		if err := upd.Apply(p); err != nil {
 			return err
 		}
-		p.UpdatedAt = s.now()
+		out = p
+		if attribution.ToRawJSON(p) == attribution.ToRawJSON(&before) {
+			return nil
+		}
+		now := s.now()
+		p.UpdatedAt = now
 		if _, err := tx.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
 			return err
 		}
-		out = p
-		return nil
+		return audit(ctx, tx, vendorID, actor, attribution.ActionPartnerUpdate, attribution.ObjectPartner, p.ID, upd.Reason, &before, p, now)
 	})
 	if attribution.ErrorCode(err) == attribution.ECONFLICT {
 		return nil, attribution.Errorf(attribution.ECONFLICT, "Another partner has this email.")

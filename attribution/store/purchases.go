@@ -32,7 +32,7 @@ func (s *Store) RecordManualPurchase(ctx context.Context, v *attribution.Vendor,
 		p := &attribution.Purchase{
 			ID: attribution.NewID(attribution.PrefixPurchase, now), VendorID: v.ID,
 			Source: attribution.PurchaseSourceManual, Amount: m.Amount, Currency: m.Currency,
-			Status: attribution.PurchaseSucceeded, Note: m.Reason, PurchasedAt: at, CreatedAt: now, UpdatedAt: now,
+			Status: attribution.PurchaseSucceeded, Livemode: true, Note: m.Reason, PurchasedAt: at, CreatedAt: now, UpdatedAt: now,
 		}
 		p.AttributeTo(c)
 		if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
@@ -60,9 +60,6 @@ func rewardList(r *attribution.Reward) []*attribution.Reward {
 
 // FindPurchase returns a purchase with its rewards.
 func (s *Store) FindPurchase(ctx context.Context, vendorID, id string) (*attribution.PurchaseDetail, error) {
-	if _, err := s.ApproveDueRewards(ctx, vendorID); err != nil {
-		return nil, err
-	}
 	p, err := findPurchase(ctx, s.db, vendorID, id)
 	if err != nil {
 		return nil, err
@@ -70,6 +67,10 @@ func (s *Store) FindPurchase(ctx context.Context, vendorID, id string) (*attribu
 	d := &attribution.PurchaseDetail{Purchase: p, Rewards: []*attribution.Reward{}}
 	if err := s.db.NewSelect().Model(&d.Rewards).Where("vendor_id = ? AND purchase_id = ?", vendorID, p.ID).OrderExpr("id ASC").Scan(ctx); err != nil {
 		return nil, classify(err)
+	}
+	now := s.now()
+	for i, r := range d.Rewards {
+		d.Rewards[i] = r.At(now)
 	}
 	return d, nil
 }
@@ -120,11 +121,18 @@ func (s *Store) CreateCustomer(ctx context.Context, v *attribution.Vendor, actor
 		} else if attribution.ErrorCode(err) != attribution.ENOTFOUND {
 			return err
 		}
-		c := &attribution.Customer{
-			ID: attribution.NewID(attribution.PrefixCustomer, now), VendorID: v.ID,
-			ExternalID: cc.ExternalID, Email: cc.Email, Name: cc.Name, CreatedAt: now,
+		if cc.StripeCustomerID != "" {
+			linked, err := customerBy(ctx, tx, v.ID, "stripe_customer_id", cc.StripeCustomerID)
+			if err != nil {
+				return err
+			}
+			if linked != nil {
+				return attribution.Errorf(attribution.ECONFLICT, "Stripe customer %s is linked to customer %s already.", cc.StripeCustomerID, linked.ID)
+			}
 		}
-		creditPartner(c, partner, attribution.AttributedByManual, now)
+		c := attribution.NewCustomer(v.ID, cc.ExternalID, cc.Email, cc.Name, now)
+		c.StripeCustomerID = cc.StripeCustomerID
+		attribution.CreditPartner(c, partner, attribution.AttributedByManual, now)
 		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
 			return err
 		}
@@ -163,7 +171,7 @@ func (s *Store) ReassignCustomer(ctx context.Context, vendorID, actor, customerI
 			return attribution.Errorf(attribution.EINVALID, "Partner %s is disabled.", partner.ID)
 		}
 		before := *c
-		creditPartner(c, partner, attribution.AttributedByManual, now)
+		attribution.CreditPartner(c, partner, attribution.AttributedByManual, now)
 		if _, err := tx.NewUpdate().Model(c).WherePK().Exec(ctx); err != nil {
 			return err
 		}

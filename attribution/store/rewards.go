@@ -13,13 +13,10 @@ import (
 
 var _ attribution.RewardService = (*Store)(nil)
 
-// ApproveDueRewards approves the pending rewards whose hold has passed.
-func (s *Store) ApproveDueRewards(ctx context.Context, vendorID string) (int, error) {
-	return approveDue(ctx, s.db, vendorID, s.now())
-}
-
-// ApproveDueRewardsJob is the background job's ApproveDueRewards, for every
-// vendor: it runs in one transaction holding the JobApproveRewards advisory
+// ApproveDueRewardsJob persists Reward.StatusAt for every vendor: it
+// approves the live-mode pending rewards whose hold has passed. Reads
+// already show them approved (effectiveStatus); the job makes it so in
+// the rows. It runs in one transaction holding the JobApproveRewards advisory
 // lock (taken without waiting), so when several instances tick at once one
 // approves and the others skip (ran == false). Approving is idempotent
 // anyway (only pending rewards change), so a skipped tick loses nothing.
@@ -30,7 +27,7 @@ func (s *Store) ApproveDueRewardsJob(ctx context.Context) (n int, ran bool, err 
 			return err
 		}
 		ran = true
-		n, err = approveDue(ctx, tx, "", s.now())
+		n, err = approveDue(ctx, tx, s.now())
 		return err
 	})
 	if err != nil {
@@ -39,14 +36,11 @@ func (s *Store) ApproveDueRewardsJob(ctx context.Context) (n int, ran bool, err 
 	return n, ran, nil
 }
 
-func approveDue(ctx context.Context, db bun.IDB, vendorID string, now time.Time) (int, error) {
-	q := db.NewUpdate().Model((*attribution.Reward)(nil)).
-		Set("status = ?", attribution.RewardApproved).Set("approved_at = ?", now).Set("updated_at = ?", now).
-		Where("status = ?", attribution.RewardPending).Where("hold_until IS NOT NULL AND hold_until <= ?", now)
-	if vendorID != "" {
-		q = q.Where("vendor_id = ?", vendorID)
-	}
-	res, err := q.Exec(ctx)
+func approveDue(ctx context.Context, db bun.IDB, now time.Time) (int, error) {
+	res, err := db.NewUpdate().Model((*attribution.Reward)(nil)).
+		Set("status = ?", attribution.RewardApproved).Set("approved_at = hold_until").Set("updated_at = ?", now).
+		Where("status = ? AND livemode = ?", attribution.RewardPending, true).
+		Where("hold_until IS NOT NULL AND hold_until <= ?", now).Exec(ctx)
 	if err != nil {
 		return 0, classify(err)
 	}
@@ -54,28 +48,42 @@ func approveDue(ctx context.Context, db bun.IDB, vendorID string, now time.Time)
 	return int(n), nil
 }
 
-// ListRewards lists the vendor's rewards, newest first, after approving due ones.
+// ListRewards lists the vendor's rewards, newest first, each as it stands now.
 func (s *Store) ListRewards(ctx context.Context, vendorID string, f attribution.RewardFilter) ([]*attribution.Reward, bool, error) {
-	if _, err := s.ApproveDueRewards(ctx, vendorID); err != nil {
-		return nil, false, err
-	}
+	now := s.now()
 	page := f.Page.Normalize()
 	var out []*attribution.Reward
 	q := listQuery(s.db, &out, vendorID, page)
-	for col, val := range map[string]string{"partner_id": f.PartnerID, "customer_id": f.CustomerID, "purchase_id": f.PurchaseID, "status": f.Status, "kind": f.Kind} {
+	for col, val := range map[string]string{"partner_id": f.PartnerID, "customer_id": f.CustomerID, "purchase_id": f.PurchaseID, "kind": f.Kind} {
 		if val != "" {
 			q = q.Where("? = ?", bun.Ident(col), val)
 		}
 	}
-	return scanPage(ctx, q, &out, page)
+	if f.Status != "" {
+		q = q.Where(effectiveStatus("")+" = ?", now, f.Status)
+	}
+	rows, more, err := scanPage(ctx, q, &out, page)
+	for i, r := range rows {
+		rows[i] = r.At(now)
+	}
+	return rows, more, err
 }
 
-// FindReward returns one reward, after approving due ones.
+// effectiveStatus is Reward.StatusAt in SQL, on the rewards table (or its
+// alias, "r." say), with one argument: now. Filters and sums use it: a read
+// never writes, and never shows a stale pending.
+func effectiveStatus(alias string) string {
+	return "(CASE WHEN " + alias + "status = 'pending' AND " + alias + "livemode AND " + alias + "hold_until IS NOT NULL AND " +
+		alias + "hold_until <= ? THEN 'approved' ELSE " + alias + "status END)"
+}
+
+// FindReward returns one reward as it stands now.
 func (s *Store) FindReward(ctx context.Context, vendorID, id string) (*attribution.Reward, error) {
-	if _, err := s.ApproveDueRewards(ctx, vendorID); err != nil {
+	r, err := findReward(ctx, s.db, vendorID, id)
+	if err != nil {
 		return nil, err
 	}
-	return findReward(ctx, s.db, vendorID, id)
+	return r.At(s.now()), nil
 }
 
 func findReward(ctx context.Context, db bun.IDB, vendorID, id string) (*attribution.Reward, error) {
@@ -110,7 +118,7 @@ func (s *Store) CreateManualReward(ctx context.Context, vendorID, actor string, 
 		r := &attribution.Reward{
 			ID: attribution.NewID(attribution.PrefixReward, now), VendorID: vendorID, PartnerID: m.PartnerID,
 			CustomerID: m.CustomerID, PurchaseID: m.PurchaseID, Kind: attribution.RewardKindManual,
-			Amount: m.Amount, OriginalAmount: m.Amount, Currency: m.Currency,
+			Amount: m.Amount, OriginalAmount: m.Amount, Currency: m.Currency, Livemode: true,
 			Status: attribution.RewardApproved, Reason: m.Reason, ApprovedAt: &now, CreatedAt: now, UpdatedAt: now,
 		}
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
@@ -127,26 +135,25 @@ func (s *Store) CreateManualReward(ctx context.Context, vendorID, actor string, 
 
 // ChangeReward approves, declines or marks paid one reward, with its audit entry.
 func (s *Store) ChangeReward(ctx context.Context, vendorID, actor, id, action, reason string) (*attribution.Reward, error) {
-	if err := attribution.ValidateReason(&reason); err != nil {
-		return nil, err
-	}
-	if _, err := s.ApproveDueRewards(ctx, vendorID); err != nil {
+	if err := attribution.ValidateActionReason(action, &reason); err != nil {
 		return nil, err
 	}
 	now := s.now()
 	var out *attribution.Reward
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		r, err := findReward(ctx, tx, vendorID, id)
+		stored, err := findReward(ctx, tx, vendorID, id)
 		if err != nil {
 			return err
 		}
+		storedStatus := stored.Status
+		r := stored.At(now)
 		before := *r
 		auditAction, err := r.Transition(action, reason, now)
 		if err != nil {
 			return err
 		}
 		r.UpdatedAt = now
-		res, err := tx.NewUpdate().Model(r).WherePK().Where("status = ?", before.Status).Exec(ctx)
+		res, err := tx.NewUpdate().Model(r).WherePK().Where("status = ?", storedStatus).Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -162,32 +169,26 @@ func (s *Store) ChangeReward(ctx context.Context, vendorID, actor, id, action, r
 	return out, nil
 }
 
-// rewardPurchase creates the reward a purchase earns by the rule, unless it
-// has no partner, earns nothing, or has its reward already (one per
-// purchase: the unique index settles races). A purchase refunded before
-// it was attributed gets its reward already reduced. c is the purchase's
-// customer as the caller holds it (written in this transaction; nil when
-// the purchase has none). partner is the purchase's partner when the caller
+// rewardPurchase creates the reward a purchase earns (attribution.
+// PurchaseReward decides), unless it has its reward already (one per
+// purchase: the unique index settles races). c is the purchase's customer
+// as the caller holds it (written in this transaction; nil when the
+// purchase has none). partner is the purchase's partner when the caller
 // holds it, or nil to read it here.
 func (s *Store) rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, c *attribution.Customer, partner *attribution.Partner, now time.Time) (*attribution.Reward, error) {
 	if p.PartnerID == "" {
 		return nil, nil
 	}
+	facts := attribution.PurchaseRewardFacts{Vendor: v, Partner: partner, Purchase: p}
 	if partner == nil {
-		var err error
-		partner, err = findPartner(ctx, db, v.ID, p.PartnerID)
+		found, err := findPartner(ctx, db, v.ID, p.PartnerID)
 		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
 			return nil, nil // a partner gone earns nothing
 		} else if err != nil {
 			return nil, err
 		}
+		facts.Partner = found
 	}
-	rule := attribution.RuleFor(v, partner)
-	if rule == nil {
-		return nil, nil
-	}
-	first, isFirst := p.PurchasedAt, true
-	self := p.Email != "" && attribution.NormalizeEmail(p.Email) == attribution.NormalizeEmail(partner.Email)
 	if p.CustomerID != "" {
 		var fp attribution.Purchase
 		err := db.NewSelect().Model(&fp).Column("id", "purchased_at").
@@ -196,45 +197,12 @@ func (s *Store) rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.V
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
-		if err == nil && fp.ID != p.ID {
-			isFirst = false
-			if fp.PurchasedAt.Before(first) {
-				first = fp.PurchasedAt
-			}
-		}
-		if c != nil && c.SelfReferral && c.PartnerID == p.PartnerID {
-			self = true
-		}
+		facts.FirstPurchaseID, facts.FirstPurchaseAt = fp.ID, fp.PurchasedAt
+		facts.CustomerSelf = c != nil && c.SelfReferral && c.PartnerID == p.PartnerID
 	}
-	if rule.DurationMonths != nil && *rule.DurationMonths == 0 && !isFirst {
-		return nil, nil // same instant as the first purchase, but not it
-	}
-	dec := attribution.DecideReward(rule, p.Amount, p.Currency, p.PurchasedAt, first, self)
-	if !dec.Earns || dec.Amount <= 0 {
+	r := attribution.PurchaseReward(facts, now)
+	if r == nil {
 		return nil, nil
-	}
-	hold := dec.HoldUntil
-	r := &attribution.Reward{
-		ID: attribution.NewID(attribution.PrefixReward, now), VendorID: v.ID, PartnerID: p.PartnerID,
-		CustomerID: p.CustomerID, PurchaseID: p.ID, Kind: attribution.RewardKindPurchase,
-		Amount: dec.Amount, OriginalAmount: dec.Amount, Currency: dec.Currency,
-		Status: dec.Status, Reason: dec.Reason, HoldUntil: &hold, CreatedAt: now, UpdatedAt: now,
-	}
-	if r.Status == attribution.RewardPending && partner.Status != attribution.PartnerActive {
-		r.Status, r.Reason = attribution.RewardDeclined, attribution.ReasonPartnerDisabled
-	}
-	switch {
-	case r.Status == attribution.RewardDeclined:
-		r.DeclinedAt = &now
-	case !hold.After(now):
-		r.Status, r.ApprovedAt = attribution.RewardApproved, &now
-	}
-	if p.RefundedAmount > 0 {
-		o := attribution.ApplyRefund(r.Status, r.Amount, r.OriginalAmount, 0, p.Amount, p.RefundedAmount)
-		r.Amount, r.Status = o.Amount, o.Status
-		if r.Status == attribution.RewardReversed {
-			r.ReversedAt = &now
-		}
 	}
 	res, err := db.NewInsert().Model(r).On("CONFLICT DO NOTHING").Exec(ctx)
 	if err != nil {
@@ -246,9 +214,9 @@ func (s *Store) rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.V
 	return r, nil
 }
 
-// refundRewards reverses the purchase's reward in proportion to its
-// cumulative refunded amount; a paid reward gets a negative adjustment.
-func refundRewards(ctx context.Context, db bun.IDB, p *attribution.Purchase, now time.Time) error {
+// settleRewards applies the purchase's refunds and exclusion to its reward
+// (attribution.SettleReward decides); a paid reward gets an adjustment.
+func settleRewards(ctx context.Context, db bun.IDB, p *attribution.Purchase, now time.Time) error {
 	r := new(attribution.Reward)
 	err := db.NewSelect().Model(r).Where("purchase_id = ? AND kind = ?", p.ID, attribution.RewardKindPurchase).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -262,23 +230,29 @@ func refundRewards(ctx context.Context, db bun.IDB, p *attribution.Purchase, now
 	if err != nil {
 		return err
 	}
-	o := attribution.ApplyRefund(r.Status, r.Amount, r.OriginalAmount, adjusted, p.Amount, p.RefundedAmount)
-	if o.Amount != r.Amount || o.Status != r.Status {
-		r.Amount, r.UpdatedAt = o.Amount, now
+	o := attribution.SettleReward(r, adjusted, p.Amount, p.RefundedAmount, p.Excluded())
+	if o.Amount != r.Amount || o.Status != r.Status || o.Reason != r.Reason {
 		if o.Status != r.Status && o.Status == attribution.RewardReversed {
 			r.ReversedAt = &now
 		}
-		r.Status = o.Status
+		r.Amount, r.Status, r.Reason, r.UpdatedAt = o.Amount, o.Status, o.Reason, now
 		if _, err := db.NewUpdate().Model(r).WherePK().Exec(ctx); err != nil {
 			return err
 		}
 	}
-	if o.Adjustment < 0 {
+	if o.Adjustment != 0 {
+		reason := "refund"
+		switch {
+		case p.Excluded():
+			reason = attribution.ReasonExcluded
+		case o.Adjustment > 0:
+			reason = "included"
+		}
 		adj := &attribution.Reward{
 			ID: attribution.NewID(attribution.PrefixReward, now), VendorID: r.VendorID, PartnerID: r.PartnerID,
 			CustomerID: r.CustomerID, PurchaseID: p.ID, Kind: attribution.RewardKindAdjustment,
-			Amount: o.Adjustment, OriginalAmount: o.Adjustment, Currency: r.Currency,
-			Status: attribution.RewardApproved, Reason: "refund", ApprovedAt: &now, CreatedAt: now, UpdatedAt: now,
+			Amount: o.Adjustment, OriginalAmount: o.Adjustment, Currency: r.Currency, Livemode: r.Livemode,
+			Status: attribution.RewardApproved, Reason: reason, ApprovedAt: &now, CreatedAt: now, UpdatedAt: now,
 		}
 		if _, err := db.NewInsert().Model(adj).Exec(ctx); err != nil {
 			return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"github.com/uptrace/bun"
 
@@ -12,10 +11,6 @@ import (
 )
 
 var _ attribution.SignupService = (*Store)(nil)
-
-// SetTokenCodec gives the store the codec that verifies click tokens. The
-// codec's keys live in the database, so it arrives after Open.
-func (s *Store) SetTokenCodec(c *attribution.TokenCodec) { s.tokens = c }
 
 // RecordSignup finds or creates the customer, applies last click and stores
 // the signup event, in one transaction.
@@ -29,7 +24,7 @@ func (s *Store) RecordSignup(ctx context.Context, v *attribution.Vendor, r attri
 
 func (s *Store) recordSignup(ctx context.Context, v *attribution.Vendor, r attribution.SignupRequest) (*attribution.SignupResult, error) {
 	now := s.now()
-	checks := s.checkTokens(v, r.Tokens, now)
+	checks := r.Checks
 	res := &attribution.SignupResult{}
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		winner, reason, partnerEmail, err := s.lastClick(ctx, tx, v.ID, checks)
@@ -38,30 +33,39 @@ func (s *Store) recordSignup(ctx context.Context, v *attribution.Vendor, r attri
 		}
 		c, err := findCustomer(ctx, tx, v.ID, r.ExternalID, r.Email)
 		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
-			c = &attribution.Customer{
-				ID: attribution.NewID(attribution.PrefixCustomer, now), VendorID: v.ID,
-				ExternalID: r.ExternalID, Email: r.Email, Name: r.Name, CreatedAt: now,
-			}
+			c = attribution.NewCustomer(v.ID, r.ExternalID, r.Email, r.Name, now)
 			res.Created = true
 		} else if err != nil {
 			return err
-		} else {
-			fillCustomer(c, r)
 		}
-		d := attribution.Decide(c, winner, reason, partnerEmail, now)
-		c.UpdatedAt = now
-		if err := saveCustomer(ctx, tx, c, res.Created); err != nil {
-			return err
+		var d attribution.Decision
+		if res.Created || attribution.SignupMayChange(r.Source) {
+			if !res.Created {
+				fillCustomer(c, r)
+			}
+			d = attribution.Decide(c, winner, reason, partnerEmail, now)
+			c.UpdatedAt = now
+			if err := saveCustomer(ctx, tx, c, res.Created); err != nil {
+				return err
+			}
+		} else {
+			// The public snippet never changes an existing customer: the
+			// signup is kept as an attempt, for the diagnosis.
+			d = attribution.Decision{Outcome: attribution.OutcomeAttempt, Reason: reason}
 		}
 		sg := &attribution.Signup{
 			ID: attribution.NewID("sig_", now), VendorID: v.ID, CustomerID: c.ID, Source: r.Source,
 			TokenPresent: len(checks) > 0, Outcome: d.Outcome, Reason: d.Reason,
 			IPTrunc: r.IPTrunc, VisitorHash: r.VisitorHash, Browser: r.Browser, OS: r.OS, CreatedAt: now,
 		}
-		if winner != nil {
+		if winner != nil && d.Outcome != attribution.OutcomeAttempt {
 			sg.ClickID, sg.PartnerID = winner.ClickID, winner.PartnerID
 		}
+		res.TokenValid = winner != nil
 		if _, err := tx.NewInsert().Model(sg).Exec(ctx); err != nil {
+			return err
+		}
+		if err := insertSignupTokens(ctx, tx, sg, checks, winner); err != nil {
 			return err
 		}
 		res.Customer, res.Signup = c, sg
@@ -71,20 +75,6 @@ func (s *Store) recordSignup(ctx context.Context, v *attribution.Vendor, r attri
 		return nil, err
 	}
 	return res, nil
-}
-
-// checkTokens verifies each distinct presented token.
-func (s *Store) checkTokens(v *attribution.Vendor, raws []string, now time.Time) []attribution.TokenCheck {
-	var checks []attribution.TokenCheck
-	seen := map[string]bool{}
-	for _, raw := range raws {
-		if raw == "" || seen[raw] {
-			continue
-		}
-		seen[raw] = true
-		checks = append(checks, attribution.CheckToken(s.tokens, raw, v.ID, v.Window(), now))
-	}
-	return checks
 }
 
 // lastClick loads the status of every token's partner and link, then lets
@@ -107,18 +97,11 @@ func (s *Store) lastClick(ctx context.Context, db bun.IDB, vendorID string, chec
 			Join("LEFT JOIN links AS l ON l.id = ? AND l.vendor_id = p.vendor_id", c.Token.LinkID).
 			Where("p.vendor_id = ? AND p.id = ?", vendorID, c.Token.PartnerID).
 			Scan(ctx, &row)
-		st := state{email: row.Email}
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			st.reason = attribution.ReasonInvalidToken // signed by us, but the partner is gone
-		case err != nil:
+		found := !errors.Is(err, sql.ErrNoRows)
+		if found && err != nil {
 			return nil, "", "", err
-		case row.Status != attribution.PartnerActive:
-			st.reason = attribution.ReasonPartnerDisabled
-		case row.LinkStatus != attribution.LinkActive:
-			st.reason = attribution.ReasonLinkArchived
 		}
-		states[c.Token.ClickID] = st
+		states[c.Token.ClickID] = state{email: row.Email, reason: attribution.Creditability(found, row.Status, row.LinkStatus)}
 	}
 	winner, reason := attribution.LastClick(checks, func(t attribution.ClickToken) string { return states[t.ClickID].reason })
 	if winner == nil {

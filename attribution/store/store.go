@@ -32,9 +32,11 @@ type Store struct {
 	now     attribution.Clock
 	links   *linkCache
 	vendors *vendorCache
-	tokens  *attribution.TokenCodec
 	secrets *SecretBox    // encrypts secrets at rest; see secrets.go
 	queued  chan struct{} // wakes the webhook queue's worker; see stripequeue.go
+	// verifyLegacy verifies the token of an event queued unverified by an
+	// older version; see stripepayload.go.
+	verifyLegacy func(*attribution.Vendor, *attribution.PaymentEvent)
 }
 
 // Options tune a Store.

@@ -29,7 +29,8 @@ type stripeEvent struct {
 	StripePaymentIntentID string    `bun:"stripe_payment_intent_id"`
 	StripeInvoiceID       string    `bun:"stripe_invoice_id"`
 	RefundedAmount        int64     `bun:"refunded_amount"`
-	Payload               string    `bun:"payload"` // a queued event's PaymentEvent (JSON); empty once applied
+	Currency              string    `bun:"currency"` // an orphan refund's currency
+	Payload               string    `bun:"payload"`  // a queued event's PaymentEvent (JSON); empty once applied
 	ReceivedAt            time.Time `bun:"received_at"`
 }
 
@@ -86,11 +87,13 @@ func (s *Store) applyEffects(ctx context.Context, tx bun.Tx, v *attribution.Vend
 	var err error
 	switch {
 	case ev.Purchase != nil:
-		outcome, err = s.stripePurchase(ctx, tx, v, ev.Purchase, now)
+		outcome, err = s.stripePurchase(ctx, tx, v, ev.Purchase, ev.Livemode, now)
 	case ev.Refund != nil:
 		outcome, err = s.stripeRefund(ctx, tx, v, ev.Refund, row, now)
 	case ev.Customer != nil:
 		outcome, err = s.stripeCustomer(ctx, tx, v, ev.Customer, now)
+	case ev.Payment != nil:
+		outcome, err = s.stripePaymentLink(ctx, tx, v, ev.Payment, row, now)
 	default:
 		outcome = attribution.OutcomeIgnored
 	}
@@ -127,7 +130,10 @@ func (s *Store) lockStripeCustomer(ctx context.Context, tx bun.Tx, vendorID stri
 }
 
 // stripePurchase records a paid checkout session or invoice.
-func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Vendor, pp *attribution.PaymentPurchase, now time.Time) (string, error) {
+func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Vendor, pp *attribution.PaymentPurchase, livemode bool, now time.Time) (string, error) {
+	if !pp.LinkOnly && !attribution.ValidAmount(pp.Amount) {
+		return attribution.OutcomeAmountOutOfRange, nil
+	}
 	c, tokenReason, err := s.matchCustomer(ctx, tx, v, pp, now)
 	if err != nil {
 		return "", err
@@ -159,15 +165,21 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 				return "", err
 			}
 		}
+		if err := s.applyPendingPayments(ctx, tx, v, p, now); err != nil {
+			return "", err
+		}
 		return attribution.OutcomePurchaseKnown, nil
 	}
 	p := &attribution.Purchase{
 		ID: attribution.NewID(attribution.PrefixPurchase, now), VendorID: v.ID,
 		Source: attribution.PurchaseSourceStripe, Amount: pp.Amount, Currency: pp.Currency,
-		Status: attribution.PurchaseSucceeded, Email: pp.Email, StripeRef: pp.Ref,
+		Status: attribution.PurchaseSucceeded, Livemode: livemode, Email: pp.Email, StripeRef: pp.Ref,
 		StripeCustomerID: pp.StripeCustomerID, PurchasedAt: pp.PurchasedAt, CreatedAt: now, UpdatedAt: now,
 	}
 	fillIDs(p, pp)
+	if pp.Exclude != "" {
+		p.Exclude(attribution.Exclusion{Reason: pp.Exclude, Note: "metadata.tally_exclude"})
+	}
 	if c != nil {
 		p.AttributeTo(c)
 	} else {
@@ -176,9 +188,8 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 			p.Reason = attribution.ReasonNoCustomer
 		}
 	}
-	// A promotion code credits its partner when nothing else does.
 	var partner *attribution.Partner // the code's partner, when one credits
-	if p.PartnerID == "" && len(pp.PromotionCodes) > 0 {
+	if attribution.CodeCredits(p) && len(pp.PromotionCodes) > 0 {
 		var code string
 		partner, code, err = partnerByCodes(ctx, tx, v.ID, pp.PromotionCodes)
 		if err != nil {
@@ -202,10 +213,10 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 	if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
 		return "", err
 	}
-	if err := applyOrphanRefunds(ctx, tx, p, now); err != nil {
+	if _, err := s.rewardPurchase(ctx, tx, v, p, c, partner, now); err != nil {
 		return "", err
 	}
-	if _, err := s.rewardPurchase(ctx, tx, v, p, c, partner, now); err != nil {
+	if err := s.applyPendingPayments(ctx, tx, v, p, now); err != nil {
 		return "", err
 	}
 	if p.CustomerID == "" && p.PartnerID == "" {
@@ -214,16 +225,77 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 	return attribution.OutcomePurchase, nil
 }
 
+// applyPendingPayments completes a purchase with the payment intent and
+// charge of its invoice from invoice_payment events that came first, then
+// applies the refunds that were waiting for it.
+func (s *Store) applyPendingPayments(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, now time.Time) error {
+	if p.StripeInvoiceID != "" {
+		var links []*stripeEvent
+		err := db.NewSelect().Model(&links).
+			Where("vendor_id = ? AND outcome = ? AND stripe_invoice_id = ?", v.ID, attribution.OutcomePaymentUnlinked, p.StripeInvoiceID).
+			OrderExpr("received_at ASC").Scan(ctx)
+		if err != nil {
+			return err
+		}
+		if len(links) > 0 {
+			ids := make([]string, 0, len(links))
+			for _, l := range links {
+				fillPaymentIDs(p, l.StripePaymentIntentID, l.StripeChargeID)
+				ids = append(ids, l.ID)
+			}
+			p.UpdatedAt = now
+			if _, err := db.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
+				return err
+			}
+			if _, err := db.NewUpdate().Model((*stripeEvent)(nil)).Set("outcome = ?", attribution.OutcomePaymentLinked).
+				Where("vendor_id = ? AND id IN (?)", v.ID, bun.List(ids)).Exec(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return applyOrphanRefunds(ctx, db, p, now)
+}
+
+// stripePaymentLink records on an invoice's purchase the payment intent and
+// charge that paid it (invoice_payment.paid), so its refunds find it; when
+// the purchase has not arrived, the event keeps the ids for it.
+func (s *Store) stripePaymentLink(ctx context.Context, db bun.IDB, v *attribution.Vendor, pl *attribution.PaymentLink, row *stripeEvent, now time.Time) (string, error) {
+	if pl.InvoiceID == "" || (pl.PaymentIntentID == "" && pl.ChargeID == "") {
+		return attribution.OutcomeIgnored, nil
+	}
+	p, err := purchaseByKeys(ctx, db, v.ID, [][2]string{{"stripe_invoice_id", pl.InvoiceID}})
+	if err != nil {
+		return "", err
+	}
+	if p == nil {
+		row.StripeInvoiceID, row.StripePaymentIntentID, row.StripeChargeID = pl.InvoiceID, pl.PaymentIntentID, pl.ChargeID
+		return attribution.OutcomePaymentUnlinked, nil
+	}
+	fillPaymentIDs(p, pl.PaymentIntentID, pl.ChargeID)
+	p.UpdatedAt = now
+	if _, err := db.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
+		return "", err
+	}
+	if err := applyOrphanRefunds(ctx, db, p, now); err != nil {
+		return "", err
+	}
+	return attribution.OutcomePaymentLinked, nil
+}
+
+func fillPaymentIDs(p *attribution.Purchase, paymentIntentID, chargeID string) {
+	if p.StripePaymentIntentID == "" {
+		p.StripePaymentIntentID = paymentIntentID
+	}
+	if p.StripeChargeID == "" {
+		p.StripeChargeID = chargeID
+	}
+}
+
 func fillIDs(p *attribution.Purchase, pp *attribution.PaymentPurchase) {
 	if p.StripeInvoiceID == "" {
 		p.StripeInvoiceID = pp.InvoiceID
 	}
-	if p.StripePaymentIntentID == "" {
-		p.StripePaymentIntentID = pp.PaymentIntentID
-	}
-	if p.StripeChargeID == "" {
-		p.StripeChargeID = pp.ChargeID
-	}
+	fillPaymentIDs(p, pp.PaymentIntentID, pp.ChargeID)
 	if p.StripeCustomerID == "" {
 		p.StripeCustomerID = pp.StripeCustomerID
 	}
@@ -273,45 +345,17 @@ func purchaseByKeys(ctx context.Context, db bun.IDB, vendorID string, keys [][2]
 	return p, nil
 }
 
-// matchCustomer finds the purchase's customer: client_reference_id (a
-// tally_ref token, which also attributes by last click, or an external id),
-// then metadata.tally_customer_id, then the linked Stripe customer, then
-// email. A valid token with no customer creates one. It returns the
-// token's reason when the token attributed nothing.
+// matchCustomer finds the purchase's customer by the keys of
+// attribution.PurchaseMatchOrder. A valid click token in
+// client_reference_id also attributes by last click, and with no customer
+// creates one. It returns the token's reason when the token attributed
+// nothing.
 func (s *Store) matchCustomer(ctx context.Context, db bun.IDB, v *attribution.Vendor, pp *attribution.PaymentPurchase, now time.Time) (*attribution.Customer, string, error) {
-	var checks []attribution.TokenCheck
-	var c *attribution.Customer
-	var err error
-	if ref := pp.ClientReferenceID; ref != "" {
-		chk := attribution.CheckToken(s.tokens, ref, v.ID, v.Window(), pp.PurchasedAt)
-		if chk.Token.ClickID == "" {
-			// Not a token: the vendor's own id for the customer.
-			if c, err = customerBy(ctx, db, v.ID, "external_id", ref); err != nil {
-				return nil, "", err
-			}
-		} else {
-			checks = append(checks, chk)
-		}
+	c, err := customerByKeys(ctx, db, v.ID, attribution.PurchaseMatchOrder(pp))
+	if err != nil || pp.Token == nil {
+		return c, "", err
 	}
-	if c == nil && pp.MetadataCustomerID != "" {
-		if c, err = customerByTallyID(ctx, db, v.ID, pp.MetadataCustomerID); err != nil {
-			return nil, "", err
-		}
-	}
-	if c == nil && pp.StripeCustomerID != "" {
-		if c, err = customerBy(ctx, db, v.ID, "stripe_customer_id", pp.StripeCustomerID); err != nil {
-			return nil, "", err
-		}
-	}
-	if c == nil && pp.Email != "" {
-		if c, err = customerByEmail(ctx, db, v.ID, pp.Email); err != nil {
-			return nil, "", err
-		}
-	}
-	if len(checks) == 0 {
-		return c, "", nil
-	}
-	winner, reason, partnerEmail, err := s.lastClick(ctx, db, v.ID, checks)
+	winner, reason, partnerEmail, err := s.lastClick(ctx, db, v.ID, []attribution.TokenCheck{*pp.Token})
 	if err != nil {
 		return nil, "", err
 	}
@@ -320,10 +364,7 @@ func (s *Store) matchCustomer(ctx context.Context, db bun.IDB, v *attribution.Ve
 		if winner == nil {
 			return nil, reason, nil
 		}
-		c = &attribution.Customer{
-			ID: attribution.NewID(attribution.PrefixCustomer, now), VendorID: v.ID,
-			Email: pp.Email, CreatedAt: now,
-		}
+		c = attribution.NewCustomer(v.ID, "", pp.Email, "", now)
 		created = true
 	}
 	attribution.Decide(c, winner, reason, partnerEmail, now)
@@ -332,6 +373,26 @@ func (s *Store) matchCustomer(ctx context.Context, db bun.IDB, v *attribution.Ve
 		return nil, "", err
 	}
 	return c, reason, nil
+}
+
+// customerByKeys finds the customer of the first key that finds one.
+func customerByKeys(ctx context.Context, db bun.IDB, vendorID string, keys []attribution.CustomerKey) (*attribution.Customer, error) {
+	for _, k := range keys {
+		var c *attribution.Customer
+		var err error
+		switch k.By {
+		case attribution.MatchTallyID:
+			c, err = customerByTallyID(ctx, db, vendorID, k.Value)
+		case attribution.MatchEmail:
+			c, err = customerByEmail(ctx, db, vendorID, k.Value)
+		default:
+			c, err = customerBy(ctx, db, vendorID, k.By, k.Value)
+		}
+		if err != nil || c != nil {
+			return c, err
+		}
+	}
+	return nil, nil
 }
 
 // attributeByCode credits a promotion code's partner: the matched but
@@ -344,23 +405,12 @@ func (s *Store) attributeByCode(ctx context.Context, db bun.IDB, v *attribution.
 		if pp.Email == "" && pp.StripeCustomerID == "" {
 			return nil, nil
 		}
-		c = &attribution.Customer{
-			ID: attribution.NewID(attribution.PrefixCustomer, now), VendorID: v.ID,
-			Email: pp.Email, StripeCustomerID: pp.StripeCustomerID, CreatedAt: now,
-		}
+		c = attribution.NewCustomer(v.ID, "", pp.Email, "", now)
+		c.StripeCustomerID = pp.StripeCustomerID
 		created = true
 	}
-	creditPartner(c, partner, attribution.AttributedByCode, now)
+	attribution.CreditPartner(c, partner, attribution.AttributedByCode, now)
 	return c, saveCustomer(ctx, db, c, created)
-}
-
-// creditPartner attributes c to partner without a click (by hand or by a
-// promotion code).
-func creditPartner(c *attribution.Customer, partner *attribution.Partner, by string, now time.Time) {
-	c.PartnerID, c.LinkID, c.ClickID, c.ClickedAt = partner.ID, "", "", nil
-	c.AttributedAt, c.AttributedBy, c.Reason = &now, by, ""
-	c.SelfReferral = c.Email != "" && attribution.NormalizeEmail(c.Email) == attribution.NormalizeEmail(partner.Email)
-	c.UpdatedAt = now
 }
 
 // linkStripeCustomer records c's Stripe customer id (the first one stays)
@@ -382,17 +432,9 @@ func (s *Store) stripeCustomer(ctx context.Context, db bun.IDB, v *attribution.V
 	if pc.StripeCustomerID == "" {
 		return attribution.OutcomeIgnored, nil
 	}
-	var c *attribution.Customer
-	var err error
-	if pc.MetadataCustomerID != "" {
-		if c, err = customerByTallyID(ctx, db, v.ID, pc.MetadataCustomerID); err != nil {
-			return "", err
-		}
-	}
-	if c == nil && pc.Email != "" {
-		if c, err = customerByEmail(ctx, db, v.ID, pc.Email); err != nil {
-			return "", err
-		}
+	c, err := customerByKeys(ctx, db, v.ID, attribution.CustomerLinkOrder(pc))
+	if err != nil {
+		return "", err
 	}
 	if c == nil {
 		return attribution.OutcomeCustomerUnmatched, nil
@@ -404,27 +446,37 @@ func (s *Store) stripeCustomer(ctx context.Context, db bun.IDB, v *attribution.V
 }
 
 // stripeRefund records a charge's cumulative refund on its purchase and
-// reverses the reward in proportion; a refund whose purchase has not
-// arrived is kept on the event row for later.
+// settles the reward; a refund whose purchase has not arrived (or is not
+// yet linked to its payment) is kept on the event row for later. A refund
+// object (refund.created, refund.updated) is added to the charge's other
+// refunds first.
 func (s *Store) stripeRefund(ctx context.Context, db bun.IDB, v *attribution.Vendor, r *attribution.PaymentRefund, row *stripeEvent, now time.Time) (string, error) {
+	refunded := r.Refunded
+	if r.RefundID != "" {
+		total, err := recordRefund(ctx, db, v.ID, r, now)
+		if err != nil {
+			return "", err
+		}
+		refunded = total
+	}
 	p, err := purchaseByKeys(ctx, db, v.ID, [][2]string{
 		{"stripe_charge_id", r.ChargeID}, {"stripe_payment_intent_id", r.PaymentIntentID}, {"stripe_invoice_id", r.InvoiceID},
 	})
 	if err != nil {
 		return "", err
 	}
-	refunded := r.Refunded
 	if p == nil {
 		row.StripeChargeID, row.StripePaymentIntentID, row.StripeInvoiceID = r.ChargeID, r.PaymentIntentID, r.InvoiceID
-		row.RefundedAmount = refunded
+		row.RefundedAmount, row.Currency = refunded, r.Currency
 		return attribution.OutcomeOrphanRefund, nil
 	}
+	if r.Currency != "" && r.Currency != p.Currency {
+		return attribution.OutcomeCurrencyMismatch, nil // another currency's money is not this purchase's
+	}
 	if r.ChargeAmount > 0 && r.ChargeAmount != p.Amount {
-		refunded = refunded * p.Amount / r.ChargeAmount // the charge paid more or less than the purchase
+		refunded = attribution.MulDiv(refunded, p.Amount, r.ChargeAmount) // the charge paid more or less than the purchase
 	}
-	if p.StripeChargeID == "" {
-		p.StripeChargeID = r.ChargeID
-	}
+	fillPaymentIDs(p, r.PaymentIntentID, r.ChargeID)
 	if err := setRefunded(ctx, db, p, refunded, now); err != nil {
 		return "", err
 	}
@@ -437,7 +489,7 @@ func setRefunded(ctx context.Context, db bun.IDB, p *attribution.Purchase, refun
 	if _, err := db.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
 		return err
 	}
-	return refundRewards(ctx, db, p, now)
+	return settleRewards(ctx, db, p, now)
 }
 
 // applyOrphanRefunds applies refunds that arrived before their purchase.
@@ -462,14 +514,23 @@ func applyOrphanRefunds(ctx context.Context, db bun.IDB, p *attribution.Purchase
 		return nil
 	}
 	var refunded int64
-	ids := make([]string, 0, len(rows))
+	var ids, mismatched []string
 	for _, r := range rows {
+		if r.Currency != "" && r.Currency != p.Currency {
+			mismatched = append(mismatched, r.ID)
+			continue
+		}
 		refunded = max(refunded, r.RefundedAmount)
 		ids = append(ids, r.ID)
 	}
-	if _, err := db.NewUpdate().Model((*stripeEvent)(nil)).Set("outcome = ?", attribution.OutcomeRefund).
-		Where("vendor_id = ? AND id IN (?)", p.VendorID, bun.List(ids)).Exec(ctx); err != nil {
-		return err
+	for outcome, ids := range map[string][]string{attribution.OutcomeRefund: ids, attribution.OutcomeCurrencyMismatch: mismatched} {
+		if len(ids) == 0 {
+			continue
+		}
+		if _, err := db.NewUpdate().Model((*stripeEvent)(nil)).Set("outcome = ?", outcome).
+			Where("vendor_id = ? AND id IN (?)", p.VendorID, bun.List(ids)).Exec(ctx); err != nil {
+			return err
+		}
 	}
 	if refunded == 0 {
 		return nil

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"sync/atomic"
 
@@ -25,7 +24,7 @@ import (
 // answers OutcomeQueued, or OutcomeDuplicate for an event already stored
 // (queued or applied).
 func (s *Store) QueuePaymentEvent(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
-	payload, err := json.Marshal(ev)
+	payload, err := encodeQueued(ev)
 	if err != nil {
 		return "", err
 	}
@@ -43,6 +42,14 @@ func (s *Store) QueuePaymentEvent(ctx context.Context, v *attribution.Vendor, ev
 	default: // a wake-up is already pending
 	}
 	return attribution.OutcomeQueued, nil
+}
+
+// SetLegacyEventVerifier gives the queue the function that verifies the
+// click token of events queued by versions that stored it unverified (the
+// webhook's own verification, webhooks.VerifyToken); the store itself never
+// holds the codec.
+func (s *Store) SetLegacyEventVerifier(f func(*attribution.Vendor, *attribution.PaymentEvent)) {
+	s.verifyLegacy = f
 }
 
 // PaymentEventsQueued receives a value after events were queued on this
@@ -113,9 +120,12 @@ func (s *Store) applyQueued(ctx context.Context, vendorID, id string) (bool, err
 		} else if err != nil {
 			return err
 		}
-		var ev attribution.PaymentEvent
-		if err := json.Unmarshal([]byte(row.Payload), &ev); err != nil {
+		ev, legacy, err := decodeQueued([]byte(row.Payload))
+		if err != nil {
 			return attribution.Errorf(attribution.EINTERNAL, "queued event %s has an unreadable payload: %v", id, err)
+		}
+		if legacy && s.verifyLegacy != nil {
+			s.verifyLegacy(v, &ev)
 		}
 		row.Payload = ""
 		if _, err := s.applyEffects(ctx, tx, v, ev, row, now); err != nil {

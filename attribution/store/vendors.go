@@ -16,7 +16,7 @@ var _ attribution.VendorService = (*Store)(nil)
 // CreateVendor creates a vendor with fresh keys; the secret key is returned once.
 func (s *Store) CreateVendor(ctx context.Context, name, domain string) (*attribution.NewVendor, error) {
 	now := s.now()
-	v := &attribution.Vendor{AttributionWindowDays: attribution.DefaultWindowDays, AllowedOrigins: []string{}}
+	v := &attribution.Vendor{AttributionWindowDays: attribution.DefaultWindowDays, AllowedOrigins: []string{}, TimeZone: attribution.DefaultTimeZone}
 	if err := (attribution.VendorUpdate{Name: &name, Domain: &domain}).Apply(v); err != nil {
 		return nil, err
 	}
@@ -61,18 +61,25 @@ func (s *Store) VendorByPublicKey(ctx context.Context, key string) (*attribution
 	return v, err
 }
 
-// UpdateVendor applies upd in one transaction.
-func (s *Store) UpdateVendor(ctx context.Context, id string, upd attribution.VendorUpdate) (*attribution.Vendor, error) {
+// UpdateVendor applies upd and its audit entry in one transaction; a PATCH
+// that changes nothing is not audited.
+func (s *Store) UpdateVendor(ctx context.Context, id, actor string, upd attribution.VendorUpdate) (*attribution.Vendor, error) {
+	if err := attribution.ValidateOptionalReason(&upd.Reason); err != nil {
+		return nil, err
+	}
 	var out *attribution.Vendor
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		v, err := s.findVendor(ctx, tx, "id = ?", id)
 		if err != nil {
 			return err
 		}
+		before, oldSecret := attribution.ToRawJSON(v.Settings()), v.StripeWebhookSecret
 		if err := upd.Apply(v); err != nil {
 			return err
 		}
-		v.UpdatedAt = s.now()
+		after := attribution.ToRawJSON(v.Settings())
+		now := s.now()
+		v.UpdatedAt = now
 		// The signing secret is written encrypted (a legacy clear value is
 		// encrypted on this write); v keeps the clear value for the caller.
 		row := *v
@@ -83,7 +90,10 @@ func (s *Store) UpdateVendor(ctx context.Context, id string, upd attribution.Ven
 			return err
 		}
 		out = v
-		return nil
+		if after == before && v.StripeWebhookSecret == oldSecret { // a new secret reads "set" both times
+			return nil // nothing changed: nothing to audit
+		}
+		return audit(ctx, tx, v.ID, actor, attribution.ActionVendorUpdate, attribution.ObjectVendor, v.ID, upd.Reason, before, after, now)
 	})
 	if err != nil {
 		return nil, err

@@ -506,7 +506,7 @@ func waitQueueEmpty(db *sql.DB) {
 func stripeEvent(id, typ string, obj map[string]any) []byte {
 	b, _ := json.Marshal(map[string]any{
 		"id": id, "object": "event", "type": typ, "api_version": "2023-10-16",
-		"created": time.Now().Unix(), "livemode": false, "pending_webhooks": 1,
+		"created": time.Now().Unix(), "livemode": true, "pending_webhooks": 1,
 		"data": map[string]any{"object": obj},
 	})
 	return b

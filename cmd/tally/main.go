@@ -14,8 +14,10 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // vendors' time zones load on hosts without a zoneinfo database
 
 	"github.com/tally-dev/tally/app"
+	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/attribution/store"
 )
 
@@ -30,35 +32,100 @@ Usage:
   tally vendor create --name NAME [--domain D] create a vendor, print its keys
   tally version                                print the version
 
-Configuration comes from TALLY_* environment variables (see README.md).
+Every command takes --help. Configuration comes from TALLY_* environment
+variables (see README.md).
 `
+
+// Usage of each subcommand, printed by its --help (flags are listed after).
+const (
+	serveUsage = `Usage: tally serve
+
+Runs the server on TALLY_ADDR (default :8080) against TALLY_DATABASE_URL
+(default sqlite:tally.db), applying migrations on start.
+`
+	migrateUsage = `Usage: tally migrate
+
+Applies the database migrations of TALLY_DATABASE_URL and exits.
+`
+	vendorUsage = `Usage: tally vendor create --name NAME [--domain DOMAIN]
+
+Creates a vendor and prints its id, secret key and public key (the secret
+key is shown only once).
+`
+	versionUsage = `Usage: tally version
+
+Prints the version.
+`
+)
+
+// usageError is a command line Tally cannot run; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "tally:", err)
-		os.Exit(1)
-	}
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// run runs one command line and returns the exit status: 0 (done, or help
+// shown), 1 (the command failed) or 2 (the command line is wrong). Errors are
+// printed on stderr as plain sentences.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := dispatch(ctx, args, stdout, stderr)
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "tally:", ue.msg)
+		return 2
+	}
+	fmt.Fprintln(stderr, "tally:", errorSentence(err))
+	return 1
+}
+
+// errorSentence is what a person reads of err: the message of a domain
+// error (without its code), else the error itself.
+func errorSentence(err error) string {
+	var e *attribution.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return errors.New("a command is required")
+		return usageError{"a command is required"}
 	}
 	switch args[0] {
 	case "serve":
+		if err := parseFlags(newFlags("serve"), args[1:], serveUsage, stdout, stderr); err != nil {
+			return err
+		}
 		return serve(ctx, stderr)
 	case "migrate":
+		if err := parseFlags(newFlags("migrate"), args[1:], migrateUsage, stdout, stderr); err != nil {
+			return err
+		}
 		return migrate(ctx, stdout, stderr)
 	case "vendor":
 		if len(args) < 2 || args[1] != "create" {
-			fmt.Fprint(stderr, usage)
-			return errors.New("usage: tally vendor create --name NAME [--domain DOMAIN]")
+			if err := parseFlags(newFlags("vendor"), args[1:], vendorUsage, stdout, stderr); err != nil {
+				return err
+			}
+			fmt.Fprint(stderr, vendorUsage)
+			return usageError{"tally vendor needs the subcommand create"}
 		}
 		return createVendor(ctx, args[2:], stdout, stderr)
 	case "version", "--version", "-v":
+		if err := parseFlags(newFlags("version"), args[1:], versionUsage, stdout, stderr); err != nil {
+			return err
+		}
 		fmt.Fprintln(stdout, "tally", version)
 		return nil
 	case "help", "--help", "-h":
@@ -66,7 +133,44 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	return usageError{fmt.Sprintf("unknown command %q", args[0])}
+}
+
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // parseFlags prints the usage where it belongs
+	return fs
+}
+
+// parseFlags parses a subcommand's flags. -h and --help print its usage on
+// stdout and return flag.ErrHelp; a wrong flag or a stray argument prints it
+// on stderr and is a usage error.
+func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) error {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout, fs, usage)
+		return flag.ErrHelp
+	case err != nil:
+		printUsage(stderr, fs, usage)
+		return usageError{err.Error()}
+	case fs.NArg() > 0:
+		printUsage(stderr, fs, usage)
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+func printUsage(w io.Writer, fs *flag.FlagSet, usage string) {
+	fmt.Fprint(w, usage)
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprintln(w, "\nFlags:")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
 }
 
 func newLogger(cfg app.Config, w io.Writer) *slog.Logger {
@@ -128,15 +232,14 @@ func migrate(ctx context.Context, stdout, stderr io.Writer) error {
 }
 
 func createVendor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("vendor create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("vendor create")
 	name := fs.String("name", "", "the vendor's name (required)")
 	domain := fs.String("domain", "", "the vendor's site domain, e.g. example.com")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, vendorUsage, stdout, stderr); err != nil {
 		return err
 	}
 	if strings.TrimSpace(*name) == "" {
-		return errors.New("--name is required")
+		return usageError{"--name is required"}
 	}
 	cfg, err := app.ConfigFromEnv()
 	if err != nil {

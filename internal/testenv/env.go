@@ -1,3 +1,21 @@
+// Package testenv gives each test a fresh database and a running Tally
+// behind the real router. TALLY_TEST_DB selects the database: "sqlite"
+// (default) or a PostgreSQL URL whose user may create databases; each test
+// then gets its own database, dropped when the test ends.
+//
+// Every helper that can fail takes the running test as its first argument,
+// and reports there:
+//
+//	e := testenv.New(t)
+//	v := e.NewVendor(t, "Acme")
+//	t.Run("Refused", func(t *testing.T) {
+//		e.Must(t, http.StatusNotFound, e.Do(t, "GET", "/v1/links/x", v.SecretKey, nil))
+//	})
+//
+// Inside t.Run pass the subtest's t, so a failure marks that subtest
+// failed and its siblings still run. Env keeps no testing.TB: the test
+// given to New only owns the server's and database's cleanup. Test helpers
+// that call these follow the same rule: the test comes first.
 package testenv
 
 import (
@@ -18,9 +36,9 @@ import (
 // AdminToken is the admin token of every test server.
 const AdminToken = "test-admin-token"
 
-// Env is a running Tally for one test.
+// Env is a running Tally for one test. It keeps no testing.TB: every
+// helper that can fail takes the running test as its first argument.
 type Env struct {
-	T      testing.TB
 	App    *app.App
 	Server *httptest.Server
 	Clock  *Clock
@@ -56,7 +74,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 	}
 	srv.Config.Handler = a.Handler()
 	srv.Start()
-	e := &Env{T: tb, App: a, Server: srv, Clock: clock, logs: logs, client: &http.Client{
+	e := &Env{App: a, Server: srv, Clock: clock, logs: logs, client: &http.Client{
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 	tb.Cleanup(func() {
@@ -102,8 +120,8 @@ func (r *Response) ErrorCode() string {
 
 // Do sends a request. body may be nil, a string or []byte (sent as is), or
 // any value (sent as JSON). token, when set, goes in Authorization: Bearer.
-func (e *Env) Do(method, path, token string, body any, headers ...string) *Response {
-	e.T.Helper()
+func (e *Env) Do(tb testing.TB, method, path, token string, body any, headers ...string) *Response {
+	tb.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -114,13 +132,13 @@ func (e *Env) Do(method, path, token string, body any, headers ...string) *Respo
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
-			e.T.Fatalf("encode body: %v", err)
+			tb.Fatalf("encode body: %v", err)
 		}
 		r = bytes.NewReader(data)
 	}
 	req, err := http.NewRequest(method, e.Server.URL+path, r)
 	if err != nil {
-		e.T.Fatalf("new request: %v", err)
+		tb.Fatalf("new request: %v", err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -133,7 +151,7 @@ func (e *Env) Do(method, path, token string, body any, headers ...string) *Respo
 	}
 	resp, err := e.client.Do(req)
 	if err != nil {
-		e.T.Fatalf("%s %s: %v", method, path, err)
+		tb.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
@@ -141,10 +159,10 @@ func (e *Env) Do(method, path, token string, body any, headers ...string) *Respo
 }
 
 // Must fails the test unless the answer has the wanted status.
-func (e *Env) Must(want int, r *Response) *Response {
-	e.T.Helper()
+func (e *Env) Must(tb testing.TB, want int, r *Response) *Response {
+	tb.Helper()
 	if r.StatusCode != want {
-		e.T.Fatalf("%s %s: status %d, want %d: %s", r.Request.Method, r.Request.URL.Path, r.StatusCode, want, r.Body)
+		tb.Fatalf("%s %s: status %d, want %d: %s", r.Request.Method, r.Request.URL.Path, r.StatusCode, want, r.Body)
 	}
 	return r
 }

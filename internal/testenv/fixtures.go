@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"sync"
+	"testing"
 )
 
 // Vendor is a vendor created through the admin API.
@@ -32,34 +33,34 @@ type Link struct {
 }
 
 // NewVendor creates a vendor.
-func (e *Env) NewVendor(name string) Vendor {
-	e.T.Helper()
+func (e *Env) NewVendor(tb testing.TB, name string) Vendor {
+	tb.Helper()
 	var v Vendor
-	e.Must(http.StatusCreated, e.Do("POST", "/admin/v1/vendors", AdminToken, map[string]string{"name": name})).JSON(e.T, &v)
+	e.Must(tb, http.StatusCreated, e.Do(tb, "POST", "/admin/v1/vendors", AdminToken, map[string]string{"name": name})).JSON(tb, &v)
 	return v
 }
 
 // NewPartner creates a partner of v.
-func (e *Env) NewPartner(v Vendor, name, email string) Partner {
-	e.T.Helper()
+func (e *Env) NewPartner(tb testing.TB, v Vendor, name, email string) Partner {
+	tb.Helper()
 	var p Partner
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/partners", v.SecretKey, map[string]string{"name": name, "email": email})).JSON(e.T, &p)
+	e.Must(tb, http.StatusCreated, e.Do(tb, "POST", "/v1/partners", v.SecretKey, map[string]string{"name": name, "email": email})).JSON(tb, &p)
 	return p
 }
 
 // NewLink creates a link of p to destination.
-func (e *Env) NewLink(v Vendor, p Partner, destination string) Link {
-	e.T.Helper()
+func (e *Env) NewLink(tb testing.TB, v Vendor, p Partner, destination string) Link {
+	tb.Helper()
 	var l Link
-	e.Must(http.StatusCreated, e.Do("POST", "/v1/links", v.SecretKey, map[string]any{"partner_id": p.ID, "destination_url": destination})).JSON(e.T, &l)
+	e.Must(tb, http.StatusCreated, e.Do(tb, "POST", "/v1/links", v.SecretKey, map[string]any{"partner_id": p.ID, "destination_url": destination})).JSON(tb, &l)
 	return l
 }
 
 // Click follows a referral link like a browser and returns the answer.
-func (e *Env) Click(key string, headers ...string) *Response {
-	e.T.Helper()
+func (e *Env) Click(tb testing.TB, key string, headers ...string) *Response {
+	tb.Helper()
 	h := append([]string{"User-Agent", BrowserUA}, headers...)
-	return e.Do("GET", "/r/"+key, "", nil, h...)
+	return e.Do(tb, "GET", "/r/"+key, "", nil, h...)
 }
 
 // BrowserUA is a desktop Chrome user agent.
