@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -74,10 +75,8 @@ func (v *Vendor) MatchesPage(origin string) bool {
 	if !ok {
 		return false
 	}
-	for _, o := range v.AllowedOrigins {
-		if o == norm {
-			return true
-		}
+	if slices.Contains(v.AllowedOrigins, norm) {
+		return true
 	}
 	u, err := url.Parse(norm)
 	if err != nil {

@@ -23,21 +23,6 @@ type SignupToken struct {
 	Reason    string     `json:"reason" bun:"reason"`
 }
 
-// TokenStatus is why a verified token of this vendor cannot credit its
-// partner: ReasonInvalidToken when the partner no longer exists,
-// ReasonPartnerDisabled, ReasonLinkArchived, or "" when both are active.
-func TokenStatus(partnerFound bool, partnerStatus, linkStatus string) string {
-	switch {
-	case !partnerFound:
-		return ReasonInvalidToken
-	case partnerStatus != PartnerActive:
-		return ReasonPartnerDisabled
-	case linkStatus != LinkActive:
-		return ReasonLinkArchived
-	}
-	return ""
-}
-
 // SignupTokens lists every token of a signup with its reason; winner is
 // the token that credited it (nil when none did).
 func SignupTokens(signupID, vendorID string, checks []TokenCheck, status StatusFunc, winner *ClickToken) []SignupToken {

@@ -50,7 +50,7 @@ func TestSignupTokens(t *testing.T) {
 	}
 }
 
-func TestTokenStatus(t *testing.T) {
+func TestCreditability(t *testing.T) {
 	for _, tc := range []struct {
 		found         bool
 		partner, link string
@@ -62,7 +62,7 @@ func TestTokenStatus(t *testing.T) {
 		{true, attribution.PartnerActive, "", attribution.ReasonLinkArchived},
 		{true, attribution.PartnerActive, attribution.LinkActive, ""},
 	} {
-		if got := attribution.TokenStatus(tc.found, tc.partner, tc.link); got != tc.want {
+		if got := attribution.Creditability(tc.found, tc.partner, tc.link); got != tc.want {
 			t.Errorf("%+v: %q", tc, got)
 		}
 	}

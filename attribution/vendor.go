@@ -3,6 +3,7 @@ package attribution
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -202,15 +203,7 @@ func (v *Vendor) AllowsOrigin(origin string) bool {
 		return true
 	}
 	norm, ok := NormalizeOrigin(origin)
-	if !ok {
-		return false
-	}
-	for _, o := range v.AllowedOrigins {
-		if o == norm {
-			return true
-		}
-	}
-	return false
+	return ok && slices.Contains(v.AllowedOrigins, norm)
 }
 
 // NormalizeOrigin returns scheme://host[:port] in lower case, or false.

@@ -47,7 +47,7 @@ func insertSignupTokens(ctx context.Context, db bun.IDB, sg *attribution.Signup,
 	}
 	status := func(t attribution.ClickToken) string {
 		ps, found := partners[t.PartnerID]
-		return attribution.TokenStatus(found, ps, links[t.LinkID])
+		return attribution.Creditability(found, ps, links[t.LinkID])
 	}
 	tokens := attribution.SignupTokens(sg.ID, sg.VendorID, checks, status, winner)
 	_, err := db.NewInsert().Model(&tokens).Exec(ctx)
