@@ -64,6 +64,8 @@ type Deps struct {
 	Logger  *slog.Logger
 	Pings   attribution.PingRecorder
 	Snippet http.Handler // serves /snippet.js
+	// Accounts creates a new vendor's owner (owner_email).
+	Accounts attribution.AccountService
 }
 
 // Server is the Echo application.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -12,6 +13,9 @@ import (
 type VendorCreationRequest struct {
 	Name   string `json:"name"`
 	Domain string `json:"domain"`
+	// OwnerEmail, optional, creates the vendor's first admin user and
+	// answers their one-time setup link.
+	OwnerEmail string `json:"owner_email"`
 }
 
 // VendorCreationResponse shows the secret key, once.
@@ -21,6 +25,8 @@ type VendorCreationResponse struct {
 	Domain    string `json:"domain"`
 	SecretKey string `json:"secret_key"`
 	PublicKey string `json:"public_key"`
+	// OwnerSetupURL is the owner's one-time /setup/{token} link (72 h).
+	OwnerSetupURL string `json:"owner_setup_url,omitempty"`
 }
 
 func (s *Server) createVendor(c echo.Context) error {
@@ -28,14 +34,28 @@ func (s *Server) createVendor(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	nv, err := s.deps.Store.CreateVendor(c.Request().Context(), req.Name, req.Domain)
+	ctx := c.Request().Context()
+	if req.OwnerEmail != "" { // checked first: a taken email creates no vendor
+		if err := s.deps.Accounts.CheckNewUser(ctx, req.OwnerEmail); err != nil {
+			return err
+		}
+	}
+	nv, err := s.deps.Store.CreateVendor(ctx, req.Name, req.Domain)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, VendorCreationResponse{
+	resp := VendorCreationResponse{
 		ID: nv.Vendor.ID, Name: nv.Vendor.Name, Domain: nv.Vendor.Domain,
 		SecretKey: nv.SecretKey, PublicKey: nv.Vendor.PublicKey,
-	})
+	}
+	if req.OwnerEmail != "" {
+		_, token, err := s.deps.Accounts.CreateUser(ctx, nv.Vendor.ID, req.OwnerEmail, attribution.RoleAdmin)
+		if err != nil {
+			return err
+		}
+		resp.OwnerSetupURL = strings.TrimRight(s.cfg.PublicURL, "/") + "/setup/" + token
+	}
+	return c.JSON(http.StatusCreated, resp)
 }
 
 func (s *Server) getVendor(c echo.Context) error {

@@ -15,6 +15,7 @@ import (
 	"github.com/tally-dev/tally/attribution/clickinfo"
 	"github.com/tally-dev/tally/attribution/store"
 	"github.com/tally-dev/tally/snippet"
+	"github.com/tally-dev/tally/web"
 	"github.com/tally-dev/tally/webhooks"
 )
 
@@ -32,6 +33,9 @@ type App struct {
 	// retention, the webhook queue); jobs waits for them to return.
 	stopJobs context.CancelFunc
 	jobs     sync.WaitGroup
+
+	// Accounts are the dashboard's users, sessions and one-time links.
+	Accounts *store.Accounts
 }
 
 // New opens the database, migrates it, loads or creates the keys and builds
@@ -87,6 +91,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		QueueSize: cfg.ClickQueue, Async: cfg.ClickMode == "async", Logger: logger,
 		Writers: cfg.ClickWriters,
 	})
+	a.Accounts = store.NewAccounts(st.DB(), cfg.Clock, st)
 	a.Server = api.New(api.Config{
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, TrustedProxies: proxies,
 		CountryHeader: cfg.CountryHeader, ClickWait: cfg.ClickWait, IPSalt: salt,
@@ -95,8 +100,13 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}, api.Deps{
 		Store: st, Tokens: a.Tokens, Clicks: a.Clicks, Agents: clickinfo.NewAgentParser(50_000),
 		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings,
+		Accounts: a.Accounts,
 	})
 	snippet.Mount(a.Server)
+	web.Mount(a.Server.Echo, web.Deps{
+		Accounts: a.Accounts, Vendors: st, Partners: st, Analytics: st, Rewards: st,
+		Clock: cfg.Clock, Logger: logger, PublicURL: cfg.PublicURL,
+	})
 	webhooks.Mount(a.Server, st, logger, webhooks.Options{Queue: cfg.WebhookQueue, Inline: cfg.WebhookInline, Tokens: a.Tokens})
 	jobs, stop := context.WithCancel(context.Background())
 	a.stopJobs = stop

@@ -30,6 +30,8 @@ Usage:
   tally serve                                  run the server (migrates on start)
   tally migrate                                apply database migrations and exit
   tally vendor create --name NAME [--domain D] create a vendor, print its keys
+  tally user create --vendor ID --email E      create a dashboard user, print
+        [--role admin|viewer]                  their one-time setup link
   tally version                                print the version
 
 Every command takes --help. Configuration comes from TALLY_* environment
@@ -41,7 +43,8 @@ const (
 	serveUsage = `Usage: tally serve
 
 Runs the server on TALLY_ADDR (default :8080) against TALLY_DATABASE_URL
-(default sqlite:tally.db), applying migrations on start.
+(default sqlite:tally.db), applying migrations on start. On a database with
+no program yet, it prints a one-time link that creates the first one.
 `
 	migrateUsage = `Usage: tally migrate
 
@@ -107,7 +110,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := parseFlags(newFlags("serve"), args[1:], serveUsage, stdout, stderr); err != nil {
 			return err
 		}
-		return serve(ctx, stderr)
+		return serve(ctx, stdout, stderr)
 	case "migrate":
 		if err := parseFlags(newFlags("migrate"), args[1:], migrateUsage, stdout, stderr); err != nil {
 			return err
@@ -122,6 +125,15 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return usageError{"tally vendor needs the subcommand create"}
 		}
 		return createVendor(ctx, args[2:], stdout, stderr)
+	case "user":
+		if len(args) < 2 || args[1] != "create" {
+			if err := parseFlags(newFlags("user"), args[1:], userUsage, stdout, stderr); err != nil {
+				return err
+			}
+			fmt.Fprint(stderr, userUsage)
+			return usageError{"tally user needs the subcommand create"}
+		}
+		return createUser(ctx, args[2:], stdout, stderr)
 	case "version", "--version", "-v":
 		if err := parseFlags(newFlags("version"), args[1:], versionUsage, stdout, stderr); err != nil {
 			return err
@@ -185,7 +197,7 @@ func newLogger(cfg app.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func serve(ctx context.Context, stderr io.Writer) error {
+func serve(ctx context.Context, stdout, stderr io.Writer) error {
 	if os.Getenv("GOGC") == "" {
 		// Each redirect leaves ~15 KB of short-lived garbage; a larger heap
 		// target halves the collector's CPU on the hot path for a few MB.
@@ -201,6 +213,9 @@ func serve(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	defer a.Close(context.Background())
+	if err := printFirstRun(ctx, a, logger, stdout); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

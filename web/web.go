@@ -1,0 +1,92 @@
+// Package web is the dashboard's HTML: pages rendered on the server from
+// templates embedded in the binary, one stylesheet and a few small script
+// modules that only enhance. Each page is a handler file (web/<page>.go)
+// with its template beside it (web/templates/<page>.html), rendered inside
+// one layout. A page handler decodes the form, calls the same domain
+// service the JSON API calls, and renders; it holds no rule of its own.
+package web
+
+import (
+	"embed"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tally-dev/tally/attribution"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Deps are the domain services and settings the pages use.
+type Deps struct {
+	Accounts  attribution.AccountService
+	Vendors   attribution.VendorService
+	Partners  attribution.PartnerService
+	Analytics attribution.AnalyticsService
+	Rewards   attribution.RewardTotalsService
+	Clock     attribution.Clock
+	Logger    *slog.Logger
+	// PublicURL is the deployment's base URL; https makes cookies Secure.
+	PublicURL string
+}
+
+// pages serves the web interface.
+type pages struct {
+	Deps
+	secure bool
+	tmpl   *templates
+}
+
+// pageCSP is the Content-Security-Policy of every page: scripts and styles
+// from this origin only (no inline script, no inline style), forms posting
+// only here, never framed.
+const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+// Mount adds the web interface's routes to e.
+func Mount(e *echo.Echo, deps Deps) {
+	if deps.Clock == nil {
+		deps.Clock = attribution.SystemClock
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	p := &pages{Deps: deps, secure: strings.HasPrefix(deps.PublicURL, "https://"), tmpl: mustParseTemplates()}
+	page := []echo.MiddlewareFunc{pageHeaders, p.errorPages}
+	form := append(page, p.checkCSRF)
+
+	e.GET("/static/*", serveStatic)
+	e.GET("/login", p.loginForm, page...)
+	e.POST("/login", p.login, form...)
+	e.POST("/logout", p.logout, form...)
+	e.GET("/setup/:token", p.setupForm, page...)
+	e.POST("/setup/:token", p.setup, form...)
+
+	// Everything under /dashboard needs a session; a change needs the CSRF
+	// token and an admin, whatever the route, so no page can forget them.
+	d := e.Group("/dashboard", append(page, p.signedIn, p.checkCSRF, p.changesNeedAdmin)...)
+	d.GET("", p.overview)
+}
+
+// pageHeaders give pages their own Content-Security-Policy (the API's is
+// default-src 'none') and keep them out of shared caches.
+func pageHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", pageCSP)
+		h.Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+// unsafeMethod reports whether a request may change something.
+func unsafeMethod(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
