@@ -121,6 +121,12 @@ var walkSkip = map[string]string{
 	"OPTIONS /v1/snippet/signup":       "CORS preflight, no data",
 	"OPTIONS /v1/snippet/ping":         "CORS preflight, no data",
 	"OPTIONS /v1/snippet/config":       "CORS preflight, no data",
+	"GET /login":                       "web page, session cookie only; web tests",
+	"POST /login":                      "web page, session cookie only; web tests",
+	"POST /logout":                     "web page, session cookie only; web tests",
+	"GET /setup/:token":                "web page, one-time link; web tests",
+	"POST /setup/:token":               "web page, one-time link; web tests",
+	"GET /dashboard":                   "web page, session cookie only; web tests",
 }
 
 type walkRoute struct{ method, path string }
