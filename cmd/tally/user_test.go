@@ -84,3 +84,10 @@ func TestServePrintsTheFirstRunLink(t *testing.T) {
 		t.Errorf("with a vendor: %q, %v; want nothing printed", stdout.String(), err)
 	}
 }
+
+func TestCLI_UserCreateHelp(t *testing.T) {
+	code, out, errOut := runCLI(t, "user", "create", "--help")
+	if code != 0 || errOut != "" || !strings.HasPrefix(out, "Usage: tally user create") || !strings.Contains(out, "-role") {
+		t.Fatalf("status %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+}
