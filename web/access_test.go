@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tally-dev/tally/app"
 	"github.com/tally-dev/tally/internal/testenv"
 )
 
@@ -167,4 +168,17 @@ func TestOwnerEmail(t *testing.T) {
 			t.Errorf("an expired link: %s", p.Body)
 		}
 	})
+}
+
+func TestCookiesSecureOnHTTPS(t *testing.T) {
+	e := testenv.New(t, func(c *app.Config) { c.PublicURL = "https://tally.example" })
+	p := e.NewBrowser(t).Get(t, "/login").Must(t, http.StatusOK)
+	cookies := p.Cookies()
+	if len(cookies) != 1 || cookies[0].Name != "tally_csrf" || !cookies[0].Secure || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteLaxMode {
+		t.Fatalf("cookies of a page on an https deployment: %+v; want the CSRF cookie Secure, HttpOnly, SameSite=Lax", cookies)
+	}
+	link, err := e.App.FirstRunURL(t.Context())
+	if err != nil || !strings.HasPrefix(link, "https://tally.example/setup/") {
+		t.Fatalf("FirstRunURL = %q, %v: want it on the public URL", link, err)
+	}
 }
