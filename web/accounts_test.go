@@ -65,6 +65,11 @@ func TestFirstRun(t *testing.T) {
 	}
 	path := strings.TrimPrefix(link, e.URL())
 	b := e.NewBrowser(t)
+	// A second start printed another link; it dies with the first program.
+	second, err := e.App.FirstRunURL(t.Context())
+	if err != nil || second == "" || second == link {
+		t.Fatalf("a second FirstRunURL = %q, %v", second, err)
+	}
 
 	form := b.Get(t, path).Must(t, http.StatusOK)
 	for _, label := range []string{`<label for="program_name">Program name</label>`, `<label for="domain">Domain</label>`,
@@ -121,6 +126,12 @@ func TestFirstRun(t *testing.T) {
 			"email": {"eve@evil.example"}, "password": {goodPassword}}).Must(t, http.StatusNotFound)
 		if n := e.TableCounts(t)["vendors"]; n != 1 {
 			t.Errorf("%d vendors, want 1", n)
+		}
+	})
+	t.Run("OtherLinksDie", func(t *testing.T) {
+		p := e.NewBrowser(t).Get(t, strings.TrimPrefix(second, e.URL())).Must(t, http.StatusNotFound)
+		if !strings.Contains(p.Body, "set up already") {
+			t.Errorf("an earlier start's link after the first run:\n%s", p.Body)
 		}
 	})
 	t.Run("NoLinkOnceAVendorExists", func(t *testing.T) {

@@ -36,11 +36,13 @@ func (a *Accounts) tx(ctx context.Context, fn func(ctx context.Context, tx bun.T
 }
 
 // FirstRunLink makes a first-run link while the database has no vendor.
-// Each start makes a new one; any of them works until one is spent.
+// Each start makes a new one; any of them works until a vendor exists.
 func (a *Accounts) FirstRunLink(ctx context.Context) (string, error) {
-	n, err := a.db.NewSelect().TableExpr("vendors").Limit(1).Count(ctx)
-	if err != nil || n > 0 {
-		return "", classify(err)
+	if err := firstRunOpen(ctx, a.db); err != nil {
+		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
+			return "", nil
+		}
+		return "", err
 	}
 	l, token := attribution.NewAccountLink(attribution.LinkFirstRun, "", "", a.now())
 	if _, err := a.db.NewInsert().Model(l).Exec(ctx); err != nil {
@@ -120,7 +122,10 @@ func (a *Accounts) Link(ctx context.Context, token string) (*attribution.Account
 	if err := l.Usable(a.now()); err != nil {
 		return nil, nil, err
 	}
-	if l.UserID == "" {
+	if l.Kind == attribution.LinkFirstRun {
+		if err := firstRunOpen(ctx, a.db); err != nil {
+			return nil, nil, err
+		}
 		return l, nil, nil
 	}
 	u, err := findUser(ctx, a.db, "id = ?", l.UserID)
@@ -128,6 +133,19 @@ func (a *Accounts) Link(ctx context.Context, token string) (*attribution.Account
 		return nil, nil, err
 	}
 	return l, u, nil
+}
+
+// firstRunOpen refuses a first-run link once a vendor exists: the links
+// printed by earlier starts die with the first program. ENOTFOUND.
+func firstRunOpen(ctx context.Context, db bun.IDB) error {
+	n, err := db.NewSelect().TableExpr("vendors").Limit(1).Count(ctx)
+	if err != nil {
+		return classify(err)
+	}
+	if n > 0 {
+		return attribution.Errorf(attribution.ENOTFOUND, "Tally is set up already: sign in instead.")
+	}
+	return nil
 }
 
 func findAccountLink(ctx context.Context, db bun.IDB, token string) (*attribution.AccountLink, error) {
@@ -190,6 +208,9 @@ func (a *Accounts) CompleteFirstRun(ctx context.Context, token string, f attribu
 	}
 	hash, err := password.Hash(f.Password)
 	if err != nil {
+		return nil, err
+	}
+	if err := firstRunOpen(ctx, a.db); err != nil {
 		return nil, err
 	}
 	if _, err := spendLink(ctx, a.db, token, attribution.LinkFirstRun, a.now()); err != nil {
