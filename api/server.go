@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/tally-dev/tally/api/openapi"
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/attribution/clickinfo"
 )
@@ -146,6 +147,7 @@ func New(cfg Config, deps Deps) *Server {
 	s.mountDiagnose(v1)
 	s.mountAnalytics(v1)
 	s.mountPartnerAPI(e)
+	e.GET("/v1/openapi.json", echo.WrapHandler(openapi.Handler()))
 	return s
 }
 
