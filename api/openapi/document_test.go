@@ -30,6 +30,9 @@ func TestDocumentIsOpenAPI31(t *testing.T) {
 	if !strings.HasPrefix(doc.OpenAPI, "3.1.") || !doc.IsOpenAPI31OrLater() {
 		t.Fatalf("openapi is %q, want 3.1.x", doc.OpenAPI)
 	}
+	if doc.JSONSchemaDialect != "https://spec.openapis.org/oas/3.1/dialect/base" {
+		t.Errorf("jsonSchemaDialect is %q, want the OpenAPI 3.1 base dialect (JSON Schema 2020-12)", doc.JSONSchemaDialect)
+	}
 	if doc.Webhooks == nil || len(doc.Webhooks) == 0 {
 		t.Error("the webhooks section (planned outbound events) is missing")
 	}
