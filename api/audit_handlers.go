@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 func (m *money) listAudit(c echo.Context) error {
@@ -23,5 +24,5 @@ func (m *money) listAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listOf(list, more, func(e *attribution.AuditEntry) string { return e.ID }))
+	return c.JSON(http.StatusOK, httpx.List(list, more, func(e *attribution.AuditEntry) string { return e.ID }))
 }

@@ -28,6 +28,13 @@ type FindingAnswer struct {
 	Remedy RemedyAnswer `json:"remedy"`
 }
 
+// diagnosis holds the handlers of GET /v1/diagnose and DELETE
+// /v1/customers/{id} (erase_handlers.go).
+type diagnosis struct {
+	store  Store
+	render remedyRenderer
+}
+
 // diagnose answers GET /v1/diagnose?email=|external_id=|customer_id=: the
 // customer's timeline, the verdict naming the cause of a tracking gap, and
 // secondary findings.

@@ -7,12 +7,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 // PartnerRewardList is GET /v1/partner/rewards: a page of rewards and the
 // totals of all the partner's rewards per status and currency.
 type PartnerRewardList struct {
-	ListResponse[*attribution.Reward]
+	httpx.ListResponse[*attribution.Reward]
 	Totals []attribution.RewardTotal `json:"totals"`
 }
 
@@ -22,6 +23,20 @@ type PartnerAnalyticsResponse struct {
 	End   time.Time                 `json:"end"`
 	Days  []*attribution.PartnerDay `json:"data"`
 	Total *attribution.PartnerDay   `json:"total"`
+}
+
+// partnerPortal holds the handlers of the partner API: every answer is
+// scoped to the authenticated partner.
+type partnerPortal struct {
+	store     Store
+	clock     attribution.Clock
+	publicURL string
+}
+
+// withURL sets the link's referral URL on the public URL.
+func (p *partnerPortal) withURL(l *attribution.Link) *attribution.Link {
+	l.SetURL(p.publicURL)
+	return l
 }
 
 func (p *partnerPortal) vendor(c echo.Context) (*attribution.Vendor, error) {
@@ -52,16 +67,16 @@ func (p *partnerPortal) listLinks(c echo.Context) error {
 		return err
 	}
 	for _, l := range list {
-		p.s.withURL(l)
+		p.withURL(l)
 	}
-	return c.JSON(http.StatusOK, listOf(list, more, func(l *attribution.Link) string { return l.ID }))
+	return c.JSON(http.StatusOK, httpx.List(list, more, func(l *attribution.Link) string { return l.ID }))
 }
 
 // createLink creates a link of the calling partner, only to a destination
 // on the vendor's domain.
 func (p *partnerPortal) createLink(c echo.Context) error {
 	var req attribution.PartnerLinkCreate
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
 	v, err := p.vendor(c)
@@ -77,7 +92,7 @@ func (p *partnerPortal) createLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, p.s.withURL(l))
+	return c.JSON(http.StatusCreated, p.withURL(l))
 }
 
 func (p *partnerPortal) listRewards(c echo.Context) error {
@@ -100,7 +115,7 @@ func (p *partnerPortal) listRewards(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, PartnerRewardList{
-		ListResponse: listOf(list, more, func(r *attribution.Reward) string { return r.ID }),
+		ListResponse: httpx.List(list, more, func(r *attribution.Reward) string { return r.ID }),
 		Totals:       totals,
 	})
 }
@@ -114,7 +129,7 @@ func (p *partnerPortal) analytics(c echo.Context) error {
 		return err
 	}
 	period, err := attribution.ParsePeriod(c.QueryParam("start"), c.QueryParam("end"), c.QueryParam("tz"),
-		v.Location(), p.s.deps.Clock(), attribution.PartnerAnalyticsPeriod)
+		v.Location(), p.clock(), attribution.PartnerAnalyticsPeriod)
 	if err != nil {
 		return err
 	}
@@ -156,5 +171,5 @@ func (p *partnerPortal) listCustomers(c echo.Context) error {
 	for i, cust := range list {
 		out[i] = attribution.PartnerViewOf(cust)
 	}
-	return c.JSON(http.StatusOK, listOf(out, more, func(pc *attribution.PartnerCustomer) string { return pc.ID }))
+	return c.JSON(http.StatusOK, httpx.List(out, more, func(pc *attribution.PartnerCustomer) string { return pc.ID }))
 }

@@ -6,7 +6,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
+
+// money holds the handlers of purchases, rewards, manual overrides, the
+// audit log and the exports (purchase_, reward_, override_, audit_ and
+// export_handlers.go).
+type money struct {
+	store Store
+	clock attribution.Clock
+}
 
 func (m *money) listPurchases(c echo.Context) error {
 	page, err := pageParams(c, attribution.PrefixPurchase)
@@ -24,7 +33,7 @@ func (m *money) listPurchases(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listOf(list, more, func(p *attribution.Purchase) string { return p.ID }))
+	return c.JSON(http.StatusOK, httpx.List(list, more, func(p *attribution.Purchase) string { return p.ID }))
 }
 
 func (m *money) getPurchase(c echo.Context) error {
@@ -38,7 +47,7 @@ func (m *money) getPurchase(c echo.Context) error {
 // createPurchase records a purchase by hand (an override: reason required).
 func (m *money) createPurchase(c echo.Context) error {
 	var req attribution.ManualPurchase
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
 	d, err := m.store.RecordManualPurchase(c.Request().Context(), VendorOf(c), ActorOf(c), req)
@@ -52,7 +61,7 @@ func (m *money) addPromotionCode(c echo.Context) error {
 	var req struct {
 		Code string `json:"code"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
 	pc, err := m.store.AddPromotionCode(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), req.Code)
@@ -67,14 +76,14 @@ func (m *money) listPromotionCodes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listOf(list, false, func(p *attribution.PromotionCode) string { return p.ID }))
+	return c.JSON(http.StatusOK, httpx.List(list, false, func(p *attribution.PromotionCode) string { return p.ID }))
 }
 
 // excludePurchase takes a purchase out of sales: it earns nothing and
 // leaves every sales figure (resold or transferred goods, fraud, tests).
 func (m *money) excludePurchase(c echo.Context) error {
 	var req attribution.Exclusion
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
 	d, err := m.store.ExcludePurchase(c.Request().Context(), VendorOf(c), ActorOf(c), c.Param("id"), req)
@@ -89,7 +98,7 @@ func (m *money) includePurchase(c echo.Context) error {
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if err := decodeOptionalJSON(c, &req); err != nil {
+	if err := httpx.DecodeOptionalJSON(c, &req); err != nil {
 		return err
 	}
 	d, err := m.store.IncludePurchase(c.Request().Context(), VendorOf(c), ActorOf(c), c.Param("id"), req.Reason)

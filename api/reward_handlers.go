@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 // RewardActionRequest is the body of POST /v1/rewards/{id}/approve|decline|pay.
@@ -34,7 +35,7 @@ func (m *money) listRewards(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listOf(list, more, func(r *attribution.Reward) string { return r.ID }))
+	return c.JSON(http.StatusOK, httpx.List(list, more, func(r *attribution.Reward) string { return r.ID }))
 }
 
 func (m *money) getReward(c echo.Context) error {
@@ -48,7 +49,7 @@ func (m *money) getReward(c echo.Context) error {
 // createReward creates a manual reward for any partner (reason required).
 func (m *money) createReward(c echo.Context) error {
 	var req attribution.ManualReward
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
 	r, err := m.store.CreateManualReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
@@ -61,7 +62,7 @@ func (m *money) createReward(c echo.Context) error {
 func (m *money) rewardAction(action string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req RewardActionRequest // the reason is optional to approve or pay: the body may be left out
-		if err := decodeOptionalJSON(c, &req); err != nil {
+		if err := httpx.DecodeOptionalJSON(c, &req); err != nil {
 			return err
 		}
 		r, err := m.store.ChangeReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), action, req.Reason)

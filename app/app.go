@@ -87,17 +87,20 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		QueueSize: cfg.ClickQueue, Async: cfg.ClickMode == "async", Logger: logger,
 		Writers: cfg.ClickWriters,
 	})
+	agents := clickinfo.NewAgentParser(50_000)
+	signups := snippet.NewSignupReader(a.Tokens, agents, salt, cfg.Clock)
 	a.Server = api.New(api.Config{
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, TrustedProxies: proxies,
 		CountryHeader: cfg.CountryHeader, ClickWait: cfg.ClickWait, IPSalt: salt,
 		SnippetRate: cfg.SnippetRate, SnippetBurst: cfg.SnippetBurst,
 		CheckAllowPrivate: cfg.CheckAllowPrivate,
 	}, api.Deps{
-		Store: st, Tokens: a.Tokens, Clicks: a.Clicks, Agents: clickinfo.NewAgentParser(50_000),
+		Store: st, Tokens: a.Tokens, Clicks: a.Clicks, Agents: agents,
 		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings,
+		SnippetEndpoints: snippet.NewEndpoints(st, a.Pings, signups, cfg.Clock),
+		StripeWebhook:    webhooks.NewStripeHandler(st, logger, webhooks.Options{Queue: cfg.WebhookQueue, Inline: cfg.WebhookInline, Tokens: a.Tokens}),
+		Signups:          signups,
 	})
-	snippet.Mount(a.Server)
-	webhooks.Mount(a.Server, st, logger, webhooks.Options{Queue: cfg.WebhookQueue, Inline: cfg.WebhookInline, Tokens: a.Tokens})
 	jobs, stop := context.WithCancel(context.Background())
 	a.stopJobs = stop
 	a.jobs.Add(3)
