@@ -139,20 +139,7 @@ func (p *partnerPortal) analytics(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	total := &attribution.PartnerDay{Revenue: map[string]int64{}, Rewards: map[string]int64{}}
-	for _, d := range days {
-		total.Clicks += d.Clicks
-		total.UniqueClicks += d.UniqueClicks
-		total.Signups += d.Signups
-		total.Purchases += d.Purchases
-		for k, v := range d.Revenue {
-			total.Revenue[k] += v
-		}
-		for k, v := range d.Rewards {
-			total.Rewards[k] += v
-		}
-	}
-	return c.JSON(http.StatusOK, PartnerAnalyticsResponse{Start: start, End: end, Days: days, Total: total})
+	return c.JSON(http.StatusOK, PartnerAnalyticsResponse{Start: start, End: end, Days: days, Total: attribution.PartnerTotal(days)})
 }
 
 // listCustomers lists the partner's referred customers, emails masked.

@@ -58,39 +58,18 @@ func (s *redirectHandlers) redirect(c echo.Context) error {
 	ua := req.UserAgent()
 	agent := s.agents.Parse(ua)
 	addr := httpx.ClientAddr(c)
-	now := s.clock()
 	query := req.URL.Query()
-	ipHash, visitorHash := clickinfo.ClickHashes(s.ipSalt, addr, ua)
-	click := &attribution.Click{
-		ID: attribution.NewID(attribution.PrefixClick, now), VendorID: t.Link.VendorID,
-		LinkID: t.Link.ID, PartnerID: t.Link.PartnerID, ClickedAt: now,
-		IPHash: ipHash, VisitorHash: visitorHash,
-		Browser: agent.Browser, OS: agent.OS, Device: agent.Device, Bot: agent.Bot,
-		UTMSource:   firstNonEmpty(query.Get("utm_source"), t.Link.UTM.Source),
-		UTMMedium:   firstNonEmpty(query.Get("utm_medium"), t.Link.UTM.Medium),
-		UTMCampaign: firstNonEmpty(query.Get("utm_campaign"), t.Link.UTM.Campaign),
-		UTMContent:  firstNonEmpty(query.Get("utm_content"), t.Link.UTM.Content),
-		UTMTerm:     firstNonEmpty(query.Get("utm_term"), t.Link.UTM.Term),
-		Variant:     httpx.Clip(query.Get("v"), 64),
-		Country:     s.country(req, addr),
-	}
+	v := attribution.Visit{At: s.clock(), Query: query, Country: s.country(req, addr),
+		Browser: agent.Browser, OS: agent.OS, Device: agent.Device, Bot: agent.Bot}
+	v.IPHash, v.VisitorHash = clickinfo.ClickHashes(s.ipSalt, addr, ua)
 	if addr.IsValid() {
-		click.IPTrunc = clickinfo.TruncateIP(addr).String()
+		v.IPTrunc = clickinfo.TruncateIP(addr).String()
 	}
-	click.ReferrerHost, click.Source = clickinfo.ClassifyReferrer(req.Referer(), s.public.Host)
-	click.ReferrerHost = httpx.Clip(click.ReferrerHost, 255)
-	for _, f := range []*string{&click.UTMSource, &click.UTMMedium, &click.UTMCampaign, &click.UTMContent, &click.UTMTerm} {
-		*f = httpx.Clip(*f, 200)
-	}
-
-	// Bots follow the link but get no token: their clicks are never credited.
+	v.ReferrerHost, v.Source = clickinfo.ClassifyReferrer(req.Referer(), s.public.Host)
+	click := attribution.NewClick(&t.Link, v)
 	token := ""
-	if !agent.Bot {
-		token, err = s.tokens.Encode(attribution.ClickToken{
-			ClickID: click.ID, LinkID: click.LinkID, PartnerID: click.PartnerID,
-			VendorID: click.VendorID, ClickedAt: now.Unix(),
-		})
-		if err != nil {
+	if ct, ok := click.Token(); ok {
+		if token, err = s.tokens.Encode(ct); err != nil {
 			return err
 		}
 	}
@@ -109,7 +88,7 @@ func (s *redirectHandlers) redirect(c echo.Context) error {
 	h.Set("Cache-Control", "no-store")
 	if token != "" {
 		window := t.Window()
-		h.Add(echo.HeaderSetCookie, refCookie(token, t.CookieDomain, now.Add(window), window, s.public.Scheme == "https"))
+		h.Add(echo.HeaderSetCookie, refCookie(token, t.CookieDomain, v.At.Add(window), window, s.public.Scheme == "https"))
 	}
 	return c.Redirect(http.StatusFound, dest)
 }
@@ -163,11 +142,4 @@ func notFoundPage(c echo.Context) error {
 		return nil
 	}
 	return notFoundTmpl.Execute(c.Response(), nil)
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -69,7 +69,7 @@ func allowOrigin(c echo.Context, v *attribution.Vendor) error {
 	if !v.AllowsOrigin(origin) {
 		c.Response().Header().Del("Access-Control-Allow-Origin")
 		c.Response().Header().Del("Access-Control-Allow-Credentials")
-		return attribution.Errorf(attribution.EFORBIDDEN, "Origin %s is not in this vendor's allowed_origins.", httpx.Clip(origin, 200))
+		return attribution.Errorf(attribution.EFORBIDDEN, "Origin %s is not in this vendor's allowed_origins.", attribution.Clip(origin, 200))
 	}
 	c.Response().Header().Set("Access-Control-Allow-Origin", origin)
 	c.Response().Header().Set("Access-Control-Allow-Credentials", "true")
@@ -145,7 +145,7 @@ func (h *Endpoints) Ping(c echo.Context) error {
 		return attribution.Errorf(attribution.EINVALID, "url must be the page's absolute http(s) URL.")
 	}
 	p := attribution.Ping{
-		Origin: strings.ToLower(u.Scheme + "://" + u.Host), Path: httpx.Clip(u.EscapedPath(), 300),
+		Origin: strings.ToLower(u.Scheme + "://" + u.Host), Path: attribution.Clip(u.EscapedPath(), 300),
 		RefInURL: b.RefInURL, CookieOK: b.CookieOK, At: h.clock(),
 	}
 	if p.Path == "" {
@@ -189,7 +189,7 @@ func (h *Endpoints) presentedKey(c echo.Context, k string) (string, error) {
 		}
 		return "", err
 	case len(k) > 64:
-		return httpx.Clip(k, 64), nil
+		return attribution.Clip(k, 64), nil
 	}
 	return k, nil
 }

@@ -1,21 +1,10 @@
 package httpx
 
-import "strings"
-
 // The database cannot store a NUL character (bun refuses to quote one and
 // PostgreSQL's text cannot hold it) and PostgreSQL refuses invalid UTF-8:
 // such input would fail deep in the store with a 5xx. The edges refuse it
-// with a 400 or, in a Stripe event that must not be lost, replace it.
-
-// Clip bounds a visitor-supplied string to n bytes before it is stored or
-// echoed, as valid UTF-8. NUL bytes are left to the callers.
-func Clip(s string, n int) string {
-	s = strings.ToValidUTF8(s, "")
-	if len(s) > n {
-		s = strings.ToValidUTF8(s[:n], "")
-	}
-	return s
-}
+// with a 400 or, in a Stripe event that must not be lost, replace it. Long
+// text is bounded by attribution.Clip.
 
 // HasJSONNUL reports whether a JSON document holds a NUL character in a string.
 func HasJSONNUL(raw []byte) bool {
