@@ -1,7 +1,7 @@
 package attribution
 
 // PartnerTotal sums a partner's days into one: counts added, revenue and
-// rewards added per currency. Amounts are bounded (ValidAmount), so the
+// rewards added per currency (as AnalyticsRow.Add adds them). Amounts are bounded (ValidAmount), so the
 // sums of a period stay far from overflow.
 func PartnerTotal(days []*PartnerDay) *PartnerDay {
 	total := &PartnerDay{Revenue: map[string]int64{}, Rewards: map[string]int64{}}
@@ -10,12 +10,8 @@ func PartnerTotal(days []*PartnerDay) *PartnerDay {
 		total.UniqueClicks += d.UniqueClicks
 		total.Signups += d.Signups
 		total.Purchases += d.Purchases
-		for k, v := range d.Revenue {
-			total.Revenue[k] += v
-		}
-		for k, v := range d.Rewards {
-			total.Rewards[k] += v
-		}
+		total.Revenue = addAmounts(total.Revenue, d.Revenue)
+		total.Rewards = addAmounts(total.Rewards, d.Rewards)
 	}
 	return total
 }
