@@ -17,7 +17,7 @@ func (s *Server) listCustomers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := s.deps.Store.ListCustomers(c.Request().Context(), VendorOf(c).ID, attribution.CustomerFilter{
+	list, more, err := s.deps.Customers.ListCustomers(c.Request().Context(), VendorOf(c).ID, attribution.CustomerFilter{
 		Email: c.QueryParam("email"), ExternalID: c.QueryParam("external_id"),
 		PartnerID: c.QueryParam("partner_id"), Status: status, Page: page,
 	})
@@ -28,7 +28,7 @@ func (s *Server) listCustomers(c echo.Context) error {
 }
 
 func (s *Server) getCustomer(c echo.Context) error {
-	cust, err := s.deps.Store.FindCustomer(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	cust, err := s.deps.Customers.FindCustomer(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}

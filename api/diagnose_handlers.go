@@ -38,7 +38,7 @@ func (d *diagnosis) diagnose(c echo.Context) error {
 		CustomerID: c.QueryParam("customer_id"),
 	}
 	// DiagnosisFacts validates q and refuses malformed customer ids.
-	facts, err := d.store.DiagnosisFacts(c.Request().Context(), VendorOf(c), q)
+	facts, err := d.diagnosis.DiagnosisFacts(c.Request().Context(), VendorOf(c), q)
 	if err != nil {
 		return err
 	}

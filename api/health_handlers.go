@@ -32,7 +32,7 @@ func (h *healthHandlers) snippetHealth(c echo.Context) error {
 	v := VendorOf(c)
 	now := h.s.deps.Clock()
 	since := now.Add(-time.Duration(days) * 24 * time.Hour)
-	d, err := h.s.deps.Store.SnippetHealthData(c.Request().Context(), v, since)
+	d, err := h.s.deps.Health.SnippetHealthData(c.Request().Context(), v, since)
 	if err != nil {
 		return err
 	}

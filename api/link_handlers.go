@@ -19,7 +19,7 @@ func (s *Server) createLink(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	l, err := s.deps.Store.CreateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
+	l, err := s.deps.Links.CreateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Server) listLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := s.deps.Store.ListLinks(c.Request().Context(), VendorOf(c).ID,
+	list, more, err := s.deps.Links.ListLinks(c.Request().Context(), VendorOf(c).ID,
 		attribution.LinkFilter{PartnerID: c.QueryParam("partner_id"), Status: status, Page: page})
 	if err != nil {
 		return err
@@ -47,7 +47,7 @@ func (s *Server) listLinks(c echo.Context) error {
 }
 
 func (s *Server) getLink(c echo.Context) error {
-	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	l, err := s.deps.Links.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (s *Server) patchLink(c echo.Context) error {
 	if err := decodeJSON(c, &upd); err != nil {
 		return err
 	}
-	l, err := s.deps.Store.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
+	l, err := s.deps.Links.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Server) patchLink(c echo.Context) error {
 // rewards keep their history.
 func (s *Server) archiveLink(c echo.Context) error {
 	archived := attribution.LinkArchived
-	l, err := s.deps.Store.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), attribution.LinkUpdate{Status: &archived})
+	l, err := s.deps.Links.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), attribution.LinkUpdate{Status: &archived})
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (s *Server) archiveLink(c echo.Context) error {
 }
 
 func (s *Server) linkQRSVG(c echo.Context) error {
-	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	l, err := s.deps.Links.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s *Server) linkQRPNG(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	l, err := s.deps.Links.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ type PartnerAnalyticsResponse struct {
 }
 
 func (p *partnerPortal) vendor(c echo.Context) (*attribution.Vendor, error) {
-	return p.store.FindVendor(c.Request().Context(), PartnerOf(c).VendorID)
+	return p.vendors.FindVendor(c.Request().Context(), PartnerOf(c).VendorID)
 }
 
 func (p *partnerPortal) me(c echo.Context) error {
@@ -46,7 +46,7 @@ func (p *partnerPortal) listLinks(c echo.Context) error {
 		return err
 	}
 	me := PartnerOf(c)
-	list, more, err := p.store.ListLinks(c.Request().Context(), me.VendorID,
+	list, more, err := p.links.ListLinks(c.Request().Context(), me.VendorID,
 		attribution.LinkFilter{PartnerID: me.ID, Status: status, Page: page})
 	if err != nil {
 		return err
@@ -73,7 +73,7 @@ func (p *partnerPortal) createLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := p.store.CreateLink(c.Request().Context(), me.VendorID, ActorOf(c), lc)
+	l, err := p.links.CreateLink(c.Request().Context(), me.VendorID, ActorOf(c), lc)
 	if err != nil {
 		return err
 	}
@@ -91,11 +91,11 @@ func (p *partnerPortal) listRewards(c echo.Context) error {
 	}
 	me := PartnerOf(c)
 	ctx := c.Request().Context()
-	totals, err := p.store.PartnerRewardTotals(ctx, me.VendorID, me.ID)
+	totals, err := p.portal.PartnerRewardTotals(ctx, me.VendorID, me.ID)
 	if err != nil {
 		return err
 	}
-	list, more, err := p.store.ListRewards(ctx, me.VendorID, attribution.RewardFilter{PartnerID: me.ID, Status: status, Page: page})
+	list, more, err := p.rewards.ListRewards(ctx, me.VendorID, attribution.RewardFilter{PartnerID: me.ID, Status: status, Page: page})
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (p *partnerPortal) analytics(c echo.Context) error {
 	}
 	start, end := period.Start, period.End
 	me := PartnerOf(c)
-	days, err := p.store.PartnerAnalytics(c.Request().Context(), me.VendorID, me.ID, start, end)
+	days, err := p.portal.PartnerAnalytics(c.Request().Context(), me.VendorID, me.ID, start, end)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (p *partnerPortal) listCustomers(c echo.Context) error {
 		return err
 	}
 	me := PartnerOf(c)
-	list, more, err := p.store.ListCustomers(c.Request().Context(), me.VendorID,
+	list, more, err := p.customers.ListCustomers(c.Request().Context(), me.VendorID,
 		attribution.CustomerFilter{PartnerID: me.ID, Page: page})
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ func (s *Server) createPartner(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	np, err := s.deps.Store.CreatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
+	np, err := s.deps.Partners.CreatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Server) listPartners(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := s.deps.Store.ListPartners(c.Request().Context(), VendorOf(c).ID,
+	list, more, err := s.deps.Partners.ListPartners(c.Request().Context(), VendorOf(c).ID,
 		attribution.PartnerFilter{Email: c.QueryParam("email"), Status: status, Page: page})
 	if err != nil {
 		return err
@@ -44,7 +44,7 @@ func (s *Server) listPartners(c echo.Context) error {
 }
 
 func (s *Server) getPartner(c echo.Context) error {
-	p, err := s.deps.Store.FindPartner(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	p, err := s.deps.Partners.FindPartner(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (s *Server) patchPartner(c echo.Context) error {
 	if err := decodeJSON(c, &upd); err != nil {
 		return err
 	}
-	p, err := s.deps.Store.UpdatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
+	p, err := s.deps.Partners.UpdatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
 	if err != nil {
 		return err
 	}

@@ -9,14 +9,22 @@ import (
 // money holds the handlers of purchases, rewards, manual overrides, the
 // audit log and the exports.
 type money struct {
-	store Store
-	clock attribution.Clock
+	purchases attribution.PurchaseService
+	customers attribution.CustomerService
+	partners  attribution.PartnerService // promotion codes
+	rewards   attribution.RewardService
+	audit     attribution.AuditService
+	exports   attribution.ExportService
+	clock     attribution.Clock
 }
 
 // mountMoney adds the purchase, reward, override, audit and export routes
 // to the secret-key group.
 func (s *Server) mountMoney(v1 *echo.Group) {
-	m := &money{store: s.deps.Store, clock: s.deps.Clock}
+	m := &money{
+		purchases: s.deps.Purchases, customers: s.deps.Customers, partners: s.deps.Partners,
+		rewards: s.deps.Rewards, audit: s.deps.Audit, exports: s.deps.Exports, clock: s.deps.Clock,
+	}
 	v1.GET("/purchases", m.listPurchases)
 	v1.POST("/purchases", m.createPurchase)
 	v1.GET("/purchases.csv", m.exportPurchases)

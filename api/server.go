@@ -32,30 +32,37 @@ type Config struct {
 	CheckAllowPrivate bool           // the link check may fetch private addresses
 }
 
-// Store is the set of domain services the handlers call.
-type Store interface {
-	attribution.VendorService
-	attribution.PartnerService
-	attribution.LinkService
-	attribution.CustomerService
-	attribution.SignupService
-	attribution.PurchaseService
-	attribution.RewardService
-	attribution.AuditService
-	attribution.ExportService
-	attribution.HealthService
-	attribution.DiagnosisService
-	attribution.ErasureService
-	attribution.PartnerPortalService
-	attribution.AnalyticsService
+// Database answers the readiness check.
+type Database interface {
 	Ping(ctx context.Context) error
+}
+
+// PaymentQueue tells the operator how far the webhook queue is behind.
+type PaymentQueue interface {
 	// QueuedPaymentEvents counts the Stripe events waiting in the queue.
 	QueuedPaymentEvents(ctx context.Context) (int, error)
 }
 
-// Deps are the server's collaborators, wired in cmd/tally.
+// Deps are the server's collaborators, wired in app: one domain service per
+// aggregate, so each handler group takes only the services it calls.
 type Deps struct {
-	Store   Store
+	Database  Database
+	Vendors   attribution.VendorService
+	Partners  attribution.PartnerService
+	Links     attribution.LinkService
+	Customers attribution.CustomerService
+	Signups   attribution.SignupService
+	Purchases attribution.PurchaseService
+	Payments  PaymentQueue
+	Rewards   attribution.RewardService
+	Audit     attribution.AuditService
+	Exports   attribution.ExportService
+	Health    attribution.HealthService
+	Diagnosis attribution.DiagnosisService
+	Erasure   attribution.ErasureService
+	Portal    attribution.PartnerPortalService
+	Analytics attribution.AnalyticsService
+
 	Tokens  *attribution.TokenCodec
 	Clicks  attribution.ClickRecorder
 	Agents  *clickinfo.AgentParser
@@ -226,7 +233,7 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := s.deps.Store.Ping(ctx); err != nil {
+	if err := s.deps.Database.Ping(ctx); err != nil {
 		return attribution.Errorf(attribution.EUNAVAILABLE, "The database is not reachable.")
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})

@@ -112,7 +112,7 @@ func (s *Server) createSignup(c echo.Context) error {
 	}
 	r := s.signupRequest(c, v, b.SignupBody, attribution.SourceAPI)
 	s.addVisitor(&r, who)
-	res, err := s.deps.Store.RecordSignup(c.Request().Context(), v, r)
+	res, err := s.deps.Signups.RecordSignup(c.Request().Context(), v, r)
 	if err != nil {
 		return err
 	}

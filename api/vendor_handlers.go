@@ -28,7 +28,7 @@ func (s *Server) createVendor(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	nv, err := s.deps.Store.CreateVendor(c.Request().Context(), req.Name, req.Domain)
+	nv, err := s.deps.Vendors.CreateVendor(c.Request().Context(), req.Name, req.Domain)
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (s *Server) patchVendor(c echo.Context) error {
 	if err := decodeJSON(c, &upd); err != nil {
 		return err
 	}
-	v, err := s.deps.Store.UpdateVendor(c.Request().Context(), VendorOf(c).ID, ActorOf(c), upd)
+	v, err := s.deps.Vendors.UpdateVendor(c.Request().Context(), VendorOf(c).ID, ActorOf(c), upd)
 	if err != nil {
 		return err
 	}

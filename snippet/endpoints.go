@@ -114,7 +114,7 @@ func (h *handlers) vendor(c echo.Context, key string) (*attribution.Vendor, erro
 	if !strings.HasPrefix(key, attribution.PrefixPublicKey) {
 		return nil, attribution.Errorf(attribution.EUNAUTHORIZED, "public_key must be a public key (pk_…); never put a secret key in a page.")
 	}
-	return h.s.Deps().Store.VendorByPublicKey(c.Request().Context(), key)
+	return h.s.Deps().Vendors.VendorByPublicKey(c.Request().Context(), key)
 }
 
 // SignupAnswer is what the public signup endpoint tells the page.
@@ -135,7 +135,7 @@ func (h *handlers) signup(c echo.Context) error {
 	if err := allowOrigin(c, v); err != nil {
 		return err
 	}
-	res, err := h.s.Deps().Store.RecordSignup(c.Request().Context(), v, h.s.SignupRequest(c, v, b, attribution.SourceSnippet))
+	res, err := h.s.Deps().Signups.RecordSignup(c.Request().Context(), v, h.s.SignupRequest(c, v, b, attribution.SourceSnippet))
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func (h *handlers) presentedKey(c echo.Context, k string) (string, error) {
 	k = strings.TrimSpace(k)
 	switch {
 	case strings.HasPrefix(k, attribution.PrefixSecretKey):
-		v, err := h.s.Deps().Store.VendorBySecretKey(c.Request().Context(), k)
+		v, err := h.s.Deps().Vendors.VendorBySecretKey(c.Request().Context(), k)
 		switch attribution.ErrorCode(err) {
 		case "":
 			return attribution.LeakedSecretKey(v.PublicKey), nil

@@ -10,7 +10,7 @@ import (
 
 // AddPromotionCode gives one of the vendor's partners a Stripe promotion
 // code, with its audit entry.
-func (s *Store) AddPromotionCode(ctx context.Context, vendorID, actor, partnerID, code string) (*attribution.PromotionCode, error) {
+func (s *Partners) AddPromotionCode(ctx context.Context, vendorID, actor, partnerID, code string) (*attribution.PromotionCode, error) {
 	norm, err := attribution.NormalizePromotionCode(code)
 	if err != nil {
 		return nil, err
@@ -38,7 +38,7 @@ func (s *Store) AddPromotionCode(ctx context.Context, vendorID, actor, partnerID
 }
 
 // ListPromotionCodes lists a partner's promotion codes.
-func (s *Store) ListPromotionCodes(ctx context.Context, vendorID, partnerID string) ([]*attribution.PromotionCode, error) {
+func (s *Partners) ListPromotionCodes(ctx context.Context, vendorID, partnerID string) ([]*attribution.PromotionCode, error) {
 	if _, err := findPartner(ctx, s.db, vendorID, partnerID); err != nil {
 		return nil, err
 	}
