@@ -53,10 +53,11 @@ type codePartner struct {
 	Code                string `bun:"code"`
 }
 
-// partnerByCodes returns the active partner owning the first of codes (promo
-// ids as they are, code texts upper-cased), or "" when none does. One query
-// reads the partners of all the codes (a code's partner always exists: the
-// foreign key, and AddPromotionCode checks the vendor).
+// partnerByCodes returns the partner a purchase's promotion codes credit
+// and the code (attribution.CreditingCode decides), or nil. Promo ids are
+// taken as they are, code texts upper-cased. One query reads the owners of
+// all the codes (a code's partner always exists: the foreign key, and
+// AddPromotionCode checks the vendor).
 func partnerByCodes(ctx context.Context, db bun.IDB, vendorID string, codes []string) (*attribution.Partner, string, error) {
 	var norms []string
 	for _, code := range codes {
@@ -79,11 +80,6 @@ func partnerByCodes(ctx context.Context, db bun.IDB, vendorID string, codes []st
 	for i := range rows {
 		owners[rows[i].Code] = &rows[i].Partner
 	}
-	// The first of codes wins.
-	for _, norm := range norms {
-		if p := owners[norm]; p != nil && p.Status == attribution.PartnerActive {
-			return p, norm, nil
-		}
-	}
-	return nil, "", nil
+	p, code := attribution.CreditingCode(norms, owners)
+	return p, code, nil
 }

@@ -81,7 +81,7 @@ func (s *Retention) PruneClicks(ctx context.Context, before time.Time) (Retentio
 		n, _ := r.RowsAffected()
 		res.ClicksKept += n
 	}
-	// The snippet page aggregates (health.go) go with the clicks.
+	// The snippet page aggregates go with the clicks.
 	if _, err := s.PruneSnippetPages(ctx, before); err != nil {
 		return res, err
 	}
