@@ -9,8 +9,8 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-// Purchases records and reads purchases, by hand and their exclusions
-// (exclusions.go); Stripe's come through Payments.
+// Purchases records purchases by hand, reads them, and excludes or
+// includes them (exclusions.go); Stripe's purchases come through Payments.
 type Purchases struct{ core }
 
 var _ attribution.PurchaseService = (*Purchases)(nil)
