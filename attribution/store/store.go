@@ -5,7 +5,8 @@
 // aggregates in one transaction (a Stripe purchase writes customers,
 // purchases and rewards) goes through package-level helpers that take a
 // bun.IDB. Every SQL difference between the two databases is a method of
-// dialect, in dialect.go; errors.go reads both drivers' errors.
+// dialect, in dialect.go (its PostgreSQL COPY of clicks is encoded in
+// clickcopy.go); errors.go reads both drivers' errors.
 package store
 
 import (
