@@ -20,6 +20,7 @@ import (
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/attribution/store"
 	"github.com/tally-dev/tally/internal/testenv"
+	"github.com/tally-dev/tally/webhooks"
 )
 
 const (
@@ -416,6 +417,7 @@ func TestMultiInstance_TwoInstancesOneDatabase(t *testing.T) {
 			ev := attribution.PaymentEvent{ID: fmt.Sprintf("evt_queued_%d", i), Type: "checkout.session.completed",
 				Purchase: &attribution.PaymentPurchase{Ref: fmt.Sprintf("cs_queued_%d", i), ClientReferenceID: tokens[i%multiBuyers],
 					Email: fmt.Sprintf("queued%d@example.com", i), Amount: 2_000, Currency: "usd", PurchasedAt: clock.Now()}}
+			webhooks.VerifyToken(in.app.Tokens, v, &ev) // as the webhook does before it queues
 			if out, err := in.app.Store.Payments.QueuePaymentEvent(ctx, v, ev); err != nil || out != attribution.OutcomeQueued {
 				t.Fatalf("queue %d: %q, %v", i, out, err)
 			}
