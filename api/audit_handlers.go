@@ -18,7 +18,7 @@ func (m *money) listAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := m.store.ListAudit(c.Request().Context(), VendorOf(c).ID, attribution.AuditFilter{
+	list, more, err := m.audit.ListAudit(c.Request().Context(), VendorOf(c).ID, attribution.AuditFilter{
 		ObjectType: objType, ObjectID: c.QueryParam("object_id"), Page: page,
 	})
 	if err != nil {

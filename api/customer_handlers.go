@@ -24,7 +24,7 @@ func (s *customerHandlers) listCustomers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := s.deps.Store.ListCustomers(c.Request().Context(), VendorOf(c).ID, attribution.CustomerFilter{
+	list, more, err := s.deps.Customers.ListCustomers(c.Request().Context(), VendorOf(c).ID, attribution.CustomerFilter{
 		Email: c.QueryParam("email"), ExternalID: c.QueryParam("external_id"),
 		PartnerID: c.QueryParam("partner_id"), Status: status, Page: page,
 	})
@@ -35,7 +35,7 @@ func (s *customerHandlers) listCustomers(c echo.Context) error {
 }
 
 func (s *customerHandlers) getCustomer(c echo.Context) error {
-	cust, err := s.deps.Store.FindCustomer(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	cust, err := s.deps.Customers.FindCustomer(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -31,8 +31,9 @@ type FindingAnswer struct {
 // diagnosis holds the handlers of GET /v1/diagnose and DELETE
 // /v1/customers/{id} (erase_handlers.go).
 type diagnosis struct {
-	store  Store
-	render remedyRenderer
+	diagnosis attribution.DiagnosisService
+	erasure   attribution.ErasureService
+	render    remedyRenderer
 }
 
 // diagnose answers GET /v1/diagnose?email=|external_id=|customer_id=: the
@@ -45,7 +46,7 @@ func (d *diagnosis) diagnose(c echo.Context) error {
 		CustomerID: c.QueryParam("customer_id"),
 	}
 	// DiagnosisFacts validates q and refuses malformed customer ids.
-	facts, err := d.store.DiagnosisFacts(c.Request().Context(), VendorOf(c), q)
+	facts, err := d.diagnosis.DiagnosisFacts(c.Request().Context(), VendorOf(c), q)
 	if err != nil {
 		return err
 	}

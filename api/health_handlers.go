@@ -41,7 +41,7 @@ func (h *healthHandlers) snippetHealth(c echo.Context) error {
 	v := VendorOf(c)
 	now := h.clock()
 	since := now.Add(-time.Duration(days) * 24 * time.Hour)
-	d, err := h.deps.Store.SnippetHealthData(c.Request().Context(), v, since)
+	d, err := h.deps.Health.SnippetHealthData(c.Request().Context(), v, since)
 	if err != nil {
 		return err
 	}

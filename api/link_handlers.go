@@ -27,7 +27,7 @@ func (s *linkHandlers) createLink(c echo.Context) error {
 	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	l, err := s.deps.Store.CreateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
+	l, err := s.deps.Links.CreateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (s *linkHandlers) listLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := s.deps.Store.ListLinks(c.Request().Context(), VendorOf(c).ID,
+	list, more, err := s.deps.Links.ListLinks(c.Request().Context(), VendorOf(c).ID,
 		attribution.LinkFilter{PartnerID: c.QueryParam("partner_id"), Status: status, Page: page})
 	if err != nil {
 		return err
@@ -55,7 +55,7 @@ func (s *linkHandlers) listLinks(c echo.Context) error {
 }
 
 func (s *linkHandlers) getLink(c echo.Context) error {
-	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	l, err := s.deps.Links.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (s *linkHandlers) patchLink(c echo.Context) error {
 	if err := httpx.DecodeJSON(c, &upd); err != nil {
 		return err
 	}
-	l, err := s.deps.Store.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
+	l, err := s.deps.Links.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (s *linkHandlers) patchLink(c echo.Context) error {
 // rewards keep their history.
 func (s *linkHandlers) archiveLink(c echo.Context) error {
 	archived := attribution.LinkArchived
-	l, err := s.deps.Store.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), attribution.LinkUpdate{Status: &archived})
+	l, err := s.deps.Links.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), attribution.LinkUpdate{Status: &archived})
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (s *linkHandlers) archiveLink(c echo.Context) error {
 }
 
 func (s *linkHandlers) linkQRSVG(c echo.Context) error {
-	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	l, err := s.deps.Links.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (s *linkHandlers) linkQRPNG(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	l, err := s.deps.Links.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ func (m *money) createCustomer(c echo.Context) error {
 	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	cust, err := m.store.CreateCustomer(c.Request().Context(), VendorOf(c), ActorOf(c), req)
+	cust, err := m.customers.CreateCustomer(c.Request().Context(), VendorOf(c), ActorOf(c), req)
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (m *money) reassignCustomer(c echo.Context) error {
 	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	res, err := m.store.ReassignCustomer(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), req)
+	res, err := m.customers.ReassignCustomer(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,11 @@ type PartnerAnalyticsResponse struct {
 // partnerPortal holds the handlers of the partner API: every answer is
 // scoped to the authenticated partner.
 type partnerPortal struct {
-	store     Store
+	vendors   attribution.VendorService
+	links     attribution.LinkService
+	customers attribution.CustomerService
+	rewards   attribution.RewardService
+	portal    attribution.PartnerPortalService
 	clock     attribution.Clock
 	publicURL string
 }
@@ -40,7 +44,7 @@ func (p *partnerPortal) withURL(l *attribution.Link) *attribution.Link {
 }
 
 func (p *partnerPortal) vendor(c echo.Context) (*attribution.Vendor, error) {
-	return p.store.FindVendor(c.Request().Context(), PartnerOf(c).VendorID)
+	return p.vendors.FindVendor(c.Request().Context(), PartnerOf(c).VendorID)
 }
 
 func (p *partnerPortal) me(c echo.Context) error {
@@ -61,7 +65,7 @@ func (p *partnerPortal) listLinks(c echo.Context) error {
 		return err
 	}
 	me := PartnerOf(c)
-	list, more, err := p.store.ListLinks(c.Request().Context(), me.VendorID,
+	list, more, err := p.links.ListLinks(c.Request().Context(), me.VendorID,
 		attribution.LinkFilter{PartnerID: me.ID, Status: status, Page: page})
 	if err != nil {
 		return err
@@ -88,7 +92,7 @@ func (p *partnerPortal) createLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := p.store.CreateLink(c.Request().Context(), me.VendorID, ActorOf(c), lc)
+	l, err := p.links.CreateLink(c.Request().Context(), me.VendorID, ActorOf(c), lc)
 	if err != nil {
 		return err
 	}
@@ -106,11 +110,11 @@ func (p *partnerPortal) listRewards(c echo.Context) error {
 	}
 	me := PartnerOf(c)
 	ctx := c.Request().Context()
-	totals, err := p.store.PartnerRewardTotals(ctx, me.VendorID, me.ID)
+	totals, err := p.portal.PartnerRewardTotals(ctx, me.VendorID, me.ID)
 	if err != nil {
 		return err
 	}
-	list, more, err := p.store.ListRewards(ctx, me.VendorID, attribution.RewardFilter{PartnerID: me.ID, Status: status, Page: page})
+	list, more, err := p.rewards.ListRewards(ctx, me.VendorID, attribution.RewardFilter{PartnerID: me.ID, Status: status, Page: page})
 	if err != nil {
 		return err
 	}
@@ -135,7 +139,7 @@ func (p *partnerPortal) analytics(c echo.Context) error {
 	}
 	start, end := period.Start, period.End
 	me := PartnerOf(c)
-	days, err := p.store.PartnerAnalytics(c.Request().Context(), me.VendorID, me.ID, start, end)
+	days, err := p.portal.PartnerAnalytics(c.Request().Context(), me.VendorID, me.ID, start, end)
 	if err != nil {
 		return err
 	}
@@ -149,7 +153,7 @@ func (p *partnerPortal) listCustomers(c echo.Context) error {
 		return err
 	}
 	me := PartnerOf(c)
-	list, more, err := p.store.ListCustomers(c.Request().Context(), me.VendorID,
+	list, more, err := p.customers.ListCustomers(c.Request().Context(), me.VendorID,
 		attribution.CustomerFilter{PartnerID: me.ID, Page: page})
 	if err != nil {
 		return err

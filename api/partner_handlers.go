@@ -25,7 +25,7 @@ func (s *partnerHandlers) createPartner(c echo.Context) error {
 	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	np, err := s.deps.Store.CreatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
+	np, err := s.deps.Partners.CreatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (s *partnerHandlers) listPartners(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := s.deps.Store.ListPartners(c.Request().Context(), VendorOf(c).ID,
+	list, more, err := s.deps.Partners.ListPartners(c.Request().Context(), VendorOf(c).ID,
 		attribution.PartnerFilter{Email: c.QueryParam("email"), Status: status, Page: page})
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func (s *partnerHandlers) listPartners(c echo.Context) error {
 }
 
 func (s *partnerHandlers) getPartner(c echo.Context) error {
-	p, err := s.deps.Store.FindPartner(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	p, err := s.deps.Partners.FindPartner(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *partnerHandlers) patchPartner(c echo.Context) error {
 	if err := httpx.DecodeJSON(c, &upd); err != nil {
 		return err
 	}
-	p, err := s.deps.Store.UpdatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
+	p, err := s.deps.Partners.UpdatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func (s *probeHandlers) healthz(c echo.Context) error {
 func (s *probeHandlers) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := s.deps.Store.Ping(ctx); err != nil {
+	if err := s.deps.Database.Ping(ctx); err != nil {
 		return attribution.Errorf(attribution.EUNAVAILABLE, "The database is not reachable.")
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})

@@ -13,8 +13,13 @@ import (
 // audit log and the exports (purchase_, reward_, override_, audit_ and
 // export_handlers.go).
 type money struct {
-	store Store
-	clock attribution.Clock
+	purchases attribution.PurchaseService
+	customers attribution.CustomerService
+	partners  attribution.PartnerService // promotion codes
+	rewards   attribution.RewardService
+	audit     attribution.AuditService
+	exports   attribution.ExportService
+	clock     attribution.Clock
 }
 
 func (m *money) listPurchases(c echo.Context) error {
@@ -27,7 +32,7 @@ func (m *money) listPurchases(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := m.store.ListPurchases(c.Request().Context(), VendorOf(c).ID, attribution.PurchaseFilter{
+	list, more, err := m.purchases.ListPurchases(c.Request().Context(), VendorOf(c).ID, attribution.PurchaseFilter{
 		CustomerID: c.QueryParam("customer_id"), PartnerID: c.QueryParam("partner_id"), Status: status, Page: page,
 	})
 	if err != nil {
@@ -37,7 +42,7 @@ func (m *money) listPurchases(c echo.Context) error {
 }
 
 func (m *money) getPurchase(c echo.Context) error {
-	d, err := m.store.FindPurchase(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	d, err := m.purchases.FindPurchase(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -50,7 +55,7 @@ func (m *money) createPurchase(c echo.Context) error {
 	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	d, err := m.store.RecordManualPurchase(c.Request().Context(), VendorOf(c), ActorOf(c), req)
+	d, err := m.purchases.RecordManualPurchase(c.Request().Context(), VendorOf(c), ActorOf(c), req)
 	if err != nil {
 		return err
 	}
@@ -64,7 +69,7 @@ func (m *money) addPromotionCode(c echo.Context) error {
 	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	pc, err := m.store.AddPromotionCode(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), req.Code)
+	pc, err := m.partners.AddPromotionCode(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), req.Code)
 	if err != nil {
 		return err
 	}
@@ -72,7 +77,7 @@ func (m *money) addPromotionCode(c echo.Context) error {
 }
 
 func (m *money) listPromotionCodes(c echo.Context) error {
-	list, err := m.store.ListPromotionCodes(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	list, err := m.partners.ListPromotionCodes(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -86,7 +91,7 @@ func (m *money) excludePurchase(c echo.Context) error {
 	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	d, err := m.store.ExcludePurchase(c.Request().Context(), VendorOf(c), ActorOf(c), c.Param("id"), req)
+	d, err := m.purchases.ExcludePurchase(c.Request().Context(), VendorOf(c), ActorOf(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
@@ -101,7 +106,7 @@ func (m *money) includePurchase(c echo.Context) error {
 	if err := httpx.DecodeOptionalJSON(c, &req); err != nil {
 		return err
 	}
-	d, err := m.store.IncludePurchase(c.Request().Context(), VendorOf(c), ActorOf(c), c.Param("id"), req.Reason)
+	d, err := m.purchases.IncludePurchase(c.Request().Context(), VendorOf(c), ActorOf(c), c.Param("id"), req.Reason)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ type redirectHandlers struct {
 // visitor is not kept waiting: the token is self-contained.
 func (s *redirectHandlers) redirect(c echo.Context) error {
 	ctx := c.Request().Context()
-	t, err := s.deps.Store.ResolveLink(ctx, c.Param("key"))
+	t, err := s.deps.Links.ResolveLink(ctx, c.Param("key"))
 	if err != nil {
 		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
 			return notFoundPage(c)

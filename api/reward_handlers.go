@@ -28,7 +28,7 @@ func (m *money) listRewards(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := m.store.ListRewards(c.Request().Context(), VendorOf(c).ID, attribution.RewardFilter{
+	list, more, err := m.rewards.ListRewards(c.Request().Context(), VendorOf(c).ID, attribution.RewardFilter{
 		PartnerID: c.QueryParam("partner_id"), CustomerID: c.QueryParam("customer_id"),
 		PurchaseID: c.QueryParam("purchase_id"), Status: status, Kind: kind, Page: page,
 	})
@@ -39,7 +39,7 @@ func (m *money) listRewards(c echo.Context) error {
 }
 
 func (m *money) getReward(c echo.Context) error {
-	r, err := m.store.FindReward(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	r, err := m.rewards.FindReward(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (m *money) createReward(c echo.Context) error {
 	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	r, err := m.store.CreateManualReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
+	r, err := m.rewards.CreateManualReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (m *money) rewardAction(action string) echo.HandlerFunc {
 		if err := httpx.DecodeOptionalJSON(c, &req); err != nil {
 			return err
 		}
-		r, err := m.store.ChangeReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), action, req.Reason)
+		r, err := m.rewards.ChangeReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), action, req.Reason)
 		if err != nil {
 			return err
 		}

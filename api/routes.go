@@ -9,16 +9,27 @@ import (
 	"github.com/tally-dev/tally/snippet/check"
 )
 
-// handlerDeps is the store as a handler struct holds it. Handlers call it
-// as s.deps.Store, so the split of the store into per-aggregate services
-// changes those lines only; a handler struct never holds the Server.
-type handlerDeps struct{ Store Store }
+// handlerDeps are the domain services a handler struct may call; a
+// handler struct never holds the Server.
+type handlerDeps struct {
+	Database  Database
+	Vendors   attribution.VendorService
+	Partners  attribution.PartnerService
+	Links     attribution.LinkService
+	Customers attribution.CustomerService
+	Signups   attribution.SignupService
+	Payments  PaymentQueue
+	Health    attribution.HealthService
+}
 
 // routes registers every route of the binary, grouped by who may call it
 // and how that caller is authenticated.
 func (s *Server) routes() {
 	e, d, cfg := s.Echo, s.deps, s.cfg
-	stores := handlerDeps{Store: d.Store}
+	stores := handlerDeps{
+		Database: d.Database, Vendors: d.Vendors, Partners: d.Partners, Links: d.Links,
+		Customers: d.Customers, Signups: d.Signups, Payments: d.Payments, Health: d.Health,
+	}
 	render := remedyRenderer{publicURL: cfg.PublicURL}
 
 	probes := &probeHandlers{deps: stores}
@@ -31,16 +42,22 @@ func (s *Server) routes() {
 	status := &statusHandlers{deps: stores, clicks: d.Clicks}
 	partners := &partnerHandlers{deps: stores}
 	links := &linkHandlers{deps: stores, publicURL: cfg.PublicURL}
-	signups := &signupHandlers{deps: stores, signups: d.Signups}
+	signups := &signupHandlers{deps: stores, reader: d.SignupReader}
 	customers := &customerHandlers{deps: stores}
-	m := &money{store: d.Store, clock: d.Clock}
+	m := &money{
+		purchases: d.Purchases, customers: d.Customers, partners: d.Partners,
+		rewards: d.Rewards, audit: d.Audit, exports: d.Exports, clock: d.Clock,
+	}
 	health := &healthHandlers{
 		deps: stores, clock: d.Clock, render: render,
 		fetcher: check.New(check.Options{AllowPrivate: cfg.CheckAllowPrivate}),
 	}
-	diag := &diagnosis{store: d.Store, render: render}
-	analytics := &analyticsHandlers{svc: d.Store, clock: d.Clock}
-	portal := &partnerPortal{store: d.Store, clock: d.Clock, publicURL: cfg.PublicURL}
+	diag := &diagnosis{diagnosis: d.Diagnosis, erasure: d.Erasure, render: render}
+	analytics := &analyticsHandlers{svc: d.Analytics, clock: d.Clock}
+	portal := &partnerPortal{
+		vendors: d.Vendors, links: d.Links, customers: d.Customers, rewards: d.Rewards, portal: d.Portal,
+		clock: d.Clock, publicURL: cfg.PublicURL,
+	}
 
 	// Public: probes, the referral redirect, the snippet script.
 	e.GET("/healthz", probes.healthz)

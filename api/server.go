@@ -35,30 +35,37 @@ type Config struct {
 	CheckAllowPrivate bool           // the link check may fetch private addresses
 }
 
-// Store is the set of domain services the handlers call.
-type Store interface {
-	attribution.VendorService
-	attribution.PartnerService
-	attribution.LinkService
-	attribution.CustomerService
-	attribution.SignupService
-	attribution.PurchaseService
-	attribution.RewardService
-	attribution.AuditService
-	attribution.ExportService
-	attribution.HealthService
-	attribution.DiagnosisService
-	attribution.ErasureService
-	attribution.PartnerPortalService
-	attribution.AnalyticsService
+// Database answers the readiness check.
+type Database interface {
 	Ping(ctx context.Context) error
+}
+
+// PaymentQueue tells the operator how far the webhook queue is behind.
+type PaymentQueue interface {
 	// QueuedPaymentEvents counts the Stripe events waiting in the queue.
 	QueuedPaymentEvents(ctx context.Context) (int, error)
 }
 
-// Deps are the server's collaborators, wired in cmd/tally.
+// Deps are the server's collaborators, wired in app: one domain service per
+// aggregate, so each handler group takes only the services it calls.
 type Deps struct {
-	Store   Store
+	Database  Database
+	Vendors   attribution.VendorService
+	Partners  attribution.PartnerService
+	Links     attribution.LinkService
+	Customers attribution.CustomerService
+	Signups   attribution.SignupService
+	Purchases attribution.PurchaseService
+	Payments  PaymentQueue
+	Rewards   attribution.RewardService
+	Audit     attribution.AuditService
+	Exports   attribution.ExportService
+	Health    attribution.HealthService
+	Diagnosis attribution.DiagnosisService
+	Erasure   attribution.ErasureService
+	Portal    attribution.PartnerPortalService
+	Analytics attribution.AnalyticsService
+
 	Tokens  *attribution.TokenCodec
 	Clicks  attribution.ClickRecorder
 	Agents  *clickinfo.AgentParser
@@ -72,7 +79,7 @@ type Deps struct {
 	// (routes.go); the routes of one left nil are not registered.
 	SnippetEndpoints *snippet.Endpoints    // /v1/snippet/*
 	StripeWebhook    echo.HandlerFunc      // POST /webhooks/stripe/{vendor_id}
-	Signups          *snippet.SignupReader // reads POST /v1/signups as the snippet's signup is read
+	SignupReader     *snippet.SignupReader // reads POST /v1/signups as the snippet's signup is read
 }
 
 // Server is the Echo application.

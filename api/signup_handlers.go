@@ -27,8 +27,8 @@ const maxUserAgent = 1024
 
 // signupHandlers serve the vendor backend's POST /v1/signups.
 type signupHandlers struct {
-	deps    handlerDeps
-	signups *snippet.SignupReader
+	deps   handlerDeps
+	reader *snippet.SignupReader
 }
 
 // serverVisitor validates the ip and user_agent a backend passed.
@@ -62,8 +62,8 @@ func (s *signupHandlers) createSignup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r := s.signups.Read(c, v, b.SignupBody, attribution.SourceAPI, who)
-	res, err := s.deps.Store.RecordSignup(c.Request().Context(), v, r)
+	r := s.reader.Read(c, v, b.SignupBody, attribution.SourceAPI, who)
+	res, err := s.deps.Signups.RecordSignup(c.Request().Context(), v, r)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ type statusHandlers struct {
 func (s *statusHandlers) status(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	n, err := s.deps.Store.QueuedPaymentEvents(ctx)
+	n, err := s.deps.Payments.QueuedPaymentEvents(ctx)
 	if err != nil {
 		return attribution.Errorf(attribution.EUNAVAILABLE, "The database is not reachable.")
 	}

@@ -35,7 +35,7 @@ func (s *vendorHandlers) createVendor(c echo.Context) error {
 	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	nv, err := s.deps.Store.CreateVendor(c.Request().Context(), req.Name, req.Domain)
+	nv, err := s.deps.Vendors.CreateVendor(c.Request().Context(), req.Name, req.Domain)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (s *vendorHandlers) patchVendor(c echo.Context) error {
 	if err := httpx.DecodeJSON(c, &upd); err != nil {
 		return err
 	}
-	v, err := s.deps.Store.UpdateVendor(c.Request().Context(), VendorOf(c).ID, ActorOf(c), upd)
+	v, err := s.deps.Vendors.UpdateVendor(c.Request().Context(), VendorOf(c).ID, ActorOf(c), upd)
 	if err != nil {
 		return err
 	}
