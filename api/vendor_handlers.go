@@ -6,7 +6,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
+
+// vendorHandlers serve the vendor's own settings (/v1/vendor) and the
+// operator's vendor creation (/admin/v1/vendors).
+type vendorHandlers struct {
+	deps handlerDeps
+}
 
 // VendorCreationRequest is the body of POST /admin/v1/vendors.
 type VendorCreationRequest struct {
@@ -23,12 +30,12 @@ type VendorCreationResponse struct {
 	PublicKey string `json:"public_key"`
 }
 
-func (s *Server) createVendor(c echo.Context) error {
+func (s *vendorHandlers) createVendor(c echo.Context) error {
 	var req VendorCreationRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	nv, err := s.deps.Store.CreateVendor(c.Request().Context(), req.Name, req.Domain)
+	nv, err := s.deps.Vendors.CreateVendor(c.Request().Context(), req.Name, req.Domain)
 	if err != nil {
 		return err
 	}
@@ -38,16 +45,16 @@ func (s *Server) createVendor(c echo.Context) error {
 	})
 }
 
-func (s *Server) getVendor(c echo.Context) error {
+func (s *vendorHandlers) getVendor(c echo.Context) error {
 	return c.JSON(http.StatusOK, VendorOf(c))
 }
 
-func (s *Server) patchVendor(c echo.Context) error {
+func (s *vendorHandlers) patchVendor(c echo.Context) error {
 	var upd attribution.VendorUpdate
-	if err := decodeJSON(c, &upd); err != nil {
+	if err := httpx.DecodeJSON(c, &upd); err != nil {
 		return err
 	}
-	v, err := s.deps.Store.UpdateVendor(c.Request().Context(), VendorOf(c).ID, ActorOf(c), upd)
+	v, err := s.deps.Vendors.UpdateVendor(c.Request().Context(), VendorOf(c).ID, ActorOf(c), upd)
 	if err != nil {
 		return err
 	}
