@@ -10,8 +10,8 @@ import (
 
 // analyticsHandlers serve the vendor's analytics.
 type analyticsHandlers struct {
-	s   *Server
-	svc attribution.AnalyticsService
+	svc   attribution.AnalyticsService
+	clock attribution.Clock
 }
 
 // analyticsParamsOf reads the analytics query parameters of a request.
@@ -26,7 +26,7 @@ func analyticsParamsOf(c echo.Context) attribution.AnalyticsParams {
 // getAnalytics answers GET /v1/analytics; dates and day buckets are in the
 // vendor's time zone unless tz names another.
 func (h *analyticsHandlers) getAnalytics(c echo.Context) error {
-	q, err := analyticsParamsOf(c).Query(h.s.deps.Clock(), VendorOf(c).Location())
+	q, err := analyticsParamsOf(c).Query(h.clock(), VendorOf(c).Location())
 	if err != nil {
 		return err
 	}

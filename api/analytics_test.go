@@ -66,7 +66,7 @@ func getAnalytics(t *testing.T, e *testenv.Env, v testenv.Vendor, query string) 
 
 func insertClick(t *testing.T, e *testenv.Env, c attribution.Click) {
 	t.Helper()
-	if err := e.App.Store.InsertClicks(t.Context(), []*attribution.Click{&c}); err != nil {
+	if err := e.App.Store.Clicks.InsertClicks(t.Context(), []*attribution.Click{&c}); err != nil {
 		t.Fatalf("insert click: %v", err)
 	}
 }
@@ -313,17 +313,17 @@ func TestAnalytics(t *testing.T) {
 
 	// Half rolled up: the hours before 2026-01-11 00:00 come from rollups.
 	e.Clock.Set(utc("2026-01-11 00:05"))
-	if th, err := e.App.Store.RollUpClicks(t.Context()); err != nil || !th.Equal(utc("2026-01-11 00:00")) {
+	if th, err := e.App.Store.Analytics.RollUpClicks(t.Context()); err != nil || !th.Equal(utc("2026-01-11 00:00")) {
 		t.Fatalf("rollup: %v %v", th, err)
 	}
 	e.Clock.Set(utc("2026-01-16 10:00"))
 	check("half rolled up")
-	if _, err := e.App.Store.RollUpClicks(t.Context()); err != nil {
+	if _, err := e.App.Store.Analytics.RollUpClicks(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	check("rolled up")
 	// Rolling up again changes nothing.
-	if _, err := e.App.Store.RollUpClicks(t.Context()); err != nil {
+	if _, err := e.App.Store.Analytics.RollUpClicks(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	check("rolled up twice")
@@ -422,13 +422,13 @@ func TestAnalytics_Retention(t *testing.T) {
 	}
 
 	// Nothing rolled up yet: nothing may be deleted.
-	if res, err := e.App.Store.ApplyRetention(t.Context(), 400); err != nil || res.ClicksDeleted != 0 || countClicks() != 5 {
+	if res, err := e.App.Store.Retention.ApplyRetention(t.Context(), 400); err != nil || res.ClicksDeleted != 0 || countClicks() != 5 {
 		t.Fatalf("retention before rollup: %+v %v, %d clicks", res, err, countClicks())
 	}
-	if _, err := e.App.Store.RollUpClicks(t.Context()); err != nil {
+	if _, err := e.App.Store.Analytics.RollUpClicks(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	res, err := e.App.Store.ApplyRetention(t.Context(), 400)
+	res, err := e.App.Store.Retention.ApplyRetention(t.Context(), 400)
 	if err != nil || res.ClicksDeleted != 3 || res.ClicksKept != 1 || !res.PingsPruned || !res.Before.Equal(utc("2024-12-11 12:00")) {
 		t.Fatalf("retention: %+v %v", res, err)
 	}
@@ -446,7 +446,7 @@ func TestAnalytics_Retention(t *testing.T) {
 		}
 	}
 	// Applying it again deletes nothing more.
-	if res, err := e.App.Store.ApplyRetention(t.Context(), 400); err != nil || res.ClicksDeleted != 0 || res.ClicksKept != 0 {
+	if res, err := e.App.Store.Retention.ApplyRetention(t.Context(), 400); err != nil || res.ClicksDeleted != 0 || res.ClicksKept != 0 {
 		t.Fatalf("second retention: %+v %v", res, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 func (m *money) listAudit(c echo.Context) error {
@@ -17,11 +18,11 @@ func (m *money) listAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := m.store.ListAudit(c.Request().Context(), VendorOf(c).ID, attribution.AuditFilter{
+	list, more, err := m.audit.ListAudit(c.Request().Context(), VendorOf(c).ID, attribution.AuditFilter{
 		ObjectType: objType, ObjectID: c.QueryParam("object_id"), Page: page,
 	})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listOf(list, more, func(e *attribution.AuditEntry) string { return e.ID }))
+	return c.JSON(http.StatusOK, httpx.List(list, more, func(e *attribution.AuditEntry) string { return e.ID }))
 }

@@ -34,7 +34,7 @@ func (s *Server) vendorAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		if !strings.HasPrefix(key, attribution.PrefixSecretKey) {
 			return attribution.Errorf(attribution.EUNAUTHORIZED, "This endpoint takes a vendor secret key (sk_…).")
 		}
-		v, err := s.deps.Store.VendorBySecretKey(c.Request().Context(), key)
+		v, err := s.deps.Vendors.VendorBySecretKey(c.Request().Context(), key)
 		if err != nil {
 			return err
 		}
@@ -51,7 +51,7 @@ func (s *Server) partnerAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		if !strings.HasPrefix(token, attribution.PrefixPartnerToken) {
 			return attribution.Errorf(attribution.EUNAUTHORIZED, "Authorization: Bearer pt_… is required.")
 		}
-		p, err := s.deps.Store.PartnerByToken(c.Request().Context(), token)
+		p, err := s.deps.Partners.PartnerByToken(c.Request().Context(), token)
 		if err != nil {
 			return err
 		}

@@ -28,6 +28,14 @@ type FindingAnswer struct {
 	Remedy RemedyAnswer `json:"remedy"`
 }
 
+// diagnosis holds the handlers of GET /v1/diagnose and DELETE
+// /v1/customers/{id} (erase_handlers.go).
+type diagnosis struct {
+	diagnosis attribution.DiagnosisService
+	erasure   attribution.ErasureService
+	render    remedyRenderer
+}
+
 // diagnose answers GET /v1/diagnose?email=|external_id=|customer_id=: the
 // customer's timeline, the verdict naming the cause of a tracking gap, and
 // secondary findings.
@@ -38,7 +46,7 @@ func (d *diagnosis) diagnose(c echo.Context) error {
 		CustomerID: c.QueryParam("customer_id"),
 	}
 	// DiagnosisFacts validates q and refuses malformed customer ids.
-	facts, err := d.store.DiagnosisFacts(c.Request().Context(), VendorOf(c), q)
+	facts, err := d.diagnosis.DiagnosisFacts(c.Request().Context(), VendorOf(c), q)
 	if err != nil {
 		return err
 	}

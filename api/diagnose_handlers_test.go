@@ -590,11 +590,11 @@ func TestDiagnose_DirectVisit(t *testing.T) {
 func TestDiagnose_PurchaseUnmatched(t *testing.T) {
 	f := newDiagFixture(t)
 	ctx := context.Background()
-	v, err := f.App.Store.FindVendor(ctx, f.v.ID)
+	v, err := f.App.Store.Vendors.FindVendor(ctx, f.v.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := f.App.Store.ApplyPaymentEvent(ctx, v, attribution.PaymentEvent{
+	out, err := f.App.Store.Payments.ApplyPaymentEvent(ctx, v, attribution.PaymentEvent{
 		ID: "evt_1", Type: "checkout.session.completed",
 		Purchase: &attribution.PaymentPurchase{Ref: "cs_1", Email: "buyer@example.com", StripeCustomerID: "cus_Stripe42",
 			Amount: 4900, Currency: "usd", PurchasedAt: f.Clock.Now()},
@@ -661,11 +661,11 @@ func TestDiagnose_BadRequests(t *testing.T) {
 func TestDiagnose_PurchaseUnmatchedExistingCustomer(t *testing.T) {
 	f := newDiagFixture(t)
 	ctx := context.Background()
-	v, err := f.App.Store.FindVendor(ctx, f.v.ID)
+	v, err := f.App.Store.Vendors.FindVendor(ctx, f.v.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.App.Store.ApplyPaymentEvent(ctx, v, attribution.PaymentEvent{
+	if _, err := f.App.Store.Payments.ApplyPaymentEvent(ctx, v, attribution.PaymentEvent{
 		ID: "evt_1", Type: "checkout.session.completed",
 		Purchase: &attribution.PaymentPurchase{Ref: "cs_1", Email: "buyer@example.com", StripeCustomerID: "cus_Stripe7",
 			Amount: 1500, Currency: "eur", PurchasedAt: f.Clock.Now()},
@@ -683,7 +683,7 @@ func TestDiagnose_PurchaseUnmatchedExistingCustomer(t *testing.T) {
 	}
 	// Following it in Stripe makes Stripe send customer.updated.
 	ch := st[0].Stripe
-	if _, err := f.App.Store.ApplyPaymentEvent(ctx, v, attribution.PaymentEvent{
+	if _, err := f.App.Store.Payments.ApplyPaymentEvent(ctx, v, attribution.PaymentEvent{
 		ID: "evt_2", Type: "customer.updated",
 		Customer: &attribution.PaymentCustomer{StripeCustomerID: ch.ID, MetadataCustomerID: ch.Metadata["tally_customer_id"]},
 	}); err != nil {

@@ -9,7 +9,7 @@ import (
 // eraseCustomer answers DELETE /v1/customers/{id}: the customer's personal
 // data is erased, its purchase and reward amounts kept. Idempotent.
 func (d *diagnosis) eraseCustomer(c echo.Context) error {
-	res, err := d.store.EraseCustomer(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"))
+	res, err := d.erasure.EraseCustomer(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}

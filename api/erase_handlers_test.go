@@ -23,11 +23,11 @@ func TestEraseCustomer(t *testing.T) {
 	const email, name, ext = "grace.hopper@navy.example", "Grace Hopper", "user-1906"
 	// A Stripe purchase with the same email that matched no customer (it came first).
 	ctx := context.Background()
-	vd, err := e.App.Store.FindVendor(ctx, v.ID)
+	vd, err := e.App.Store.Vendors.FindVendor(ctx, v.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.App.Store.ApplyPaymentEvent(ctx, vd, attribution.PaymentEvent{ID: "evt_1", Type: "invoice.paid",
+	if _, err := e.App.Store.Payments.ApplyPaymentEvent(ctx, vd, attribution.PaymentEvent{ID: "evt_1", Type: "invoice.paid",
 		Purchase: &attribution.PaymentPurchase{Ref: "in_1", StripeCustomerID: "cus_Stripe1", Email: email, Amount: 700, Currency: "usd", PurchasedAt: e.Clock.Now()}}); err != nil {
 		t.Fatal(err)
 	}

@@ -126,7 +126,7 @@ func (m *money) exportPurchases(c echo.Context) error {
 		return err
 	}
 	out := newCSVStream(c, "purchases.csv", purchaseCSVHeader)
-	err = m.store.ExportPurchases(c.Request().Context(), VendorOf(c).ID, f, func(r *attribution.PurchaseExportRow) error {
+	err = m.exports.ExportPurchases(c.Request().Context(), VendorOf(c).ID, f, func(r *attribution.PurchaseExportRow) error {
 		reward := ""
 		if r.RewardID != "" {
 			reward = strconv.FormatInt(r.RewardAmount, 10)
@@ -150,7 +150,7 @@ func (m *money) exportRewards(c echo.Context) error {
 		return err
 	}
 	out := newCSVStream(c, "rewards.csv", rewardCSVHeader)
-	err = m.store.ExportRewards(c.Request().Context(), VendorOf(c).ID, f, func(r *attribution.RewardExportRow) error {
+	err = m.exports.ExportRewards(c.Request().Context(), VendorOf(c).ID, f, func(r *attribution.RewardExportRow) error {
 		return out.write([]string{
 			r.RewardID, csvTime(&r.CreatedAt), r.PartnerID, r.PartnerName, r.PartnerEmail, r.Kind, r.Status,
 			strconv.FormatInt(r.Amount, 10), r.Currency, r.PurchaseID, r.CustomerID, r.Reason,

@@ -31,7 +31,7 @@ func sendStripe(t *testing.T, e *testenv.Env, vendorID, secret, id, typ string, 
 		if _, err := e.App.ApplyQueuedEventsOnce(t.Context()); err != nil {
 			t.Fatalf("applying the queue: %v", err)
 		}
-		if n, err := e.App.Store.QueuedPaymentEvents(t.Context()); err != nil || n == 0 {
+		if n, err := e.App.Store.Payments.QueuedPaymentEvents(t.Context()); err != nil || n == 0 {
 			return
 		}
 		if time.Now().After(deadline) {

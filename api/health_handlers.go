@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/snippet/check"
 )
 
 // SnippetHealthAnswer is the answer of GET /v1/health/snippet: the
@@ -22,6 +23,14 @@ type HealthCheckAnswer struct {
 	Steps []RemedyStep `json:"steps,omitempty"`
 }
 
+// healthHandlers serve the snippet health report and the destination check.
+type healthHandlers struct {
+	deps    handlerDeps
+	clock   attribution.Clock
+	fetcher *check.Fetcher
+	render  remedyRenderer
+}
+
 // snippetHealth is GET /v1/health/snippet?days=: what the snippet's pings,
 // the signups and the clicks of the last days say about the integration.
 func (h *healthHandlers) snippetHealth(c echo.Context) error {
@@ -30,9 +39,9 @@ func (h *healthHandlers) snippetHealth(c echo.Context) error {
 		return err
 	}
 	v := VendorOf(c)
-	now := h.s.deps.Clock()
+	now := h.clock()
 	since := now.Add(-time.Duration(days) * 24 * time.Hour)
-	d, err := h.s.deps.Store.SnippetHealthData(c.Request().Context(), v, since)
+	d, err := h.deps.Health.SnippetHealthData(c.Request().Context(), v, since)
 	if err != nil {
 		return err
 	}

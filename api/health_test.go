@@ -524,7 +524,7 @@ func TestSnippetHealth_Prune(t *testing.T) {
 	if len(h.Pages) != 2 {
 		t.Fatalf("pages %+v", h.Pages)
 	}
-	n, err := e.App.Store.PruneSnippetPages(t.Context(), e.Clock.Now().Add(-7*24*time.Hour))
+	n, err := e.App.Store.Retention.PruneSnippetPages(t.Context(), e.Clock.Now().Add(-7*24*time.Hour))
 	if err != nil || n != 1 {
 		t.Fatalf("prune: %d, %v", n, err)
 	}

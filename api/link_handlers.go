@@ -7,26 +7,34 @@ import (
 
 	"github.com/tally-dev/tally/api/qr"
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
-func (s *Server) withURL(l *attribution.Link) *attribution.Link {
-	l.SetURL(s.cfg.PublicURL)
+// linkHandlers serve /v1/links and the links' QR codes.
+type linkHandlers struct {
+	deps      handlerDeps
+	publicURL string
+}
+
+// withURL sets the link's referral URL on the public URL.
+func (s *linkHandlers) withURL(l *attribution.Link) *attribution.Link {
+	l.SetURL(s.publicURL)
 	return l
 }
 
-func (s *Server) createLink(c echo.Context) error {
+func (s *linkHandlers) createLink(c echo.Context) error {
 	var req attribution.LinkCreate
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	l, err := s.deps.Store.CreateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
+	l, err := s.deps.Links.CreateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, s.withURL(l))
 }
 
-func (s *Server) listLinks(c echo.Context) error {
+func (s *linkHandlers) listLinks(c echo.Context) error {
 	page, err := pageParams(c, attribution.PrefixLink)
 	if err != nil {
 		return err
@@ -35,7 +43,7 @@ func (s *Server) listLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := s.deps.Store.ListLinks(c.Request().Context(), VendorOf(c).ID,
+	list, more, err := s.deps.Links.ListLinks(c.Request().Context(), VendorOf(c).ID,
 		attribution.LinkFilter{PartnerID: c.QueryParam("partner_id"), Status: status, Page: page})
 	if err != nil {
 		return err
@@ -43,23 +51,23 @@ func (s *Server) listLinks(c echo.Context) error {
 	for _, l := range list {
 		s.withURL(l)
 	}
-	return c.JSON(http.StatusOK, listOf(list, more, func(l *attribution.Link) string { return l.ID }))
+	return c.JSON(http.StatusOK, httpx.List(list, more, func(l *attribution.Link) string { return l.ID }))
 }
 
-func (s *Server) getLink(c echo.Context) error {
-	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+func (s *linkHandlers) getLink(c echo.Context) error {
+	l, err := s.deps.Links.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.withURL(l))
 }
 
-func (s *Server) patchLink(c echo.Context) error {
+func (s *linkHandlers) patchLink(c echo.Context) error {
 	var upd attribution.LinkUpdate
-	if err := decodeJSON(c, &upd); err != nil {
+	if err := httpx.DecodeJSON(c, &upd); err != nil {
 		return err
 	}
-	l, err := s.deps.Store.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
+	l, err := s.deps.Links.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
 	if err != nil {
 		return err
 	}
@@ -68,17 +76,17 @@ func (s *Server) patchLink(c echo.Context) error {
 
 // archiveLink is DELETE: links are archived, never deleted, so clicks and
 // rewards keep their history.
-func (s *Server) archiveLink(c echo.Context) error {
+func (s *linkHandlers) archiveLink(c echo.Context) error {
 	archived := attribution.LinkArchived
-	l, err := s.deps.Store.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), attribution.LinkUpdate{Status: &archived})
+	l, err := s.deps.Links.UpdateLink(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), attribution.LinkUpdate{Status: &archived})
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.withURL(l))
 }
 
-func (s *Server) linkQRSVG(c echo.Context) error {
-	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+func (s *linkHandlers) linkQRSVG(c echo.Context) error {
+	l, err := s.deps.Links.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -90,12 +98,12 @@ func (s *Server) linkQRSVG(c echo.Context) error {
 	return c.Blob(http.StatusOK, "image/svg+xml", svg)
 }
 
-func (s *Server) linkQRPNG(c echo.Context) error {
+func (s *linkHandlers) linkQRPNG(c echo.Context) error {
 	size, err := intParam(c, "size", qr.MinPNGSize, qr.MaxPNGSize, 0) // 0: qr's default size
 	if err != nil {
 		return err
 	}
-	l, err := s.deps.Store.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	l, err := s.deps.Links.FindLink(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}

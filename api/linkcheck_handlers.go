@@ -19,7 +19,7 @@ const checkToken = "tally_check"
 // click would reach it and report on the snippet and the public key.
 func (h *healthHandlers) checkLink(c echo.Context) error {
 	v := VendorOf(c)
-	l, err := h.s.deps.Store.FindLink(c.Request().Context(), v.ID, c.Param("id"))
+	l, err := h.deps.Links.FindLink(c.Request().Context(), v.ID, c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -13,12 +13,3 @@ func netipToIPNet(p netip.Prefix) *net.IPNet {
 	}
 	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), bits)}
 }
-
-// clientAddr parses the extracted client IP; the zero Addr when unparsable.
-func clientAddr(ip string) netip.Addr {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return netip.Addr{}
-	}
-	return a.Unmap()
-}

@@ -6,15 +6,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 // createCustomer creates a customer attributed to a partner by hand.
 func (m *money) createCustomer(c echo.Context) error {
 	var req attribution.CustomerCreate
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	cust, err := m.store.CreateCustomer(c.Request().Context(), VendorOf(c), ActorOf(c), req)
+	cust, err := m.customers.CreateCustomer(c.Request().Context(), VendorOf(c), ActorOf(c), req)
 	if err != nil {
 		return err
 	}
@@ -24,10 +25,10 @@ func (m *money) createCustomer(c echo.Context) error {
 // reassignCustomer credits a customer to another partner by hand.
 func (m *money) reassignCustomer(c echo.Context) error {
 	var req attribution.Reassignment
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	res, err := m.store.ReassignCustomer(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), req)
+	res, err := m.customers.ReassignCustomer(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}

@@ -7,12 +7,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 // PartnerRewardList is GET /v1/partner/rewards: a page of rewards and the
 // totals of all the partner's rewards per status and currency.
 type PartnerRewardList struct {
-	ListResponse[*attribution.Reward]
+	httpx.ListResponse[*attribution.Reward]
 	Totals []attribution.RewardTotal `json:"totals"`
 }
 
@@ -24,8 +25,26 @@ type PartnerAnalyticsResponse struct {
 	Total *attribution.PartnerDay   `json:"total"`
 }
 
+// partnerPortal holds the handlers of the partner API: every answer is
+// scoped to the authenticated partner.
+type partnerPortal struct {
+	vendors   attribution.VendorService
+	links     attribution.LinkService
+	customers attribution.CustomerService
+	rewards   attribution.RewardService
+	portal    attribution.PartnerPortalService
+	clock     attribution.Clock
+	publicURL string
+}
+
+// withURL sets the link's referral URL on the public URL.
+func (p *partnerPortal) withURL(l *attribution.Link) *attribution.Link {
+	l.SetURL(p.publicURL)
+	return l
+}
+
 func (p *partnerPortal) vendor(c echo.Context) (*attribution.Vendor, error) {
-	return p.store.FindVendor(c.Request().Context(), PartnerOf(c).VendorID)
+	return p.vendors.FindVendor(c.Request().Context(), PartnerOf(c).VendorID)
 }
 
 func (p *partnerPortal) me(c echo.Context) error {
@@ -46,22 +65,22 @@ func (p *partnerPortal) listLinks(c echo.Context) error {
 		return err
 	}
 	me := PartnerOf(c)
-	list, more, err := p.store.ListLinks(c.Request().Context(), me.VendorID,
+	list, more, err := p.links.ListLinks(c.Request().Context(), me.VendorID,
 		attribution.LinkFilter{PartnerID: me.ID, Status: status, Page: page})
 	if err != nil {
 		return err
 	}
 	for _, l := range list {
-		p.s.withURL(l)
+		p.withURL(l)
 	}
-	return c.JSON(http.StatusOK, listOf(list, more, func(l *attribution.Link) string { return l.ID }))
+	return c.JSON(http.StatusOK, httpx.List(list, more, func(l *attribution.Link) string { return l.ID }))
 }
 
 // createLink creates a link of the calling partner, only to a destination
 // on the vendor's domain.
 func (p *partnerPortal) createLink(c echo.Context) error {
 	var req attribution.PartnerLinkCreate
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
 	v, err := p.vendor(c)
@@ -73,11 +92,11 @@ func (p *partnerPortal) createLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := p.store.CreateLink(c.Request().Context(), me.VendorID, ActorOf(c), lc)
+	l, err := p.links.CreateLink(c.Request().Context(), me.VendorID, ActorOf(c), lc)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, p.s.withURL(l))
+	return c.JSON(http.StatusCreated, p.withURL(l))
 }
 
 func (p *partnerPortal) listRewards(c echo.Context) error {
@@ -91,16 +110,16 @@ func (p *partnerPortal) listRewards(c echo.Context) error {
 	}
 	me := PartnerOf(c)
 	ctx := c.Request().Context()
-	totals, err := p.store.PartnerRewardTotals(ctx, me.VendorID, me.ID)
+	totals, err := p.portal.PartnerRewardTotals(ctx, me.VendorID, me.ID)
 	if err != nil {
 		return err
 	}
-	list, more, err := p.store.ListRewards(ctx, me.VendorID, attribution.RewardFilter{PartnerID: me.ID, Status: status, Page: page})
+	list, more, err := p.rewards.ListRewards(ctx, me.VendorID, attribution.RewardFilter{PartnerID: me.ID, Status: status, Page: page})
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, PartnerRewardList{
-		ListResponse: listOf(list, more, func(r *attribution.Reward) string { return r.ID }),
+		ListResponse: httpx.List(list, more, func(r *attribution.Reward) string { return r.ID }),
 		Totals:       totals,
 	})
 }
@@ -114,30 +133,17 @@ func (p *partnerPortal) analytics(c echo.Context) error {
 		return err
 	}
 	period, err := attribution.ParsePeriod(c.QueryParam("start"), c.QueryParam("end"), c.QueryParam("tz"),
-		v.Location(), p.s.deps.Clock(), attribution.PartnerAnalyticsPeriod)
+		v.Location(), p.clock(), attribution.PartnerAnalyticsPeriod)
 	if err != nil {
 		return err
 	}
 	start, end := period.Start, period.End
 	me := PartnerOf(c)
-	days, err := p.store.PartnerAnalytics(c.Request().Context(), me.VendorID, me.ID, start, end)
+	days, err := p.portal.PartnerAnalytics(c.Request().Context(), me.VendorID, me.ID, start, end)
 	if err != nil {
 		return err
 	}
-	total := &attribution.PartnerDay{Revenue: map[string]int64{}, Rewards: map[string]int64{}}
-	for _, d := range days {
-		total.Clicks += d.Clicks
-		total.UniqueClicks += d.UniqueClicks
-		total.Signups += d.Signups
-		total.Purchases += d.Purchases
-		for k, v := range d.Revenue {
-			total.Revenue[k] += v
-		}
-		for k, v := range d.Rewards {
-			total.Rewards[k] += v
-		}
-	}
-	return c.JSON(http.StatusOK, PartnerAnalyticsResponse{Start: start, End: end, Days: days, Total: total})
+	return c.JSON(http.StatusOK, PartnerAnalyticsResponse{Start: start, End: end, Days: days, Total: attribution.PartnerTotal(days)})
 }
 
 // listCustomers lists the partner's referred customers, emails masked.
@@ -147,7 +153,7 @@ func (p *partnerPortal) listCustomers(c echo.Context) error {
 		return err
 	}
 	me := PartnerOf(c)
-	list, more, err := p.store.ListCustomers(c.Request().Context(), me.VendorID,
+	list, more, err := p.customers.ListCustomers(c.Request().Context(), me.VendorID,
 		attribution.CustomerFilter{PartnerID: me.ID, Page: page})
 	if err != nil {
 		return err
@@ -156,5 +162,5 @@ func (p *partnerPortal) listCustomers(c echo.Context) error {
 	for i, cust := range list {
 		out[i] = attribution.PartnerViewOf(cust)
 	}
-	return c.JSON(http.StatusOK, listOf(out, more, func(pc *attribution.PartnerCustomer) string { return pc.ID }))
+	return c.JSON(http.StatusOK, httpx.List(out, more, func(pc *attribution.PartnerCustomer) string { return pc.ID }))
 }

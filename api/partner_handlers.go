@@ -6,7 +6,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
+
+// partnerHandlers serve /v1/partners.
+type partnerHandlers struct {
+	deps handlerDeps
+}
 
 // PartnerCreationResponse shows the partner's portal token, once.
 type PartnerCreationResponse struct {
@@ -14,19 +20,19 @@ type PartnerCreationResponse struct {
 	Token string `json:"token"`
 }
 
-func (s *Server) createPartner(c echo.Context) error {
+func (s *partnerHandlers) createPartner(c echo.Context) error {
 	var req attribution.PartnerCreate
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	np, err := s.deps.Store.CreatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
+	np, err := s.deps.Partners.CreatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, PartnerCreationResponse{Partner: np.Partner, Token: np.Token})
 }
 
-func (s *Server) listPartners(c echo.Context) error {
+func (s *partnerHandlers) listPartners(c echo.Context) error {
 	page, err := pageParams(c, attribution.PrefixPartner)
 	if err != nil {
 		return err
@@ -35,28 +41,28 @@ func (s *Server) listPartners(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := s.deps.Store.ListPartners(c.Request().Context(), VendorOf(c).ID,
+	list, more, err := s.deps.Partners.ListPartners(c.Request().Context(), VendorOf(c).ID,
 		attribution.PartnerFilter{Email: c.QueryParam("email"), Status: status, Page: page})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listOf(list, more, func(p *attribution.Partner) string { return p.ID }))
+	return c.JSON(http.StatusOK, httpx.List(list, more, func(p *attribution.Partner) string { return p.ID }))
 }
 
-func (s *Server) getPartner(c echo.Context) error {
-	p, err := s.deps.Store.FindPartner(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+func (s *partnerHandlers) getPartner(c echo.Context) error {
+	p, err := s.deps.Partners.FindPartner(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, p)
 }
 
-func (s *Server) patchPartner(c echo.Context) error {
+func (s *partnerHandlers) patchPartner(c echo.Context) error {
 	var upd attribution.PartnerUpdate
-	if err := decodeJSON(c, &upd); err != nil {
+	if err := httpx.DecodeJSON(c, &upd); err != nil {
 		return err
 	}
-	p, err := s.deps.Store.UpdatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
+	p, err := s.deps.Partners.UpdatePartner(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), upd)
 	if err != nil {
 		return err
 	}

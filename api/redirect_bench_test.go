@@ -36,17 +36,17 @@ func benchApp(b *testing.B) (*app.App, []string) {
 	}
 	b.Cleanup(func() { a.Close(context.Background()) })
 	ctx := context.Background()
-	nv, err := a.Store.CreateVendor(ctx, "Bench", "shop.example.com")
+	nv, err := a.Store.Vendors.CreateVendor(ctx, "Bench", "shop.example.com")
 	if err != nil {
 		b.Fatal(err)
 	}
-	np, err := a.Store.CreatePartner(ctx, nv.Vendor.ID, "system", attribution.PartnerCreate{Name: "Ada", Email: "ada@example.net"})
+	np, err := a.Store.Partners.CreatePartner(ctx, nv.Vendor.ID, "system", attribution.PartnerCreate{Name: "Ada", Email: "ada@example.net"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	var keys []string
 	for i := range 20 {
-		l, err := a.Store.CreateLink(ctx, nv.Vendor.ID, "system", attribution.LinkCreate{
+		l, err := a.Store.Links.CreateLink(ctx, nv.Vendor.ID, "system", attribution.LinkCreate{
 			PartnerID: np.Partner.ID, DestinationURL: fmt.Sprintf("https://shop.example.com/p/%d?plan=pro#top", i),
 			UTM: attribution.UTM{Source: "partner", Campaign: "spring"},
 		})

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 // RewardActionRequest is the body of POST /v1/rewards/{id}/approve|decline|pay.
@@ -27,18 +28,18 @@ func (m *money) listRewards(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := m.store.ListRewards(c.Request().Context(), VendorOf(c).ID, attribution.RewardFilter{
+	list, more, err := m.rewards.ListRewards(c.Request().Context(), VendorOf(c).ID, attribution.RewardFilter{
 		PartnerID: c.QueryParam("partner_id"), CustomerID: c.QueryParam("customer_id"),
 		PurchaseID: c.QueryParam("purchase_id"), Status: status, Kind: kind, Page: page,
 	})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listOf(list, more, func(r *attribution.Reward) string { return r.ID }))
+	return c.JSON(http.StatusOK, httpx.List(list, more, func(r *attribution.Reward) string { return r.ID }))
 }
 
 func (m *money) getReward(c echo.Context) error {
-	r, err := m.store.FindReward(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
+	r, err := m.rewards.FindReward(c.Request().Context(), VendorOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -48,10 +49,10 @@ func (m *money) getReward(c echo.Context) error {
 // createReward creates a manual reward for any partner (reason required).
 func (m *money) createReward(c echo.Context) error {
 	var req attribution.ManualReward
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	r, err := m.store.CreateManualReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
+	r, err := m.rewards.CreateManualReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), req)
 	if err != nil {
 		return err
 	}
@@ -61,10 +62,10 @@ func (m *money) createReward(c echo.Context) error {
 func (m *money) rewardAction(action string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req RewardActionRequest // the reason is optional to approve or pay: the body may be left out
-		if err := decodeOptionalJSON(c, &req); err != nil {
+		if err := httpx.DecodeOptionalJSON(c, &req); err != nil {
 			return err
 		}
-		r, err := m.store.ChangeReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), action, req.Reason)
+		r, err := m.rewards.ChangeReward(c.Request().Context(), VendorOf(c).ID, ActorOf(c), c.Param("id"), action, req.Reason)
 		if err != nil {
 			return err
 		}

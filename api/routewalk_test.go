@@ -121,6 +121,7 @@ var walkSkip = map[string]string{
 	"OPTIONS /v1/snippet/signup":       "CORS preflight, no data",
 	"OPTIONS /v1/snippet/ping":         "CORS preflight, no data",
 	"OPTIONS /v1/snippet/config":       "CORS preflight, no data",
+	"GET /v1/openapi.json":             "public API description, no data; api/openapi tests",
 	"GET /login":                       "web page, session cookie only; web tests",
 	"POST /login":                      "web page, session cookie only; web tests",
 	"POST /logout":                     "web page, session cookie only; web tests",

@@ -13,7 +13,7 @@ import (
 
 	"github.com/tally-dev/tally/app"
 	"github.com/tally-dev/tally/attribution"
-	"github.com/tally-dev/tally/attribution/store"
+	"github.com/tally-dev/tally/internal/secretbox"
 	"github.com/tally-dev/tally/internal/testenv"
 )
 
@@ -254,7 +254,7 @@ func TestSecurity_StripeSecretEncryptedAtRest(t *testing.T) {
 	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": whsec}))
 
 	raw := rawStripeSecret(t, e, v.ID)
-	if !strings.HasPrefix(raw, store.SecretPrefix) || strings.Contains(raw, "whsec_") || strings.Contains(raw, whsec[6:]) {
+	if !strings.HasPrefix(raw, secretbox.Prefix) || strings.Contains(raw, "whsec_") || strings.Contains(raw, whsec[6:]) {
 		t.Fatalf("stored signing secret %q is not encrypted", raw)
 	}
 	e.Must(t, http.StatusOK, postEvent(t, e, v.ID, whsec, "evt_1"))
@@ -275,7 +275,7 @@ func TestSecurity_StripeSecretEncryptedAtRest(t *testing.T) {
 	}
 	e.Must(t, http.StatusOK, postEvent(t, e, v.ID, whsec, "evt_4"))
 	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 2"}))
-	if raw := rawStripeSecret(t, e, v.ID); !strings.HasPrefix(raw, store.SecretPrefix) {
+	if raw := rawStripeSecret(t, e, v.ID); !strings.HasPrefix(raw, secretbox.Prefix) {
 		t.Fatalf("legacy clear value not re-encrypted on write: %q", raw)
 	}
 
@@ -286,7 +286,7 @@ func TestSecurity_StripeSecretEncryptedAtRest(t *testing.T) {
 	e2.Must(t, http.StatusOK, e2.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 3"}))
 	rotated := rawStripeSecret(t, e2, v.ID)
 	newOnly, _ := hex.DecodeString(newKey)
-	box, _ := store.NewSecretBox(newOnly)
+	box, _ := secretbox.New(newOnly)
 	if got, err := box.Open(rotated, "vendors.stripe_webhook_secret:"+v.ID); err != nil || got != whsec {
 		t.Fatalf("after a write the secret is not under the newest key: %q, %v", got, err)
 	}
@@ -310,7 +310,7 @@ func TestSecurity_GeneratedSecretKeyPersists(t *testing.T) {
 	e := testenv.New(t)
 	v := e.NewVendor(t, "Acme")
 	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"stripe_webhook_secret": whsec}))
-	if raw := rawStripeSecret(t, e, v.ID); !strings.HasPrefix(raw, store.SecretPrefix) {
+	if raw := rawStripeSecret(t, e, v.ID); !strings.HasPrefix(raw, secretbox.Prefix) {
 		t.Fatalf("stored in clear: %q", raw)
 	}
 	dbURL := e.App.Config.DatabaseURL

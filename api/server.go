@@ -1,6 +1,7 @@
-// Package api is Tally's HTTP layer: routing, middleware, the vendor,
-// partner and admin handlers and the referral redirect. Handlers decode,
-// call the domain, encode.
+// Package api is Tally's HTTP surface: the server, its middleware, the
+// route table of the whole binary (routes.go), the vendor, partner and
+// admin handlers and the referral redirect. Handlers decode, call the
+// domain, encode.
 package api
 
 import (
@@ -17,6 +18,8 @@ import (
 
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/attribution/clickinfo"
+	"github.com/tally-dev/tally/internal/httpx"
+	"github.com/tally-dev/tally/snippet"
 )
 
 // Config is what the HTTP layer needs to know about the deployment.
@@ -32,30 +35,37 @@ type Config struct {
 	CheckAllowPrivate bool           // the link check may fetch private addresses
 }
 
-// Store is the set of domain services the handlers call.
-type Store interface {
-	attribution.VendorService
-	attribution.PartnerService
-	attribution.LinkService
-	attribution.CustomerService
-	attribution.SignupService
-	attribution.PurchaseService
-	attribution.RewardService
-	attribution.AuditService
-	attribution.ExportService
-	attribution.HealthService
-	attribution.DiagnosisService
-	attribution.ErasureService
-	attribution.PartnerPortalService
-	attribution.AnalyticsService
+// Database answers the readiness check.
+type Database interface {
 	Ping(ctx context.Context) error
+}
+
+// PaymentQueue tells the operator how far the webhook queue is behind.
+type PaymentQueue interface {
 	// QueuedPaymentEvents counts the Stripe events waiting in the queue.
 	QueuedPaymentEvents(ctx context.Context) (int, error)
 }
 
-// Deps are the server's collaborators, wired in cmd/tally.
+// Deps are the server's collaborators, wired in app: one domain service per
+// aggregate, so each handler group takes only the services it calls.
 type Deps struct {
-	Store   Store
+	Database  Database
+	Vendors   attribution.VendorService
+	Partners  attribution.PartnerService
+	Links     attribution.LinkService
+	Customers attribution.CustomerService
+	Signups   attribution.SignupService
+	Purchases attribution.PurchaseService
+	Payments  PaymentQueue
+	Rewards   attribution.RewardService
+	Audit     attribution.AuditService
+	Exports   attribution.ExportService
+	Health    attribution.HealthService
+	Diagnosis attribution.DiagnosisService
+	Erasure   attribution.ErasureService
+	Portal    attribution.PartnerPortalService
+	Analytics attribution.AnalyticsService
+
 	Tokens  *attribution.TokenCodec
 	Clicks  attribution.ClickRecorder
 	Agents  *clickinfo.AgentParser
@@ -66,6 +76,12 @@ type Deps struct {
 	Snippet http.Handler // serves /snippet.js
 	// Accounts creates a new vendor's owner (owner_email).
 	Accounts attribution.AccountService
+
+	// Built by their own packages and registered in the route table
+	// (routes.go); the routes of one left nil are not registered.
+	SnippetEndpoints *snippet.Endpoints    // /v1/snippet/*
+	StripeWebhook    echo.HandlerFunc      // POST /webhooks/stripe/{vendor_id}
+	SignupReader     *snippet.SignupReader // reads POST /v1/signups as the snippet's signup is read
 }
 
 // Server is the Echo application.
@@ -93,7 +109,7 @@ func New(cfg Config, deps Deps) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = errorHandler(deps.Logger)
+	e.HTTPErrorHandler = httpx.ErrorHandler(deps.Logger)
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s := &Server{Echo: e, cfg: cfg, deps: deps, public: public}
 
@@ -113,48 +129,14 @@ func New(cfg Config, deps Deps) *Server {
 		Skipper: func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/webhooks/") },
 	}))
 
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/r/:key", s.redirect)
-	e.HEAD("/r/:key", s.redirect)
-	if deps.Snippet != nil {
-		e.GET("/snippet.js", echo.WrapHandler(deps.Snippet))
-		e.HEAD("/snippet.js", echo.WrapHandler(deps.Snippet))
-	}
-
-	admin := e.Group("/admin/v1", s.adminAuth)
-	admin.POST("/vendors", s.createVendor)
-	admin.GET("/status", s.status)
-
-	v1 := e.Group("/v1", s.vendorAuth)
-	v1.GET("/vendor", s.getVendor)
-	v1.PATCH("/vendor", s.patchVendor)
-	v1.POST("/partners", s.createPartner)
-	v1.GET("/partners", s.listPartners)
-	v1.GET("/partners/:id", s.getPartner)
-	v1.PATCH("/partners/:id", s.patchPartner)
-	v1.POST("/links", s.createLink)
-	v1.GET("/links", s.listLinks)
-	v1.GET("/links/:id", s.getLink)
-	v1.PATCH("/links/:id", s.patchLink)
-	v1.DELETE("/links/:id", s.archiveLink)
-	v1.GET("/links/:id/qr.svg", s.linkQRSVG)
-	v1.GET("/links/:id/qr.png", s.linkQRPNG)
-	v1.POST("/signups", s.createSignup)
-	v1.GET("/customers", s.listCustomers)
-	v1.GET("/customers/:id", s.getCustomer)
-	s.mountMoney(v1)
-	s.mountHealth(v1)
-	s.mountDiagnose(v1)
-	s.mountAnalytics(v1)
-	s.mountPartnerAPI(e)
+	s.routes()
 	return s
 }
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.Echo.ServeHTTP(w, r) }
 
-// Deps returns the collaborators, for packages that mount more routes.
+// Deps returns the collaborators, for tests that rebuild the server.
 func (s *Server) Deps() Deps { return s.deps }
 
 // Config returns the deployment configuration.
@@ -219,17 +201,4 @@ func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
 			return nil
 		}
 	}
-}
-
-func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-}
-
-func (s *Server) readyz(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
-	defer cancel()
-	if err := s.deps.Store.Ping(ctx); err != nil {
-		return attribution.Errorf(attribution.EUNAVAILABLE, "The database is not reachable.")
-	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -8,25 +8,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
-	"github.com/tally-dev/tally/attribution/clickinfo"
+	"github.com/tally-dev/tally/internal/httpx"
+	"github.com/tally-dev/tally/snippet"
 )
-
-// SignupBody is the body of POST /v1/snippet/signup, and the common part
-// of POST /v1/signups.
-type SignupBody struct {
-	PublicKey  string `json:"public_key"`
-	Ref        string `json:"ref"`
-	Email      string `json:"email"`
-	Name       string `json:"name"`
-	ExternalID string `json:"external_id"`
-}
 
 // ServerSignupBody is the body of POST /v1/signups: the vendor's backend
 // may add the visitor's ip and user_agent, so the diagnosis can find the
 // visitor's clicks. They are stored as clicks store them: the truncated IP,
 // a salted hash of IP and user agent, the browser and OS; never the raw IP.
 type ServerSignupBody struct {
-	SignupBody
+	snippet.SignupBody
 	IP        string `json:"ip"`
 	UserAgent string `json:"user_agent"`
 }
@@ -34,72 +25,33 @@ type ServerSignupBody struct {
 // maxUserAgent bounds a user agent passed in a body.
 const maxUserAgent = 1024
 
-// visitor is what a signup knows of the visitor's browser.
-type visitor struct {
-	addr netip.Addr
-	ua   string
-}
-
-// SignupRequest turns the body and the request into the domain request,
-// its tokens verified for v. Tokens come from the body and from a
-// tally_ref cookie that reached Tally (served on the vendor's own
-// subdomain): the engine takes the newest valid one. A snippet signup's
-// visitor is the request's own client.
-func (s *Server) SignupRequest(c echo.Context, v *attribution.Vendor, b SignupBody, source string) attribution.SignupRequest {
-	r := s.signupRequest(c, v, b, source)
-	if source == attribution.SourceSnippet {
-		s.addVisitor(&r, visitor{addr: clientAddr(c.RealIP()), ua: c.Request().UserAgent()})
-	}
-	return r
-}
-
-func (s *Server) signupRequest(c echo.Context, v *attribution.Vendor, b SignupBody, source string) attribution.SignupRequest {
-	r := attribution.SignupRequest{
-		Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Source: source,
-	}
-	if b.Ref != "" {
-		r.Tokens = append(r.Tokens, b.Ref)
-	}
-	if ck, err := c.Cookie(attribution.RefParam); err == nil && ck.Value != "" {
-		r.Tokens = append(r.Tokens, ck.Value)
-	}
-	r.Checks = attribution.CheckTokens(s.deps.Tokens, r.Tokens, v, s.deps.Clock())
-	return r
-}
-
-// addVisitor records the visitor facts the diagnosis searches clicks by.
-func (s *Server) addVisitor(r *attribution.SignupRequest, v visitor) {
-	if v.addr.IsValid() {
-		r.IPTrunc = clickinfo.TruncateIP(v.addr).String()
-		r.VisitorHash = clickinfo.VisitorHash(s.cfg.IPSalt, v.addr, v.ua)
-	}
-	if v.ua != "" {
-		agent := s.deps.Agents.Parse(v.ua)
-		r.Browser, r.OS = agent.Browser, agent.OS
-	}
+// signupHandlers serve the vendor backend's POST /v1/signups.
+type signupHandlers struct {
+	deps   handlerDeps
+	reader *snippet.SignupReader
 }
 
 // serverVisitor validates the ip and user_agent a backend passed.
-func serverVisitor(b ServerSignupBody) (visitor, error) {
-	var v visitor
+func serverVisitor(b ServerSignupBody) (snippet.Visitor, error) {
+	var v snippet.Visitor
 	if ip := strings.TrimSpace(b.IP); ip != "" {
 		a, err := netip.ParseAddr(ip)
 		if err != nil || a.Zone() != "" {
 			return v, invalid("ip must be the visitor's IPv4 or IPv6 address, such as 203.0.113.7.")
 		}
-		v.addr = a.Unmap()
+		v.Addr = a.Unmap()
 	}
-	v.ua = strings.TrimSpace(b.UserAgent)
-	if len(v.ua) > maxUserAgent {
+	v.UserAgent = strings.TrimSpace(b.UserAgent)
+	if len(v.UserAgent) > maxUserAgent {
 		return v, invalid("user_agent is longer than %d characters.", maxUserAgent)
 	}
 	return v, nil
 }
 
 // createSignup is the server-side signup, for vendors whose users block scripts.
-func (s *Server) createSignup(c echo.Context) error {
+func (s *signupHandlers) createSignup(c echo.Context) error {
 	var b ServerSignupBody
-	if err := decodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	v := VendorOf(c)
@@ -110,9 +62,8 @@ func (s *Server) createSignup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r := s.signupRequest(c, v, b.SignupBody, attribution.SourceAPI)
-	s.addVisitor(&r, who)
-	res, err := s.deps.Store.RecordSignup(c.Request().Context(), v, r)
+	r := s.reader.Read(c, v, b.SignupBody, attribution.SourceAPI, who)
+	res, err := s.deps.Signups.RecordSignup(c.Request().Context(), v, r)
 	if err != nil {
 		return err
 	}

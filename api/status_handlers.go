@@ -20,15 +20,21 @@ type Status struct {
 	ClickQueue int64 `json:"click_queue"`
 }
 
-func (s *Server) status(c echo.Context) error {
+// statusHandlers serve the operator's GET /admin/v1/status.
+type statusHandlers struct {
+	deps   handlerDeps
+	clicks attribution.ClickRecorder
+}
+
+func (s *statusHandlers) status(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	n, err := s.deps.Store.QueuedPaymentEvents(ctx)
+	n, err := s.deps.Payments.QueuedPaymentEvents(ctx)
 	if err != nil {
 		return attribution.Errorf(attribution.EUNAVAILABLE, "The database is not reachable.")
 	}
 	st := Status{WebhookQueue: n}
-	if q, ok := s.deps.Clicks.(interface{ Queued() int64 }); ok {
+	if q, ok := s.clicks.(interface{ Queued() int64 }); ok {
 		st.ClickQueue = q.Queued()
 	}
 	return c.JSON(http.StatusOK, st)

@@ -7,7 +7,15 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
+
+// vendorHandlers serve the vendor's own settings (/v1/vendor) and the
+// operator's vendor creation (/admin/v1/vendors).
+type vendorHandlers struct {
+	deps      handlerDeps
+	publicURL string // base of the owner's setup link
+}
 
 // VendorCreationRequest is the body of POST /admin/v1/vendors.
 type VendorCreationRequest struct {
@@ -29,9 +37,9 @@ type VendorCreationResponse struct {
 	OwnerSetupURL string `json:"owner_setup_url,omitempty"`
 }
 
-func (s *Server) createVendor(c echo.Context) error {
+func (s *vendorHandlers) createVendor(c echo.Context) error {
 	var req VendorCreationRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -40,7 +48,7 @@ func (s *Server) createVendor(c echo.Context) error {
 			return err
 		}
 	}
-	nv, err := s.deps.Store.CreateVendor(ctx, req.Name, req.Domain)
+	nv, err := s.deps.Vendors.CreateVendor(ctx, req.Name, req.Domain)
 	if err != nil {
 		return err
 	}
@@ -53,21 +61,21 @@ func (s *Server) createVendor(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		resp.OwnerSetupURL = strings.TrimRight(s.cfg.PublicURL, "/") + "/setup/" + token
+		resp.OwnerSetupURL = strings.TrimRight(s.publicURL, "/") + "/setup/" + token
 	}
 	return c.JSON(http.StatusCreated, resp)
 }
 
-func (s *Server) getVendor(c echo.Context) error {
+func (s *vendorHandlers) getVendor(c echo.Context) error {
 	return c.JSON(http.StatusOK, VendorOf(c))
 }
 
-func (s *Server) patchVendor(c echo.Context) error {
+func (s *vendorHandlers) patchVendor(c echo.Context) error {
 	var upd attribution.VendorUpdate
-	if err := decodeJSON(c, &upd); err != nil {
+	if err := httpx.DecodeJSON(c, &upd); err != nil {
 		return err
 	}
-	v, err := s.deps.Store.UpdateVendor(c.Request().Context(), VendorOf(c).ID, ActorOf(c), upd)
+	v, err := s.deps.Vendors.UpdateVendor(c.Request().Context(), VendorOf(c).ID, ActorOf(c), upd)
 	if err != nil {
 		return err
 	}

@@ -134,7 +134,7 @@ func TestVendor_StripeWebhookSecretWriteOnly(t *testing.T) {
 	// Other changes keep it.
 	check(e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{"name": "Acme 2"})), true)
 	// Kept, and stored encrypted (TestSecurity_StripeSecretEncryptedAtRest).
-	if got, err := e.App.Store.FindVendor(t.Context(), v.ID); err != nil || got.StripeWebhookSecret != secret {
+	if got, err := e.App.Store.Vendors.FindVendor(t.Context(), v.ID); err != nil || got.StripeWebhookSecret != secret {
 		t.Fatalf("stored secret lost: %v", err)
 	}
 	if raw := rawStripeSecret(t, e, v.ID); strings.Contains(raw, secret) {

@@ -14,19 +14,20 @@ import (
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/attribution/clickinfo"
 	"github.com/tally-dev/tally/attribution/store"
+	"github.com/tally-dev/tally/attribution/store/ingest"
 	"github.com/tally-dev/tally/snippet"
 	"github.com/tally-dev/tally/web"
 	"github.com/tally-dev/tally/webhooks"
 )
 
-// App is a running Tally: its store, click writer and HTTP server.
+// App is a running Tally: its store, click writer, ping buffer and HTTP server.
 type App struct {
 	Config Config
 	Store  *store.Store
-	Clicks *store.ClickWriter
+	Clicks *ingest.ClickWriter
 	Server *api.Server
 	Tokens *attribution.TokenCodec
-	Pings  *store.PingBuffer
+	Pings  *ingest.PingBuffer
 	Logger *slog.Logger
 	geo    *clickinfo.Geo
 	// stopJobs ends the background jobs (reward approval, rollups and
@@ -73,7 +74,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.SetSecretBox(box)
+	st.Vendors.SetSecrets(box)
 	salt, err := ipSalt(ctx, st)
 	if err != nil {
 		return nil, err
@@ -85,29 +86,38 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.SetLegacyEventVerifier(func(v *attribution.Vendor, ev *attribution.PaymentEvent) { webhooks.VerifyToken(a.Tokens, v, ev) })
-	a.Pings = st.NewPingBuffer(time.Second, logger)
-	a.Clicks = st.NewClickWriter(store.ClickWriterOptions{
+	st.Payments.SetLegacyEventVerifier(func(v *attribution.Vendor, ev *attribution.PaymentEvent) { webhooks.VerifyToken(a.Tokens, v, ev) })
+	a.Pings = ingest.NewPingBuffer(st.Pings, time.Second, logger)
+	a.Clicks = ingest.NewClickWriter(st.Clicks, ingest.ClickWriterOptions{
 		QueueSize: cfg.ClickQueue, Async: cfg.ClickMode == "async", Logger: logger,
 		Writers: cfg.ClickWriters,
 	})
-	a.Accounts = store.NewAccounts(st.DB(), cfg.Clock, st)
+	a.Accounts = store.NewAccounts(st.DB(), cfg.Clock, st.Vendors)
+	agents := clickinfo.NewAgentParser(50_000)
+	signups := snippet.NewSignupReader(a.Tokens, agents, salt, cfg.Clock)
 	a.Server = api.New(api.Config{
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, TrustedProxies: proxies,
 		CountryHeader: cfg.CountryHeader, ClickWait: cfg.ClickWait, IPSalt: salt,
 		SnippetRate: cfg.SnippetRate, SnippetBurst: cfg.SnippetBurst,
 		CheckAllowPrivate: cfg.CheckAllowPrivate,
 	}, api.Deps{
-		Store: st, Tokens: a.Tokens, Clicks: a.Clicks, Agents: clickinfo.NewAgentParser(50_000),
+		Database: st, Vendors: st.Vendors, Partners: st.Partners, Links: st.Links, Customers: st.Customers,
+		Signups: st.Customers, Purchases: st.Purchases, Payments: st.Payments, Rewards: st.Rewards, Audit: st.Audit,
+		Exports: st.Exports, Health: st.Health, Diagnosis: st.Diagnosis, Erasure: st.Erasure, Portal: st.Portal,
+		Analytics: st.Analytics,
+		Tokens:    a.Tokens, Clicks: a.Clicks, Agents: agents,
 		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings,
-		Accounts: a.Accounts,
+		Accounts:         a.Accounts,
+		SnippetEndpoints: snippet.NewEndpoints(snippetStore{st.Vendors, st.Customers}, a.Pings, signups, cfg.Clock),
+		StripeWebhook:    webhooks.NewStripeHandler(webhookStore{st.Vendors, st.Payments}, logger, webhooks.Options{Queue: cfg.WebhookQueue, Inline: cfg.WebhookInline, Tokens: a.Tokens}),
+		SignupReader:     signups,
 	})
-	snippet.Mount(a.Server)
+	// The web interface's pages have their own route table (web/web.go),
+	// as miniflux keeps its UI's beside its API's.
 	web.Mount(a.Server.Echo, web.Deps{
-		Accounts: a.Accounts, Vendors: st, Partners: st, Analytics: st, Rewards: st,
+		Accounts: a.Accounts, Vendors: st.Vendors, Partners: st.Partners, Analytics: st.Analytics, Rewards: st.Rewards,
 		Clock: cfg.Clock, Logger: logger, PublicURL: cfg.PublicURL,
 	})
-	webhooks.Mount(a.Server, st, logger, webhooks.Options{Queue: cfg.WebhookQueue, Inline: cfg.WebhookInline, Tokens: a.Tokens})
 	jobs, stop := context.WithCancel(context.Background())
 	a.stopJobs = stop
 	a.jobs.Add(3)
@@ -116,6 +126,20 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	go func() { defer a.jobs.Done(); a.applyQueuedEvents(jobs, time.Second) }()
 	ok = true
 	return a, nil
+}
+
+// snippetStore is what the snippet's endpoints call: the vendors and the
+// signups.
+type snippetStore struct {
+	*store.Vendors
+	*store.Customers
+}
+
+// webhookStore is what the Stripe webhook calls: the vendors, through their
+// cache, and the payments.
+type webhookStore struct {
+	*store.Vendors
+	*store.Payments
 }
 
 // Handler is the HTTP handler of the whole application.
@@ -171,7 +195,7 @@ func (a *App) approveRewards(ctx context.Context, period time.Duration) {
 // the due rewards unless another instance is doing it right now, and
 // reports whether this instance ran it and how many rewards it approved.
 func (a *App) ApproveDueRewardsOnce(ctx context.Context) (n int, ran bool) {
-	n, ran, err := a.Store.ApproveDueRewardsJob(ctx)
+	n, ran, err := a.Store.Rewards.ApproveDueRewardsJob(ctx)
 	switch {
 	case err != nil && ctx.Err() == nil:
 		a.Logger.Warn("approving due rewards failed", "err", err)
@@ -187,7 +211,7 @@ func (a *App) ApproveDueRewardsOnce(ctx context.Context) (n int, ran bool) {
 // of clicks unless another instance is doing it right now (ran == false).
 func (a *App) RollUpOnce(ctx context.Context) (ran bool, err error) {
 	ran, err = a.Store.RunJob(ctx, store.JobRollup, func(ctx context.Context) error {
-		_, err := a.Store.RollUpClicks(ctx)
+		_, err := a.Store.Analytics.RollUpClicks(ctx)
 		return err
 	})
 	if err != nil && ctx.Err() == nil {
@@ -202,7 +226,7 @@ func (a *App) RollUpOnce(ctx context.Context) (ran bool, err error) {
 // page aggregates) unless another instance is doing it right now.
 func (a *App) RetentionOnce(ctx context.Context) (ran bool, err error) {
 	ran, err = a.Store.RunJob(ctx, store.JobRetention, func(ctx context.Context) error {
-		res, err := a.Store.ApplyRetention(ctx, a.Config.RetentionDays)
+		res, err := a.Store.Retention.ApplyRetention(ctx, a.Config.RetentionDays)
 		if err == nil && (res.ClicksDeleted > 0 || res.ClicksKept > 0) {
 			a.Logger.Info("retention applied", "before", res.Before, "clicks_deleted", res.ClicksDeleted,
 				"attributing_clicks_erased", res.ClicksKept, "pings_pruned", res.PingsPruned)
@@ -256,7 +280,7 @@ func (a *App) applyQueuedEvents(ctx context.Context, period time.Duration) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-a.Store.PaymentEventsQueued():
+		case <-a.Store.Payments.PaymentEventsQueued():
 		case <-t.C:
 		}
 	}
@@ -266,7 +290,7 @@ func (a *App) applyQueuedEvents(ctx context.Context, period time.Duration) {
 // TALLY_WEBHOOK_WORKERS transactions side by side (the store uses one on
 // SQLite), and reports how many.
 func (a *App) ApplyQueuedEventsOnce(ctx context.Context) (int, error) {
-	n, err := a.Store.ApplyQueuedPaymentEvents(ctx, 200, a.Config.WebhookWorkers)
+	n, err := a.Store.Payments.ApplyQueuedPaymentEvents(ctx, 200, a.Config.WebhookWorkers)
 	if err != nil && ctx.Err() == nil {
 		a.Logger.Warn("applying queued Stripe events failed; they stay queued and are retried", "applied", n, "err", err)
 	} else if n > 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/attribution/store"
+	"github.com/tally-dev/tally/internal/secretbox"
 )
 
 // tokenCodec builds the click-token codec. Keys come from TALLY_HASH_KEY and
@@ -61,7 +62,7 @@ func tokenCodec(ctx context.Context, s *store.Store, cfg Config) (*attribution.T
 // first start and kept in the settings table. Production should set
 // TALLY_SECRET_KEY from a secret store: a key kept beside the data it
 // protects only guards against leaks of the vendors table alone.
-func secretBox(ctx context.Context, s *store.Store, cfg Config) (*store.SecretBox, error) {
+func secretBox(ctx context.Context, s *store.Store, cfg Config) (*secretbox.Box, error) {
 	var keys [][]byte
 	if cfg.SecretKey != "" {
 		var err error
@@ -69,7 +70,7 @@ func secretBox(ctx context.Context, s *store.Store, cfg Config) (*store.SecretBo
 			return nil, err
 		}
 	} else {
-		k, err := s.Setting(ctx, "secret_key", randomHex(store.SecretKeySize))
+		k, err := s.Setting(ctx, "secret_key", randomHex(secretbox.KeySize))
 		if err != nil {
 			return nil, err
 		}
@@ -80,14 +81,14 @@ func secretBox(ctx context.Context, s *store.Store, cfg Config) (*store.SecretBo
 		keys = [][]byte{b}
 	}
 	for _, k := range keys {
-		if len(k) != store.SecretKeySize {
-			return nil, fmt.Errorf("TALLY_SECRET_KEY: each key must be %d bytes (64 hex characters or 44 base64), got %d", store.SecretKeySize, len(k))
+		if len(k) != secretbox.KeySize {
+			return nil, fmt.Errorf("TALLY_SECRET_KEY: each key must be %d bytes (64 hex characters or 44 base64), got %d", secretbox.KeySize, len(k))
 		}
 	}
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("TALLY_SECRET_KEY: no key given")
 	}
-	return store.NewSecretBox(keys...)
+	return secretbox.New(keys...)
 }
 
 // ipSalt returns the salt of IP hashes, generated once per deployment.

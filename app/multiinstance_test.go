@@ -20,6 +20,7 @@ import (
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/attribution/store"
 	"github.com/tally-dev/tally/internal/testenv"
+	"github.com/tally-dev/tally/webhooks"
 )
 
 const (
@@ -406,7 +407,7 @@ func TestMultiInstance_TwoInstancesOneDatabase(t *testing.T) {
 	// exactly once (FOR UPDATE SKIP LOCKED).
 	t.Run("QueuedEventsAppliedOnceAcrossInstances", func(t *testing.T) {
 		ctx := t.Context()
-		v, err := A.app.Store.FindVendor(ctx, vendorID)
+		v, err := A.app.Store.Vendors.FindVendor(ctx, vendorID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -416,7 +417,8 @@ func TestMultiInstance_TwoInstancesOneDatabase(t *testing.T) {
 			ev := attribution.PaymentEvent{ID: fmt.Sprintf("evt_queued_%d", i), Type: "checkout.session.completed",
 				Purchase: &attribution.PaymentPurchase{Ref: fmt.Sprintf("cs_queued_%d", i), ClientReferenceID: tokens[i%multiBuyers],
 					Email: fmt.Sprintf("queued%d@example.com", i), Amount: 2_000, Currency: "usd", PurchasedAt: clock.Now()}}
-			if out, err := in.app.Store.QueuePaymentEvent(ctx, v, ev); err != nil || out != attribution.OutcomeQueued {
+			webhooks.VerifyToken(in.app.Tokens, v, &ev) // as the webhook does before it queues
+			if out, err := in.app.Store.Payments.QueuePaymentEvent(ctx, v, ev); err != nil || out != attribution.OutcomeQueued {
 				t.Fatalf("queue %d: %q, %v", i, out, err)
 			}
 		}
@@ -433,7 +435,7 @@ func TestMultiInstance_TwoInstancesOneDatabase(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			if q, err := A.app.Store.QueuedPaymentEvents(ctx); err != nil || q == 0 || time.Now().After(deadline) {
+			if q, err := A.app.Store.Payments.QueuedPaymentEvents(ctx); err != nil || q == 0 || time.Now().After(deadline) {
 				if q != 0 {
 					t.Fatalf("queue still holds %d (%v)", q, err)
 				}

@@ -315,7 +315,7 @@ func outageMidTraffic(t *testing.T, webhookQueue string) {
 	}
 	// Queued events (acknowledged, stored) are applied by the worker.
 	if pollUntil(30*time.Second, func() bool {
-		n, err := st.QueuedPaymentEvents(t.Context())
+		n, err := st.Payments.QueuedPaymentEvents(t.Context())
 		return err == nil && n == 0
 	}) < 0 {
 		t.Fatal("Stripe events still queued 30 s after recovery")

@@ -84,15 +84,15 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 func setup(t *testing.T, st *store.Store) *attribution.Link {
 	t.Helper()
 	ctx := t.Context()
-	nv, err := st.CreateVendor(ctx, "Acme", "acme.example")
+	nv, err := st.Vendors.CreateVendor(ctx, "Acme", "acme.example")
 	if err != nil {
 		t.Fatal(err)
 	}
-	np, err := st.CreatePartner(ctx, nv.Vendor.ID, "system", attribution.PartnerCreate{Name: "Ada", Email: "ada@example.com"})
+	np, err := st.Partners.CreatePartner(ctx, nv.Vendor.ID, "system", attribution.PartnerCreate{Name: "Ada", Email: "ada@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := st.CreateLink(ctx, nv.Vendor.ID, "system", attribution.LinkCreate{PartnerID: np.Partner.ID, DestinationURL: "https://acme.example/"})
+	l, err := st.Links.CreateLink(ctx, nv.Vendor.ID, "system", attribution.LinkCreate{PartnerID: np.Partner.ID, DestinationURL: "https://acme.example/"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestCLI_VendorCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	v, err := st.VendorBySecretKey(t.Context(), secret)
+	v, err := st.Vendors.VendorBySecretKey(t.Context(), secret)
 	if err != nil {
 		t.Fatalf("the printed secret key does not authenticate: %v", err)
 	}

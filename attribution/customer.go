@@ -149,10 +149,16 @@ type CustomerFilter struct {
 	Page       Page
 }
 
-// CustomerService reads a vendor's customers.
+// CustomerService reads a vendor's customers and applies the manual
+// attribution overrides, each with its audit entry in its transaction.
 type CustomerService interface {
 	// FindCustomer returns one customer. ENOTFOUND.
 	FindCustomer(ctx context.Context, vendorID, id string) (*Customer, error)
 	// ListCustomers returns customers newest first, and whether more follow.
 	ListCustomers(ctx context.Context, vendorID string, f CustomerFilter) ([]*Customer, bool, error)
+	// CreateCustomer creates a customer attributed to a partner by hand.
+	// EINVALID, ENOTFOUND (partner), ECONFLICT (customer exists).
+	CreateCustomer(ctx context.Context, v *Vendor, actor string, c CustomerCreate) (*Customer, error)
+	// ReassignCustomer credits a customer to another partner. EINVALID, ENOTFOUND.
+	ReassignCustomer(ctx context.Context, vendorID, actor, customerID string, r Reassignment) (*ReassignResult, error)
 }

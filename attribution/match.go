@@ -56,3 +56,16 @@ func PaymentToken(check TokenCheck) *TokenCheck {
 // CodeCredits reports whether a promotion code may credit a purchase: only
 // when nothing else (a click or an attributed customer) credits it.
 func CodeCredits(p *Purchase) bool { return p.PartnerID == "" }
+
+// CreditingCode picks the promotion code that credits a purchase: the
+// first of codes (normalized, in the order the payment lists them) whose
+// owner is an active partner. owners maps each code that has one to its
+// partner. It returns nil and "" when no code credits.
+func CreditingCode(codes []string, owners map[string]*Partner) (*Partner, string) {
+	for _, code := range codes {
+		if p := owners[code]; p != nil && p.Status == PartnerActive {
+			return p, code
+		}
+	}
+	return nil, ""
+}

@@ -123,7 +123,8 @@ type PartnerFilter struct {
 	Page   Page
 }
 
-// PartnerService manages a vendor's partners. Every method is scoped to vendorID.
+// PartnerService manages a vendor's partners and their promotion codes.
+// Every method is scoped to vendorID.
 type PartnerService interface {
 	// CreatePartner creates a partner and its portal token, audited as actor. EINVALID, ECONFLICT (email taken).
 	CreatePartner(ctx context.Context, vendorID, actor string, c PartnerCreate) (*NewPartner, error)
@@ -135,4 +136,8 @@ type PartnerService interface {
 	UpdatePartner(ctx context.Context, vendorID, actor, id string, upd PartnerUpdate) (*Partner, error)
 	// PartnerByToken authenticates a partner. EUNAUTHORIZED.
 	PartnerByToken(ctx context.Context, token string) (*Partner, error)
+	// AddPromotionCode gives a partner a promotion code. EINVALID, ENOTFOUND, ECONFLICT.
+	AddPromotionCode(ctx context.Context, vendorID, actor, partnerID, code string) (*PromotionCode, error)
+	// ListPromotionCodes lists a partner's codes. ENOTFOUND.
+	ListPromotionCodes(ctx context.Context, vendorID, partnerID string) ([]*PromotionCode, error)
 }

@@ -305,10 +305,10 @@ func NormalizePromotionCode(code string) (string, error) {
 	return strings.ToUpper(code), nil
 }
 
-// PurchaseService records and reads purchases and the manual overrides.
-// Every method is scoped to the vendor; another vendor's objects are
-// ENOTFOUND and nothing is written. Each override writes its audit entry in
-// its own transaction.
+// PurchaseService records and reads purchases and their exclusions. Every
+// method is scoped to the vendor; another vendor's objects are ENOTFOUND
+// and nothing is written. Each change writes its audit entry in its own
+// transaction.
 type PurchaseService interface {
 	// RecordManualPurchase records a purchase by hand and its reward by the
 	// rule. EINVALID, ENOTFOUND (customer).
@@ -322,15 +322,6 @@ type PurchaseService interface {
 	IncludePurchase(ctx context.Context, v *Vendor, actor, id, reason string) (*PurchaseDetail, error)
 	// ListPurchases lists purchases newest first.
 	ListPurchases(ctx context.Context, vendorID string, f PurchaseFilter) ([]*Purchase, bool, error)
-	// CreateCustomer creates a customer attributed to a partner by hand.
-	// EINVALID, ENOTFOUND (partner), ECONFLICT (customer exists).
-	CreateCustomer(ctx context.Context, v *Vendor, actor string, c CustomerCreate) (*Customer, error)
-	// ReassignCustomer credits a customer to another partner. EINVALID, ENOTFOUND.
-	ReassignCustomer(ctx context.Context, vendorID, actor, customerID string, r Reassignment) (*ReassignResult, error)
-	// AddPromotionCode gives a partner a promotion code. EINVALID, ENOTFOUND, ECONFLICT.
-	AddPromotionCode(ctx context.Context, vendorID, actor, partnerID, code string) (*PromotionCode, error)
-	// ListPromotionCodes lists a partner's codes. ENOTFOUND.
-	ListPromotionCodes(ctx context.Context, vendorID, partnerID string) ([]*PromotionCode, error)
 }
 
 // PurchaseExportRow is one line of GET /v1/purchases.csv. UTM fields come

@@ -48,8 +48,8 @@ func (r *RewardRule) Validate() error {
 			return Errorf(EINVALID, "reward_rule of type percent takes no amount or currency.")
 		}
 	case RewardFlat:
-		if r.Amount <= 0 {
-			return Errorf(EINVALID, "reward_rule.amount must be a positive amount in minor units.")
+		if !ValidAmount(r.Amount) {
+			return Errorf(EINVALID, "reward_rule.amount must be a positive amount in minor units, at most %d.", MaxAmount)
 		}
 		if !ValidCurrency(r.Currency) {
 			return Errorf(EINVALID, "reward_rule.currency must be an ISO 4217 code such as usd.")

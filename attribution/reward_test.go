@@ -213,6 +213,7 @@ func TestRewardRule_Validate(t *testing.T) {
 		{"FlatNoCurrency", `{"type":"flat","amount":500}`, false},
 		{"FlatBadCurrency", `{"type":"flat","amount":500,"currency":"dollars"}`, false},
 		{"FlatZero", `{"type":"flat","amount":0,"currency":"usd"}`, false},
+		{"FlatBeyondBound", `{"type":"flat","amount":9223372036854775807,"currency":"usd"}`, false},
 		{"BadType", `{"type":"tiered","percent":10}`, false},
 		{"NegativeDuration", `{"type":"percent","percent":10,"duration_months":-1}`, false},
 		{"NegativeHold", `{"type":"percent","percent":10,"hold_days":-1}`, false},

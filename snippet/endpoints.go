@@ -1,81 +1,51 @@
 package snippet
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
-	"github.com/tally-dev/tally/api"
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
-// Mount adds the endpoints the snippet calls: signup, ping and config. They
-// are public (the public key names the vendor), rate-limited per IP, and
-// answer CORS only for the vendor's allowed origins (any when none are set).
-func Mount(s *api.Server) {
-	cfg := s.Config()
-	r := rate.Limit(cfg.SnippetRate)
-	if cfg.SnippetRate <= 0 {
-		r = 10
-	}
-	burst := cfg.SnippetBurst
-	if burst <= 0 {
-		burst = 40
-	}
-	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: r, Burst: burst, ExpiresIn: 3 * time.Minute,
-		}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-		ErrorHandler: func(c echo.Context, err error) error {
-			return attribution.Errorf(attribution.EFORBIDDEN, "Cannot identify the client.")
-		},
-		DenyHandler: func(c echo.Context, id string, err error) error {
-			c.Response().Header().Set("Retry-After", "1")
-			return attribution.Errorf(attribution.ERATELIMIT, "Too many requests; slow down.")
-		},
-	})
-	h := &handlers{s: s}
-	// BodyLimit bounds what a public, unauthenticated endpoint reads.
-	g := s.Echo.Group("/v1/snippet", corsErrors, limiter, middleware.BodyLimit("16K"))
-	g.OPTIONS("/signup", h.preflight)
-	g.OPTIONS("/ping", h.preflight)
-	g.OPTIONS("/config", h.preflight)
-	g.POST("/signup", h.signup)
-	g.POST("/ping", h.ping)
-	g.GET("/config", h.config)
+// Store is what the endpoints call.
+type Store interface {
+	VendorByPublicKey(ctx context.Context, key string) (*attribution.Vendor, error)
+	VendorBySecretKey(ctx context.Context, key string) (*attribution.Vendor, error)
+	RecordSignup(ctx context.Context, v *attribution.Vendor, r attribution.SignupRequest) (*attribution.SignupResult, error)
 }
 
-type handlers struct{ s *api.Server }
-
-// corsErrors lets the page read errors raised before the vendor is known
-// (unknown key, malformed body, rate limit), so the snippet can say why a
-// call failed. allowOrigin withdraws the header for an origin the vendor
-// does not allow.
-func corsErrors(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if origin := c.Request().Header.Get("Origin"); origin != "" && c.Request().Method != http.MethodOptions {
-			h := c.Response().Header()
-			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Allow-Credentials", "true")
-		}
-		return next(c)
-	}
+// Endpoints serve what the snippet calls: signup, ping and config. They
+// are public (the public key names the vendor) and answer CORS only for
+// the vendor's allowed origins (any when none are set); the route table
+// adds CORSErrors, RateLimit and a body limit in front of them.
+type Endpoints struct {
+	store   Store
+	pings   attribution.PingRecorder
+	signups *SignupReader
+	clock   attribution.Clock
 }
 
-// preflight answers CORS preflights. The vendor is named in the body, which
+// NewEndpoints builds the endpoints: signups are read by signups, page
+// loads go to pings, stamped by clock.
+func NewEndpoints(st Store, pings attribution.PingRecorder, signups *SignupReader, clock attribution.Clock) *Endpoints {
+	if clock == nil {
+		clock = attribution.SystemClock
+	}
+	return &Endpoints{store: st, pings: pings, signups: signups, clock: clock}
+}
+
+// Preflight answers CORS preflights. The vendor is named in the body, which
 // a preflight does not carry, so it allows the asking origin; the request
 // itself is then refused (403, no CORS headers) if the vendor does not
 // allow that origin.
-func (h *handlers) preflight(c echo.Context) error {
+func (h *Endpoints) Preflight(c echo.Context) error {
 	origin := c.Request().Header.Get("Origin")
 	hd := c.Response().Header()
 	hd.Add("Vary", "Origin")
@@ -99,14 +69,14 @@ func allowOrigin(c echo.Context, v *attribution.Vendor) error {
 	if !v.AllowsOrigin(origin) {
 		c.Response().Header().Del("Access-Control-Allow-Origin")
 		c.Response().Header().Del("Access-Control-Allow-Credentials")
-		return attribution.Errorf(attribution.EFORBIDDEN, "Origin %s is not in this vendor's allowed_origins.", api.Clip(origin, 200))
+		return attribution.Errorf(attribution.EFORBIDDEN, "Origin %s is not in this vendor's allowed_origins.", attribution.Clip(origin, 200))
 	}
 	c.Response().Header().Set("Access-Control-Allow-Origin", origin)
 	c.Response().Header().Set("Access-Control-Allow-Credentials", "true")
 	return nil
 }
 
-func (h *handlers) vendor(c echo.Context, key string) (*attribution.Vendor, error) {
+func (h *Endpoints) vendor(c echo.Context, key string) (*attribution.Vendor, error) {
 	key = strings.TrimSpace(key)
 	if key == "" {
 		return nil, attribution.Errorf(attribution.EINVALID, "public_key is required: copy the data-key attribute from your Tally settings (pk_…).")
@@ -114,7 +84,7 @@ func (h *handlers) vendor(c echo.Context, key string) (*attribution.Vendor, erro
 	if !strings.HasPrefix(key, attribution.PrefixPublicKey) {
 		return nil, attribution.Errorf(attribution.EUNAUTHORIZED, "public_key must be a public key (pk_…); never put a secret key in a page.")
 	}
-	return h.s.Deps().Store.VendorByPublicKey(c.Request().Context(), key)
+	return h.store.VendorByPublicKey(c.Request().Context(), key)
 }
 
 // SignupAnswer is what the public signup endpoint tells the page.
@@ -123,9 +93,10 @@ type SignupAnswer struct {
 	Attributed bool   `json:"attributed"`
 }
 
-func (h *handlers) signup(c echo.Context) error {
-	var b api.SignupBody
-	if err := api.DecodeJSON(c, &b); err != nil {
+// Signup records a signup from the vendor's page.
+func (h *Endpoints) Signup(c echo.Context) error {
+	var b SignupBody
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	v, err := h.vendor(c, b.PublicKey)
@@ -135,7 +106,7 @@ func (h *handlers) signup(c echo.Context) error {
 	if err := allowOrigin(c, v); err != nil {
 		return err
 	}
-	res, err := h.s.Deps().Store.RecordSignup(c.Request().Context(), v, h.s.SignupRequest(c, v, b, attribution.SourceSnippet))
+	res, err := h.store.RecordSignup(c.Request().Context(), v, h.signups.Read(c, v, b, attribution.SourceSnippet, ClientVisitor(c)))
 	if err != nil {
 		return err
 	}
@@ -152,13 +123,13 @@ type PingBody struct {
 	CookieOK  bool   `json:"cookie_ok"`
 }
 
-// ping records a page load. sendBeacon posts text/plain, so the body is
+// Ping records a page load. sendBeacon posts text/plain, so the body is
 // parsed as JSON whatever its content type. Pings with a missing or wrong
 // key are recorded too: they are how the health check finds a broken tag.
-func (h *handlers) ping(c echo.Context) error {
+func (h *Endpoints) Ping(c echo.Context) error {
 	var b PingBody
 	data, err := io.ReadAll(c.Request().Body)
-	if api.BodyTooLarge(err) {
+	if httpx.BodyTooLarge(err) {
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 	} else if err != nil {
 		return attribution.Errorf(attribution.EINVALID, "Could not read the body.")
@@ -166,7 +137,7 @@ func (h *handlers) ping(c echo.Context) error {
 	if err := json.Unmarshal(data, &b); err != nil {
 		return attribution.Errorf(attribution.EINVALID, "The body must be a JSON object {public_key, url, ref_in_url, cookie_ok}.")
 	}
-	if api.HasJSONNUL(data) { // the database cannot store it
+	if httpx.HasJSONNUL(data) { // the database cannot store it
 		return attribution.Errorf(attribution.EINVALID, "The body must not contain NUL characters.")
 	}
 	u, err := url.Parse(b.URL)
@@ -174,8 +145,8 @@ func (h *handlers) ping(c echo.Context) error {
 		return attribution.Errorf(attribution.EINVALID, "url must be the page's absolute http(s) URL.")
 	}
 	p := attribution.Ping{
-		Origin: strings.ToLower(u.Scheme + "://" + u.Host), Path: api.Clip(u.EscapedPath(), 300),
-		RefInURL: b.RefInURL, CookieOK: b.CookieOK, At: h.s.Deps().Clock(),
+		Origin: strings.ToLower(u.Scheme + "://" + u.Host), Path: attribution.Clip(u.EscapedPath(), 300),
+		RefInURL: b.RefInURL, CookieOK: b.CookieOK, At: h.clock(),
 	}
 	if p.Path == "" {
 		p.Path = "/"
@@ -193,7 +164,7 @@ func (h *handlers) ping(c echo.Context) error {
 	default:
 		return err
 	}
-	h.s.Deps().Pings.RecordPing(p)
+	h.pings.RecordPing(p)
 	if v != nil {
 		if err := allowOrigin(c, v); err != nil {
 			return err
@@ -205,11 +176,11 @@ func (h *handlers) ping(c echo.Context) error {
 // presentedKey keeps a bad key's shape for diagnosis without ever storing
 // a secret: a vendor's secret key is kept as whose it is, so the ping is
 // that vendor's alone (attribution.LeakedSecretKey).
-func (h *handlers) presentedKey(c echo.Context, k string) (string, error) {
+func (h *Endpoints) presentedKey(c echo.Context, k string) (string, error) {
 	k = strings.TrimSpace(k)
 	switch {
 	case strings.HasPrefix(k, attribution.PrefixSecretKey):
-		v, err := h.s.Deps().Store.VendorBySecretKey(c.Request().Context(), k)
+		v, err := h.store.VendorBySecretKey(c.Request().Context(), k)
 		switch attribution.ErrorCode(err) {
 		case "":
 			return attribution.LeakedSecretKey(v.PublicKey), nil
@@ -218,7 +189,7 @@ func (h *handlers) presentedKey(c echo.Context, k string) (string, error) {
 		}
 		return "", err
 	case len(k) > 64:
-		return api.Clip(k, 64), nil
+		return attribution.Clip(k, 64), nil
 	}
 	return k, nil
 }
@@ -229,7 +200,8 @@ type ConfigAnswer struct {
 	CookieDomain          string `json:"cookie_domain"`
 }
 
-func (h *handlers) config(c echo.Context) error {
+// Config answers the cookie settings of the vendor.
+func (h *Endpoints) Config(c echo.Context) error {
 	v, err := h.vendor(c, c.QueryParam("public_key"))
 	if err != nil {
 		return err

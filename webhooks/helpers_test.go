@@ -117,7 +117,7 @@ func (s *shop) drain(t *testing.T) {
 		if _, err := s.e.App.ApplyQueuedEventsOnce(t.Context()); err != nil {
 			t.Fatalf("applying the queue: %v", err)
 		}
-		n, err := s.e.App.Store.QueuedPaymentEvents(t.Context())
+		n, err := s.e.App.Store.Payments.QueuedPaymentEvents(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}

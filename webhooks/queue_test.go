@@ -131,7 +131,7 @@ func TestStripeQueue_FailingEventDoesNotBlockOthers(t *testing.T) {
 	if !failed {
 		t.Fatal("the broken event never reported its failure")
 	}
-	if n, err := s.e.App.Store.QueuedPaymentEvents(t.Context()); err != nil || n != 1 {
+	if n, err := s.e.App.Store.Payments.QueuedPaymentEvents(t.Context()); err != nil || n != 1 {
 		t.Fatalf("queued = %d, %v; want the broken event still queued", n, err)
 	}
 }

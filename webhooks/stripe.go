@@ -19,8 +19,8 @@ import (
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
 
-	"github.com/tally-dev/tally/api"
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 // MaxBody is the largest event accepted.
@@ -58,8 +58,10 @@ type handler struct {
 	tokens *attribution.TokenCodec
 }
 
-// Mount adds POST /webhooks/stripe/:vendor_id to the server.
-func Mount(s *api.Server, st Store, logger *slog.Logger, opts Options) {
+// NewStripeHandler builds the handler of POST /webhooks/stripe/{vendor_id}:
+// events are verified with each vendor's signing secret, tokens with
+// opts.Tokens, and stored through st.
+func NewStripeHandler(st Store, logger *slog.Logger, opts Options) echo.HandlerFunc {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -70,7 +72,7 @@ func Mount(s *api.Server, st Store, logger *slog.Logger, opts Options) {
 		opts.Inline = 16
 	}
 	h := &handler{store: st, logger: logger, queue: opts.Queue, inline: make(chan struct{}, opts.Inline), tokens: opts.Tokens}
-	s.Echo.POST("/webhooks/stripe/:vendor_id", h.stripe)
+	return h.stripe
 }
 
 // apply applies ev while Stripe waits, or queues it when the instance is
@@ -116,8 +118,7 @@ func (h *handler) stripe(c echo.Context) error {
 		return attribution.Errorf(attribution.EINVALID, "This vendor has no Stripe signing secret: set stripe_webhook_secret with PATCH /v1/vendor.")
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxBody+1))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || len(body) > MaxBody {
+	if httpx.BodyTooLarge(err) || len(body) > MaxBody {
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 	} else if err != nil {
 		return attribution.Errorf(attribution.EINVALID, "The body could not be read.")
@@ -135,7 +136,7 @@ func (h *handler) stripe(c echo.Context) error {
 	}
 	if event.Data != nil {
 		// The database cannot store a NUL: keep the event, with U+FFFD instead.
-		event.Data.Raw = api.ReplaceJSONNUL(event.Data.Raw)
+		event.Data.Raw = httpx.ReplaceJSONNUL(event.Data.Raw)
 	}
 	ev, err := reduce(&event)
 	if err != nil {

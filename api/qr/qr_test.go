@@ -80,7 +80,7 @@ func decode(t *testing.T, img image.Image) string {
 	if err != nil {
 		t.Fatalf("binary bitmap: %v", err)
 	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
 	if err != nil {
 		t.Fatalf("decode QR: %v", err)
 	}

@@ -13,7 +13,10 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.AnalyticsService = (*Store)(nil)
+// Analytics answers analytics queries and rolls up clicks (rollup.go).
+type Analytics struct{ core }
+
+var _ attribution.AnalyticsService = (*Analytics)(nil)
 
 // rollupDims gives each group-by its click_rollups column and the field of
 // a rollupKey holding it ("" for day: grouped by hour and folded into days
@@ -56,7 +59,7 @@ func (r *report) row(key string, hour time.Time) *attribution.AnalyticsRow {
 
 // Analytics implements attribution.AnalyticsService: rollups for the hours
 // rolled up, raw clicks after them, conversions from their own tables.
-func (s *Store) Analytics(ctx context.Context, vendorID string, q attribution.AnalyticsQuery) (*attribution.AnalyticsReport, error) {
+func (s *Analytics) Analytics(ctx context.Context, vendorID string, q attribution.AnalyticsQuery) (*attribution.AnalyticsReport, error) {
 	dim, ok := rollupDims[q.GroupBy]
 	if !ok {
 		return nil, attribution.Errorf(attribution.EINVALID, "group_by must be one of %s.", strings.Join(attribution.AnalyticsGroupBys, ", "))
@@ -65,7 +68,7 @@ func (s *Store) Analytics(ctx context.Context, vendorID string, q attribution.An
 		q.Location = time.UTC
 	}
 	q.Start, q.End = q.Start.UTC(), q.End.UTC()
-	through, err := s.RolledUpThrough(ctx)
+	through, err := rolledUpThrough(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +145,7 @@ func uniqueHour(segs []attribution.UniqueSegment, h time.Time) int {
 }
 
 // rollupPart adds the rollups of the hours starting in [from, to).
-func (s *Store) rollupPart(ctx context.Context, r *report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) error {
+func (s *Analytics) rollupPart(ctx context.Context, r *report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) error {
 	q := r.q
 	var uniq strings.Builder
 	var args []any
@@ -204,19 +207,10 @@ func eventKey(groupBy, partner, link string) string {
 	return "COALESCE(c." + rollupDims[groupBy].col + ", '')"
 }
 
-// hourExpr is the SQL of the hour (since the Unix epoch) of a time column:
-// the one place analytics differ per dialect.
-func (s *Store) hourExpr(col string) string {
-	if s.dialect == Postgres {
-		return "CAST(floor(extract(epoch FROM " + col + ") / 3600) AS BIGINT)"
-	}
-	return "(CAST(strftime('%s', " + col + ") AS INTEGER) / 3600)"
-}
-
 // conversions adds signups, purchases (net of refunds) and rewards (not
 // declined). Each is credited through the customer's (for purchases: the
 // purchase's copy of the customer's) partner, link and attributing click.
-func (s *Store) conversions(ctx context.Context, r *report, vendorID string) error {
+func (s *Analytics) conversions(ctx context.Context, r *report, vendorID string) error {
 	q := r.q
 	type part struct {
 		from, partner, link, at, count, currency, amount, where string
@@ -247,7 +241,7 @@ func (s *Store) conversions(ctx context.Context, r *report, vendorID string) err
 		key := eventKey(q.GroupBy, p.partner, p.link)
 		hour := "0"
 		if q.GroupBy == attribution.GroupByDay {
-			hour = s.hourExpr(p.at)
+			hour = s.dialect.hourExpr(p.at)
 		}
 		where := p.where + " AND " + p.at + " >= ? AND " + p.at + " < ?"
 		args := []any{vendorID, q.Start, q.End}

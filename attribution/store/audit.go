@@ -9,7 +9,10 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.AuditService = (*Store)(nil)
+// Audit reads the audit log; every change writes its entry with audit.
+type Audit struct{ core }
+
+var _ attribution.AuditService = (*Audit)(nil)
 
 // audit writes one audit entry inside the override's transaction.
 func audit(ctx context.Context, db bun.IDB, vendorID, actor, action, objectType, objectID, reason string, before, after any, now time.Time) error {
@@ -23,7 +26,7 @@ func audit(ctx context.Context, db bun.IDB, vendorID, actor, action, objectType,
 }
 
 // ListAudit lists the vendor's audit entries, newest first.
-func (s *Store) ListAudit(ctx context.Context, vendorID string, f attribution.AuditFilter) ([]*attribution.AuditEntry, bool, error) {
+func (s *Audit) ListAudit(ctx context.Context, vendorID string, f attribution.AuditFilter) ([]*attribution.AuditEntry, bool, error) {
 	page := f.Page.Normalize()
 	var out []*attribution.AuditEntry
 	q := listQuery(s.db, &out, vendorID, page)

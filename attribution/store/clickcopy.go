@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/tally-dev/tally/attribution"
@@ -25,9 +26,9 @@ var copyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // copyClicks writes clicks on PostgreSQL with one COPY (text format): one
 // round trip and far less parsing than a multi-row INSERT. COPY has no ON
 // CONFLICT, so a batch holding an id already written (a retry after an
-// ambiguous failure) fails as a whole with a unique violation; InsertClicks
-// then falls back to INSERT … ON CONFLICT DO NOTHING.
-func (s *Store) copyClicks(ctx context.Context, clicks []*attribution.Click) error {
+// ambiguous failure) fails as a whole with a unique violation; insertClicks
+// (dialect.go) then falls back to INSERT … ON CONFLICT DO NOTHING.
+func copyClicks(ctx context.Context, db *bun.DB, clicks []*attribution.Click) error {
 	buf := copyBufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -38,7 +39,7 @@ func (s *Store) copyClicks(ctx context.Context, clicks []*attribution.Click) err
 	for _, c := range clicks {
 		appendClickRow(buf, c)
 	}
-	conn, err := s.db.Conn(ctx)
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func TestInsertClicks_Escaping(t *testing.T) {
 	c.Variant = "x\x00y"
 	c.Bot = true
 	other := benchClick(c.ClickedAt)
-	if err := s.InsertClicks(ctx, []*attribution.Click{c, other}); err != nil {
+	if err := s.Clicks.InsertClicks(ctx, []*attribution.Click{c, other}); err != nil {
 		t.Fatal(err)
 	}
 	var got attribution.Click

@@ -10,7 +10,7 @@ import (
 
 // AddPromotionCode gives one of the vendor's partners a Stripe promotion
 // code, with its audit entry.
-func (s *Store) AddPromotionCode(ctx context.Context, vendorID, actor, partnerID, code string) (*attribution.PromotionCode, error) {
+func (s *Partners) AddPromotionCode(ctx context.Context, vendorID, actor, partnerID, code string) (*attribution.PromotionCode, error) {
 	norm, err := attribution.NormalizePromotionCode(code)
 	if err != nil {
 		return nil, err
@@ -38,7 +38,7 @@ func (s *Store) AddPromotionCode(ctx context.Context, vendorID, actor, partnerID
 }
 
 // ListPromotionCodes lists a partner's promotion codes.
-func (s *Store) ListPromotionCodes(ctx context.Context, vendorID, partnerID string) ([]*attribution.PromotionCode, error) {
+func (s *Partners) ListPromotionCodes(ctx context.Context, vendorID, partnerID string) ([]*attribution.PromotionCode, error) {
 	if _, err := findPartner(ctx, s.db, vendorID, partnerID); err != nil {
 		return nil, err
 	}
@@ -53,10 +53,11 @@ type codePartner struct {
 	Code                string `bun:"code"`
 }
 
-// partnerByCodes returns the active partner owning the first of codes (promo
-// ids as they are, code texts upper-cased), or "" when none does. One query
-// reads the partners of all the codes (a code's partner always exists: the
-// foreign key, and AddPromotionCode checks the vendor).
+// partnerByCodes returns the partner a purchase's promotion codes credit
+// and the code (attribution.CreditingCode decides), or nil. Promo ids are
+// taken as they are, code texts upper-cased. One query reads the owners of
+// all the codes (a code's partner always exists: the foreign key, and
+// AddPromotionCode checks the vendor).
 func partnerByCodes(ctx context.Context, db bun.IDB, vendorID string, codes []string) (*attribution.Partner, string, error) {
 	var norms []string
 	for _, code := range codes {
@@ -79,11 +80,6 @@ func partnerByCodes(ctx context.Context, db bun.IDB, vendorID string, codes []st
 	for i := range rows {
 		owners[rows[i].Code] = &rows[i].Partner
 	}
-	// The first of codes wins.
-	for _, norm := range norms {
-		if p := owners[norm]; p != nil && p.Status == attribution.PartnerActive {
-			return p, norm, nil
-		}
-	}
-	return nil, "", nil
+	p, code := attribution.CreditingCode(norms, owners)
+	return p, code, nil
 }

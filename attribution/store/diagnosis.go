@@ -13,7 +13,10 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.DiagnosisService = (*Store)(nil)
+// Diagnosis gathers the facts of a customer's diagnosis.
+type Diagnosis struct{ core }
+
+var _ attribution.DiagnosisService = (*Diagnosis)(nil)
 
 // diagLookback is how far before the window the diagnosis looks for clicks
 // of the same visitor, to name a click that came too early.
@@ -26,7 +29,7 @@ const diagMaxRows = 200
 // customer, its signups, purchases, rewards and overrides, the clicks its
 // tokens and visitor facts lead to, unmatched Stripe purchases with its
 // email, and the vendor's snippet pings. Reads only; no transaction needed.
-func (s *Store) DiagnosisFacts(ctx context.Context, v *attribution.Vendor, q attribution.DiagnosisQuery) (*attribution.DiagnosisFacts, error) {
+func (s *Diagnosis) DiagnosisFacts(ctx context.Context, v *attribution.Vendor, q attribution.DiagnosisQuery) (*attribution.DiagnosisFacts, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -78,13 +81,13 @@ func (s *Store) DiagnosisFacts(ctx context.Context, v *attribution.Vendor, q att
 		OrderExpr("id ASC").Limit(diagMaxRows).Scan(ctx); err != nil {
 		return nil, classify(err)
 	}
-	if err := s.diagClicks(ctx, db, v, f); err != nil {
+	if err := diagClicks(ctx, db, v, f); err != nil {
 		return nil, err
 	}
-	if err := s.diagPartners(ctx, db, v.ID, f); err != nil {
+	if err := diagPartners(ctx, db, v.ID, f); err != nil {
 		return nil, err
 	}
-	if err := s.diagSnippet(ctx, db, v, f); err != nil {
+	if err := diagSnippet(ctx, db, v, f); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -122,7 +125,7 @@ func diagCustomer(ctx context.Context, db bun.IDB, vendorID string, q attributio
 // diagClicks finds the clicks of the customer's tokens, the clicks of the
 // same visitor hash (token clicks' and signups'), and the vendor's clicks
 // from the same truncated IP, browser and OS as each signup.
-func (s *Store) diagClicks(ctx context.Context, db bun.IDB, v *attribution.Vendor, f *attribution.DiagnosisFacts) error {
+func diagClicks(ctx context.Context, db bun.IDB, v *attribution.Vendor, f *attribution.DiagnosisFacts) error {
 	c := f.Customer
 	found := map[string]attribution.FoundClick{}
 	rank := map[string]int{attribution.ViaToken: 4, attribution.ViaVisitor: 3, attribution.ViaNetwork: 2, attribution.ViaDevice: 1}
@@ -275,7 +278,7 @@ func diagTokens(ctx context.Context, db bun.IDB, vendorID string, f *attribution
 }
 
 // diagPartners loads every partner the facts name.
-func (s *Store) diagPartners(ctx context.Context, db bun.IDB, vendorID string, f *attribution.DiagnosisFacts) error {
+func diagPartners(ctx context.Context, db bun.IDB, vendorID string, f *attribution.DiagnosisFacts) error {
 	ids := map[string]bool{}
 	if f.Customer != nil && f.Customer.PartnerID != "" {
 		ids[f.Customer.PartnerID] = true
@@ -311,7 +314,7 @@ func (s *Store) diagPartners(ctx context.Context, db bun.IDB, vendorID string, f
 
 // diagSnippet tells whether the vendor's snippet ever pinged, and reads
 // the kept pings that did not count and are shown to the vendor.
-func (s *Store) diagSnippet(ctx context.Context, db bun.IDB, v *attribution.Vendor, f *attribution.DiagnosisFacts) error {
+func diagSnippet(ctx context.Context, db bun.IDB, v *attribution.Vendor, f *attribution.DiagnosisFacts) error {
 	seen, err := db.NewSelect().TableExpr("snippet_pages").Where("vendor_id = ?", v.ID).Exists(ctx)
 	if err != nil {
 		return classify(err)

@@ -10,7 +10,10 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.ErasureService = (*Store)(nil)
+// Erasure erases customers' personal data on request.
+type Erasure struct{ core }
+
+var _ attribution.ErasureService = (*Erasure)(nil)
 
 // EraseCustomer erases a customer's personal data in one transaction. The
 // customer row stays (its id ties purchases and rewards together) with
@@ -20,7 +23,7 @@ var _ attribution.ErasureService = (*Store)(nil)
 // purchases and rewards are scrubbed of the erased values; the erasure's
 // own entry records only which fields were erased. A second erasure finds
 // its audit entry and changes nothing.
-func (s *Store) EraseCustomer(ctx context.Context, vendorID, actor, customerID string) (*attribution.Erasure, error) {
+func (s *Erasure) EraseCustomer(ctx context.Context, vendorID, actor, customerID string) (*attribution.Erasure, error) {
 	now := s.now()
 	out := &attribution.Erasure{}
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {

@@ -10,7 +10,7 @@ import (
 
 // ExcludePurchase takes a purchase out of sales and settles its reward, with
 // the audit entry, in one transaction.
-func (s *Store) ExcludePurchase(ctx context.Context, v *attribution.Vendor, actor, id string, e attribution.Exclusion) (*attribution.PurchaseDetail, error) {
+func (s *Purchases) ExcludePurchase(ctx context.Context, v *attribution.Vendor, actor, id string, e attribution.Exclusion) (*attribution.PurchaseDetail, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
@@ -18,14 +18,14 @@ func (s *Store) ExcludePurchase(ctx context.Context, v *attribution.Vendor, acto
 }
 
 // IncludePurchase counts an excluded purchase again.
-func (s *Store) IncludePurchase(ctx context.Context, v *attribution.Vendor, actor, id, reason string) (*attribution.PurchaseDetail, error) {
+func (s *Purchases) IncludePurchase(ctx context.Context, v *attribution.Vendor, actor, id, reason string) (*attribution.PurchaseDetail, error) {
 	if err := attribution.ValidateOptionalReason(&reason); err != nil {
 		return nil, err
 	}
 	return s.changeExclusion(ctx, v, actor, id, attribution.Exclusion{}, attribution.ActionPurchaseInclude, reason)
 }
 
-func (s *Store) changeExclusion(ctx context.Context, v *attribution.Vendor, actor, id string, e attribution.Exclusion, action, reason string) (*attribution.PurchaseDetail, error) {
+func (s *Purchases) changeExclusion(ctx context.Context, v *attribution.Vendor, actor, id string, e attribution.Exclusion, action, reason string) (*attribution.PurchaseDetail, error) {
 	now := s.now()
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p, err := findPurchase(ctx, tx, v.ID, id)
@@ -51,7 +51,7 @@ func (s *Store) changeExclusion(ctx context.Context, v *attribution.Vendor, acto
 			if err != nil {
 				return err
 			}
-			if _, err := s.rewardPurchase(ctx, tx, v, p, c, nil, now); err != nil {
+			if _, err := rewardPurchase(ctx, tx, v, p, c, nil, now); err != nil {
 				return err
 			}
 		}

@@ -8,11 +8,14 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.ExportService = (*Store)(nil)
+// Exports streams the CSV exports.
+type Exports struct{ core }
+
+var _ attribution.ExportService = (*Exports)(nil)
 
 // ExportPurchases streams the vendor's purchases, oldest first, with their
 // customer, partner, link, click UTM and purchase reward.
-func (s *Store) ExportPurchases(ctx context.Context, vendorID string, f attribution.ExportFilter, fn func(*attribution.PurchaseExportRow) error) error {
+func (s *Exports) ExportPurchases(ctx context.Context, vendorID string, f attribution.ExportFilter, fn func(*attribution.PurchaseExportRow) error) error {
 	q := s.db.NewSelect().TableExpr("purchases AS p").
 		ColumnExpr("p.id AS purchase_id, p.purchased_at, p.source, p.customer_id").
 		ColumnExpr("COALESCE(c.external_id, '') AS customer_external_id").
@@ -34,7 +37,7 @@ func (s *Store) ExportPurchases(ctx context.Context, vendorID string, f attribut
 }
 
 // ExportRewards streams the vendor's rewards, oldest first, for payouts.
-func (s *Store) ExportRewards(ctx context.Context, vendorID string, f attribution.ExportFilter, fn func(*attribution.RewardExportRow) error) error {
+func (s *Exports) ExportRewards(ctx context.Context, vendorID string, f attribution.ExportFilter, fn func(*attribution.RewardExportRow) error) error {
 	now := s.now()
 	q := s.db.NewSelect().TableExpr("rewards AS r").
 		ColumnExpr("r.id AS reward_id, r.created_at, r.partner_id, COALESCE(pa.name, '') AS partner_name, COALESCE(pa.email, '') AS partner_email").

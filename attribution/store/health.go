@@ -9,7 +9,10 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.HealthService = (*Store)(nil)
+// Health reads what the snippet health checks need.
+type Health struct{ core }
+
+var _ attribution.HealthService = (*Health)(nil)
 
 // Bounds of the health queries: a vendor with more pages or links than
 // this gets a report over the newest ones.
@@ -20,7 +23,7 @@ const (
 
 // SnippetHealthData gathers the vendor's pings, signups and clicks from
 // since until now.
-func (s *Store) SnippetHealthData(ctx context.Context, v *attribution.Vendor, since time.Time) (*attribution.SnippetHealthData, error) {
+func (s *Health) SnippetHealthData(ctx context.Context, v *attribution.Vendor, since time.Time) (*attribution.SnippetHealthData, error) {
 	now := s.now()
 	d := &attribution.SnippetHealthData{Since: since, Until: now, OriginLastSeen: map[string]time.Time{}}
 	db := s.db
@@ -95,14 +98,4 @@ func (s *Store) SnippetHealthData(ctx context.Context, v *attribution.Vendor, si
 		return nil, classify(err)
 	}
 	return d, nil
-}
-
-// PruneSnippetPages deletes the ping aggregates whose newest ping is older
-// than before, and returns how many rows went. The retention job calls it.
-func (s *Store) PruneSnippetPages(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.NewDelete().TableExpr("snippet_pages").Where("last_seen < ?", before).Exec(ctx)
-	if err != nil {
-		return 0, classify(err)
-	}
-	return res.RowsAffected()
 }

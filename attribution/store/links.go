@@ -11,15 +11,22 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.LinkService = (*Store)(nil)
+// Links manages the vendors' links and resolves referral keys through
+// the link cache.
+type Links struct {
+	core
+	cache *linkCache // shared with Vendors, whose changes purge it
+}
+
+var _ attribution.LinkService = (*Links)(nil)
 
 // CreateLink creates a link for one of the vendor's partners, with its
 // audit entry.
-func (s *Store) CreateLink(ctx context.Context, vendorID, actor string, c attribution.LinkCreate) (*attribution.Link, error) {
+func (s *Links) CreateLink(ctx context.Context, vendorID, actor string, c attribution.LinkCreate) (*attribution.Link, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if _, err := s.FindPartner(ctx, vendorID, c.PartnerID); err != nil {
+	if _, err := findPartner(ctx, s.db, vendorID, c.PartnerID); err != nil {
 		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
 			return nil, attribution.Errorf(attribution.EINVALID, "partner_id does not name one of your partners.")
 		}
@@ -57,12 +64,12 @@ func (s *Store) CreateLink(ctx context.Context, vendorID, actor string, c attrib
 		}
 		break
 	}
-	s.links.purge() // a cached "unknown key" answer may name this key
+	s.cache.purge() // a cached "unknown key" answer may name this key
 	return l, nil
 }
 
 // FindLink returns one of the vendor's links with its aliases.
-func (s *Store) FindLink(ctx context.Context, vendorID, id string) (*attribution.Link, error) {
+func (s *Links) FindLink(ctx context.Context, vendorID, id string) (*attribution.Link, error) {
 	return findLink(ctx, s.db, vendorID, id)
 }
 
@@ -123,7 +130,7 @@ func loadAliases(ctx context.Context, db bun.IDB, links []*attribution.Link) err
 }
 
 // ListLinks lists the vendor's links, newest first.
-func (s *Store) ListLinks(ctx context.Context, vendorID string, f attribution.LinkFilter) ([]*attribution.Link, bool, error) {
+func (s *Links) ListLinks(ctx context.Context, vendorID string, f attribution.LinkFilter) ([]*attribution.Link, bool, error) {
 	page := f.Page.Normalize()
 	var out []*attribution.Link
 	q := listQuery(s.db, &out, vendorID, page)
@@ -142,7 +149,7 @@ func (s *Store) ListLinks(ctx context.Context, vendorID string, f attribution.Li
 
 // UpdateLink applies upd and its audit entry in one transaction; a change
 // that changes nothing (archiving twice) writes nothing.
-func (s *Store) UpdateLink(ctx context.Context, vendorID, actor, id string, upd attribution.LinkUpdate) (*attribution.Link, error) {
+func (s *Links) UpdateLink(ctx context.Context, vendorID, actor, id string, upd attribution.LinkUpdate) (*attribution.Link, error) {
 	if err := attribution.ValidateOptionalReason(&upd.Reason); err != nil {
 		return nil, err
 	}
@@ -185,14 +192,14 @@ func (s *Store) UpdateLink(ctx context.Context, vendorID, actor, id string, upd 
 	if err != nil {
 		return nil, err
 	}
-	s.links.purge()
+	s.cache.purge()
 	return out, nil
 }
 
 // ResolveLink finds what /r/{key} redirects to, through the cache.
-func (s *Store) ResolveLink(ctx context.Context, key string) (*attribution.RedirectTarget, error) {
+func (s *Links) ResolveLink(ctx context.Context, key string) (*attribution.RedirectTarget, error) {
 	// Only valid keys are ever cached, so the check can wait for a miss.
-	if t, ok := s.links.get(key); ok {
+	if t, ok := s.cache.get(key); ok {
 		if t == nil {
 			return nil, notFound("Link")
 		}
@@ -201,7 +208,7 @@ func (s *Store) ResolveLink(ctx context.Context, key string) (*attribution.Redir
 	if !attribution.ValidLinkKey(key) {
 		return nil, notFound("Link")
 	}
-	gen := s.links.generation()
+	gen := s.cache.generation()
 	var row struct {
 		attribution.Link `bun:",extend"`
 		WindowDays       int    `bun:"window_days"`
@@ -217,15 +224,15 @@ func (s *Store) ResolveLink(ctx context.Context, key string) (*attribution.Redir
 		Where(`k."key" = ?`, key).
 		Scan(ctx, &row)
 	if errors.Is(err, sql.ErrNoRows) {
-		s.links.put(key, nil, gen)
+		s.cache.put(key, nil, gen)
 		return nil, notFound("Link")
 	} else if err != nil {
-		if t, ok := s.links.stale(key); ok {
+		if t, ok := s.cache.stale(key); ok {
 			return t, nil // the database is unreachable: keep redirecting
 		}
 		return nil, classify(err)
 	}
 	t := attribution.NewRedirectTarget(row.Link, row.WindowDays, row.CookieDomain, row.FallbackURL)
-	s.links.put(key, t, gen)
+	s.cache.put(key, t, gen)
 	return t, nil
 }

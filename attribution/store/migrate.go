@@ -17,26 +17,20 @@ const migrationLockID = 7283519
 // Migrate applies pending migrations. It refuses a database whose schema is
 // ahead of this binary, which would otherwise run with a schema it does not know.
 func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
-	ms, err := migrations.For(s.dialect)
+	ms, err := migrations.For(string(s.dialect))
 	if err != nil {
 		return nil, err
 	}
-	if s.dialect == Postgres {
-		conn, err := s.db.Conn(ctx)
-		if err != nil {
-			return nil, classify(err)
-		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", migrationLockID); err != nil {
-			return nil, classify(err)
-		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", migrationLockID)
+	_, release, err := s.dialect.sessionLock(ctx, s.db, migrationLockID, false)
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	m := migrate.NewMigrator(s.db, ms)
 	if err := m.Init(ctx); err != nil {
 		return nil, classify(err)
 	}
-	if err := s.refuseNewerSchema(ctx, m); err != nil {
+	if err := refuseNewerSchema(ctx, m); err != nil {
 		return nil, err
 	}
 	group, err := m.Migrate(ctx)
@@ -49,7 +43,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	return applied, nil
 }
 
-func (s *Store) refuseNewerSchema(ctx context.Context, m *migrate.Migrator) error {
+func refuseNewerSchema(ctx context.Context, m *migrate.Migrator) error {
 	unknown, err := m.MissingMigrations(ctx)
 	if err != nil {
 		if strings.Contains(err.Error(), "does not exist") || strings.Contains(err.Error(), "no such table") {

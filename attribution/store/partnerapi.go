@@ -9,11 +9,14 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.PartnerPortalService = (*Store)(nil)
+// Portal answers the partner portal's own figures.
+type Portal struct{ core }
+
+var _ attribution.PartnerPortalService = (*Portal)(nil)
 
 // PartnerRewardTotals sums one partner's rewards per status (as it stands
 // now: no total shows a stale pending) and currency.
-func (s *Store) PartnerRewardTotals(ctx context.Context, vendorID, partnerID string) ([]attribution.RewardTotal, error) {
+func (s *Portal) PartnerRewardTotals(ctx context.Context, vendorID, partnerID string) ([]attribution.RewardTotal, error) {
 	out := []attribution.RewardTotal{}
 	err := s.db.NewSelect().TableExpr("rewards").
 		ColumnExpr(effectiveStatus("")+" AS status, currency, COALESCE(SUM(amount), 0) AS amount, COUNT(*) AS count", s.now()).
@@ -22,17 +25,8 @@ func (s *Store) PartnerRewardTotals(ctx context.Context, vendorID, partnerID str
 	return out, classify(err)
 }
 
-// partnerDayExpr is the UTC day (YYYY-MM-DD) of a timestamp column: both
-// databases store UTC; SQLite stores times as text that starts with the date.
-func (s *Store) partnerDayExpr(col string) string {
-	if s.dialect == Postgres {
-		return "to_char(" + col + ", 'YYYY-MM-DD')"
-	}
-	return "substr(" + col + ", 1, 10)"
-}
-
 // PartnerAnalytics returns the partner's activity per UTC day of [start, end).
-func (s *Store) PartnerAnalytics(ctx context.Context, vendorID, partnerID string, start, end time.Time) ([]*attribution.PartnerDay, error) {
+func (s *Portal) PartnerAnalytics(ctx context.Context, vendorID, partnerID string, start, end time.Time) ([]*attribution.PartnerDay, error) {
 	days := map[string]*attribution.PartnerDay{}
 	get := func(d string) *attribution.PartnerDay {
 		if days[d] == nil {
@@ -46,7 +40,7 @@ func (s *Store) PartnerAnalytics(ctx context.Context, vendorID, partnerID string
 		Unique int    `bun:"uniq"`
 	}
 	err := s.db.NewSelect().TableExpr("clicks").
-		ColumnExpr(s.partnerDayExpr("clicked_at")+" AS day, COUNT(*) AS clicks, COUNT(DISTINCT link_id || ':' || visitor_hash) AS uniq").
+		ColumnExpr(s.dialect.dayExpr("clicked_at")+" AS day, COUNT(*) AS clicks, COUNT(DISTINCT link_id || ':' || visitor_hash) AS uniq").
 		Where("vendor_id = ? AND partner_id = ? AND bot = ? AND clicked_at >= ? AND clicked_at < ?", vendorID, partnerID, false, start, end).
 		GroupExpr("1").Scan(ctx, &clicks)
 	if err != nil {
@@ -61,7 +55,7 @@ func (s *Store) PartnerAnalytics(ctx context.Context, vendorID, partnerID string
 		N   int    `bun:"n"`
 	}
 	err = s.db.NewSelect().TableExpr("signups").
-		ColumnExpr(s.partnerDayExpr("created_at")+" AS day, COUNT(*) AS n").
+		ColumnExpr(s.dialect.dayExpr("created_at")+" AS day, COUNT(*) AS n").
 		Where("vendor_id = ? AND partner_id = ? AND created_at >= ? AND created_at < ?", vendorID, partnerID, start, end).
 		GroupExpr("1").Scan(ctx, &signups)
 	if err != nil {
@@ -77,7 +71,7 @@ func (s *Store) PartnerAnalytics(ctx context.Context, vendorID, partnerID string
 		Revenue  int64  `bun:"revenue"`
 	}
 	err = s.db.NewSelect().TableExpr("purchases").
-		ColumnExpr(s.partnerDayExpr("purchased_at")+" AS day, currency, COUNT(*) AS n, COALESCE(SUM(amount - refunded_amount), 0) AS revenue").
+		ColumnExpr(s.dialect.dayExpr("purchased_at")+" AS day, currency, COUNT(*) AS n, COALESCE(SUM(amount - refunded_amount), 0) AS revenue").
 		Where("vendor_id = ? AND partner_id = ? AND status <> ? AND purchased_at >= ? AND purchased_at < ?", vendorID, partnerID, attribution.PurchaseExcluded, start, end).
 		GroupExpr("1, currency").Scan(ctx, &purchases)
 	if err != nil {
@@ -94,7 +88,7 @@ func (s *Store) PartnerAnalytics(ctx context.Context, vendorID, partnerID string
 		Amount   int64  `bun:"amount"`
 	}
 	err = s.db.NewSelect().TableExpr("rewards").
-		ColumnExpr(s.partnerDayExpr("created_at")+" AS day, currency, COALESCE(SUM(amount), 0) AS amount").
+		ColumnExpr(s.dialect.dayExpr("created_at")+" AS day, currency, COALESCE(SUM(amount), 0) AS amount").
 		Where("vendor_id = ? AND partner_id = ? AND status <> ? AND created_at >= ? AND created_at < ?",
 			vendorID, partnerID, attribution.RewardDeclined, start, end).
 		GroupExpr("1, currency").Scan(ctx, &rewards)

@@ -11,11 +11,14 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.PartnerService = (*Store)(nil)
+// Partners manages the vendors' partners and their promotion codes (codes.go).
+type Partners struct{ core }
+
+var _ attribution.PartnerService = (*Partners)(nil)
 
 // CreatePartner creates a partner and its audit entry, and returns its
 // portal token once.
-func (s *Store) CreatePartner(ctx context.Context, vendorID, actor string, c attribution.PartnerCreate) (*attribution.NewPartner, error) {
+func (s *Partners) CreatePartner(ctx context.Context, vendorID, actor string, c attribution.PartnerCreate) (*attribution.NewPartner, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -42,7 +45,7 @@ func (s *Store) CreatePartner(ctx context.Context, vendorID, actor string, c att
 }
 
 // FindPartner returns one of the vendor's partners.
-func (s *Store) FindPartner(ctx context.Context, vendorID, id string) (*attribution.Partner, error) {
+func (s *Partners) FindPartner(ctx context.Context, vendorID, id string) (*attribution.Partner, error) {
 	return findPartner(ctx, s.db, vendorID, id)
 }
 
@@ -51,7 +54,7 @@ func findPartner(ctx context.Context, db bun.IDB, vendorID, id string) (*attribu
 }
 
 // ListPartners lists the vendor's partners, newest first.
-func (s *Store) ListPartners(ctx context.Context, vendorID string, f attribution.PartnerFilter) ([]*attribution.Partner, bool, error) {
+func (s *Partners) ListPartners(ctx context.Context, vendorID string, f attribution.PartnerFilter) ([]*attribution.Partner, bool, error) {
 	page := f.Page.Normalize()
 	var out []*attribution.Partner
 	q := listQuery(s.db, &out, vendorID, page)
@@ -66,7 +69,7 @@ func (s *Store) ListPartners(ctx context.Context, vendorID string, f attribution
 
 // UpdatePartner applies upd and its audit entry in one transaction; a PATCH
 // that changes nothing writes nothing.
-func (s *Store) UpdatePartner(ctx context.Context, vendorID, actor, id string, upd attribution.PartnerUpdate) (*attribution.Partner, error) {
+func (s *Partners) UpdatePartner(ctx context.Context, vendorID, actor, id string, upd attribution.PartnerUpdate) (*attribution.Partner, error) {
 	if err := attribution.ValidateOptionalReason(&upd.Reason); err != nil {
 		return nil, err
 	}
@@ -101,7 +104,7 @@ func (s *Store) UpdatePartner(ctx context.Context, vendorID, actor, id string, u
 }
 
 // PartnerByToken authenticates a partner token by its hash.
-func (s *Store) PartnerByToken(ctx context.Context, token string) (*attribution.Partner, error) {
+func (s *Partners) PartnerByToken(ctx context.Context, token string) (*attribution.Partner, error) {
 	if !strings.HasPrefix(token, attribution.PrefixPartnerToken) || len(token) > 200 {
 		return nil, attribution.Errorf(attribution.EUNAUTHORIZED, "Invalid partner token.")
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -10,11 +9,15 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.PurchaseService = (*Store)(nil)
+// Purchases records purchases by hand, reads them, and excludes or
+// includes them (exclusions.go); Stripe's purchases come through Payments.
+type Purchases struct{ core }
+
+var _ attribution.PurchaseService = (*Purchases)(nil)
 
 // RecordManualPurchase records a purchase by hand, its reward by the rule
 // and the audit entry, in one transaction.
-func (s *Store) RecordManualPurchase(ctx context.Context, v *attribution.Vendor, actor string, m attribution.ManualPurchase) (*attribution.PurchaseDetail, error) {
+func (s *Purchases) RecordManualPurchase(ctx context.Context, v *attribution.Vendor, actor string, m attribution.ManualPurchase) (*attribution.PurchaseDetail, error) {
 	now := s.now()
 	if err := m.Validate(now); err != nil {
 		return nil, err
@@ -38,7 +41,7 @@ func (s *Store) RecordManualPurchase(ctx context.Context, v *attribution.Vendor,
 		if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
 			return err
 		}
-		r, err := s.rewardPurchase(ctx, tx, v, p, c, nil, now)
+		r, err := rewardPurchase(ctx, tx, v, p, c, nil, now)
 		if err != nil {
 			return err
 		}
@@ -59,7 +62,7 @@ func rewardList(r *attribution.Reward) []*attribution.Reward {
 }
 
 // FindPurchase returns a purchase with its rewards.
-func (s *Store) FindPurchase(ctx context.Context, vendorID, id string) (*attribution.PurchaseDetail, error) {
+func (s *Purchases) FindPurchase(ctx context.Context, vendorID, id string) (*attribution.PurchaseDetail, error) {
 	p, err := findPurchase(ctx, s.db, vendorID, id)
 	if err != nil {
 		return nil, err
@@ -80,7 +83,7 @@ func findPurchase(ctx context.Context, db bun.IDB, vendorID, id string) (*attrib
 }
 
 // ListPurchases lists the vendor's purchases, newest first.
-func (s *Store) ListPurchases(ctx context.Context, vendorID string, f attribution.PurchaseFilter) ([]*attribution.Purchase, bool, error) {
+func (s *Purchases) ListPurchases(ctx context.Context, vendorID string, f attribution.PurchaseFilter) ([]*attribution.Purchase, bool, error) {
 	page := f.Page.Normalize()
 	var out []*attribution.Purchase
 	q := listQuery(s.db, &out, vendorID, page)
@@ -102,122 +105,11 @@ func (s *Store) ListPurchases(ctx context.Context, vendorID string, f attributio
 	return scanPage(ctx, q, &out, page)
 }
 
-// CreateCustomer creates a customer attributed to a partner by hand, gives
-// it the unmatched purchases with its email, and writes the audit entry.
-func (s *Store) CreateCustomer(ctx context.Context, v *attribution.Vendor, actor string, cc attribution.CustomerCreate) (*attribution.Customer, error) {
-	if err := cc.Validate(); err != nil {
-		return nil, err
-	}
-	now := s.now()
-	var out *attribution.Customer
-	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		partner, err := findPartner(ctx, tx, v.ID, cc.PartnerID)
-		if err != nil {
-			return err
-		}
-		existing, err := findCustomer(ctx, tx, v.ID, cc.ExternalID, cc.Email)
-		if err == nil {
-			return attribution.Errorf(attribution.ECONFLICT, "Customer %s exists already; credit it with POST /v1/customers/%s/attribution.", existing.ID, existing.ID)
-		} else if attribution.ErrorCode(err) != attribution.ENOTFOUND {
-			return err
-		}
-		if cc.StripeCustomerID != "" {
-			linked, err := customerBy(ctx, tx, v.ID, "stripe_customer_id", cc.StripeCustomerID)
-			if err != nil {
-				return err
-			}
-			if linked != nil {
-				return attribution.Errorf(attribution.ECONFLICT, "Stripe customer %s is linked to customer %s already.", cc.StripeCustomerID, linked.ID)
-			}
-		}
-		c := attribution.NewCustomer(v.ID, cc.ExternalID, cc.Email, cc.Name, now)
-		c.StripeCustomerID = cc.StripeCustomerID
-		attribution.CreditPartner(c, partner, attribution.AttributedByManual, now)
-		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
-			return err
-		}
-		if err := s.attachOrphans(ctx, tx, v, c, partner, c.StripeCustomerID, now); err != nil {
-			return err
-		}
-		out = c
-		return audit(ctx, tx, v.ID, actor, attribution.ActionCustomerCreate, attribution.ObjectCustomer, c.ID, cc.Reason, nil, c, now)
-	})
-	if errors.Is(err, errAlreadyExists) {
-		return nil, attribution.Errorf(attribution.ECONFLICT, "A customer with this email or external_id exists already.")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// ReassignCustomer credits a customer to another partner by hand.
-func (s *Store) ReassignCustomer(ctx context.Context, vendorID, actor, customerID string, r attribution.Reassignment) (*attribution.ReassignResult, error) {
-	if err := r.Validate(); err != nil {
-		return nil, err
-	}
-	now := s.now()
-	out := &attribution.ReassignResult{MovedRewards: []string{}}
-	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		c, err := findCustomerByID(ctx, tx, vendorID, customerID)
-		if err != nil {
-			return err
-		}
-		partner, err := findPartner(ctx, tx, vendorID, r.PartnerID)
-		if err != nil {
-			return err
-		}
-		if partner.Status != attribution.PartnerActive {
-			return attribution.Errorf(attribution.EINVALID, "Partner %s is disabled.", partner.ID)
-		}
-		before := *c
-		attribution.CreditPartner(c, partner, attribution.AttributedByManual, now)
-		if _, err := tx.NewUpdate().Model(c).WherePK().Exec(ctx); err != nil {
-			return err
-		}
-		if r.MoveRewards {
-			var moved []*attribution.Reward
-			err := tx.NewSelect().Model(&moved).
-				Where("vendor_id = ? AND customer_id = ? AND kind = ?", vendorID, c.ID, attribution.RewardKindPurchase).
-				Where("status IN (?)", bun.List([]string{attribution.RewardPending, attribution.RewardApproved})).
-				Where("partner_id <> ?", partner.ID).OrderExpr("id ASC").Scan(ctx)
-			if err != nil {
-				return err
-			}
-			purchaseIDs := make([]string, 0, len(moved))
-			for _, rw := range moved {
-				out.MovedRewards = append(out.MovedRewards, rw.ID)
-				purchaseIDs = append(purchaseIDs, rw.PurchaseID)
-			}
-			if len(moved) > 0 {
-				if _, err := tx.NewUpdate().Model((*attribution.Reward)(nil)).
-					Set("partner_id = ?", partner.ID).Set("updated_at = ?", now).
-					Where("vendor_id = ? AND id IN (?)", vendorID, bun.List(out.MovedRewards)).Exec(ctx); err != nil {
-					return err
-				}
-				if _, err := tx.NewUpdate().Model((*attribution.Purchase)(nil)).
-					Set("partner_id = ?", partner.ID).Set("link_id = ''").Set("click_id = ''").
-					Set("attributed_by = ?", attribution.AttributedByManual).Set("updated_at = ?", now).
-					Where("vendor_id = ? AND id IN (?)", vendorID, bun.List(purchaseIDs)).Exec(ctx); err != nil {
-					return err
-				}
-			}
-		}
-		out.Customer = c
-		after := map[string]any{"customer": c, "moved_rewards": out.MovedRewards}
-		return audit(ctx, tx, vendorID, actor, attribution.ActionCustomerReassign, attribution.ObjectCustomer, c.ID, r.Reason, &before, after, now)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // attachOrphans gives customer c the unmatched purchases of a Stripe
 // customer id linked to it (and those without a Stripe customer that carry
 // its email), attributes them and creates their rewards. partner is c's
 // partner when the caller holds it, or nil to read it here.
-func (s *Store) attachOrphans(ctx context.Context, db bun.IDB, v *attribution.Vendor, c *attribution.Customer, partner *attribution.Partner, stripeCustomerID string, now time.Time) error {
+func attachOrphans(ctx context.Context, db bun.IDB, v *attribution.Vendor, c *attribution.Customer, partner *attribution.Partner, stripeCustomerID string, now time.Time) error {
 	if stripeCustomerID == "" && c.Email == "" {
 		return nil
 	}
@@ -246,7 +138,7 @@ func (s *Store) attachOrphans(ctx context.Context, db bun.IDB, v *attribution.Ve
 		}
 	}
 	for _, p := range orphans {
-		if err := s.attributePurchase(ctx, db, v, p, c, partner, now); err != nil {
+		if err := attributePurchase(ctx, db, v, p, c, partner, now); err != nil {
 			return err
 		}
 	}
@@ -255,12 +147,12 @@ func (s *Store) attachOrphans(ctx context.Context, db bun.IDB, v *attribution.Ve
 
 // attributePurchase gives a stored purchase to customer c, and its reward.
 // partner is c's partner when the caller holds it, or nil.
-func (s *Store) attributePurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, c *attribution.Customer, partner *attribution.Partner, now time.Time) error {
+func attributePurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, c *attribution.Customer, partner *attribution.Partner, now time.Time) error {
 	p.AttributeTo(c)
 	p.UpdatedAt = now
 	if _, err := db.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
 		return err
 	}
-	_, err := s.rewardPurchase(ctx, db, v, p, c, partner, now)
+	_, err := rewardPurchase(ctx, db, v, p, c, partner, now)
 	return err
 }

@@ -5,6 +5,10 @@ import (
 	"time"
 )
 
+// Retention deletes what is kept no longer: old raw clicks (once rolled
+// up) and snippet page aggregates.
+type Retention struct{ core }
+
 // retentionBatch bounds the rows deleted per statement, so retention never
 // holds long locks on the clicks table.
 const retentionBatch = 5000
@@ -23,7 +27,7 @@ type RetentionResult struct {
 // credits a customer or a purchase is kept (analytics and the audit trail
 // read its link, campaign and device), with its IP and visitor hashes
 // erased.
-func (s *Store) ApplyRetention(ctx context.Context, days int) (RetentionResult, error) {
+func (s *Retention) ApplyRetention(ctx context.Context, days int) (RetentionResult, error) {
 	if days <= 0 {
 		return RetentionResult{}, nil
 	}
@@ -31,9 +35,9 @@ func (s *Store) ApplyRetention(ctx context.Context, days int) (RetentionResult, 
 }
 
 // PruneClicks is ApplyRetention with an explicit cutoff.
-func (s *Store) PruneClicks(ctx context.Context, before time.Time) (RetentionResult, error) {
+func (s *Retention) PruneClicks(ctx context.Context, before time.Time) (RetentionResult, error) {
 	res := RetentionResult{}
-	through, err := s.RolledUpThrough(ctx)
+	through, err := rolledUpThrough(ctx, s.db)
 	if err != nil {
 		return res, err
 	}
@@ -77,10 +81,20 @@ func (s *Store) PruneClicks(ctx context.Context, before time.Time) (RetentionRes
 		n, _ := r.RowsAffected()
 		res.ClicksKept += n
 	}
-	// The snippet page aggregates (health.go) go with the clicks.
+	// The snippet page aggregates go with the clicks.
 	if _, err := s.PruneSnippetPages(ctx, before); err != nil {
 		return res, err
 	}
 	res.PingsPruned = true
 	return res, nil
+}
+
+// PruneSnippetPages deletes the ping aggregates whose newest ping is older
+// than before, and returns how many rows went. The retention job calls it.
+func (s *Retention) PruneSnippetPages(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.NewDelete().TableExpr("snippet_pages").Where("last_seen < ?", before).Exec(ctx)
+	if err != nil {
+		return 0, classify(err)
+	}
+	return res.RowsAffected()
 }

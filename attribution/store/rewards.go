@@ -11,7 +11,10 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.RewardService = (*Store)(nil)
+// Rewards manages rewards and approves them when their hold passes.
+type Rewards struct{ core }
+
+var _ attribution.RewardService = (*Rewards)(nil)
 
 // ApproveDueRewardsJob persists Reward.StatusAt for every vendor: it
 // approves the live-mode pending rewards whose hold has passed. Reads
@@ -20,9 +23,9 @@ var _ attribution.RewardService = (*Store)(nil)
 // lock (taken without waiting), so when several instances tick at once one
 // approves and the others skip (ran == false). Approving is idempotent
 // anyway (only pending rewards change), so a skipped tick loses nothing.
-func (s *Store) ApproveDueRewardsJob(ctx context.Context) (n int, ran bool, err error) {
+func (s *Rewards) ApproveDueRewardsJob(ctx context.Context) (n int, ran bool, err error) {
 	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		ok, err := s.tryXactLock(ctx, tx, JobApproveRewards)
+		ok, err := s.dialect.tryXactLock(ctx, tx, JobApproveRewards)
 		if err != nil || !ok {
 			return err
 		}
@@ -49,7 +52,7 @@ func approveDue(ctx context.Context, db bun.IDB, now time.Time) (int, error) {
 }
 
 // ListRewards lists the vendor's rewards, newest first, each as it stands now.
-func (s *Store) ListRewards(ctx context.Context, vendorID string, f attribution.RewardFilter) ([]*attribution.Reward, bool, error) {
+func (s *Rewards) ListRewards(ctx context.Context, vendorID string, f attribution.RewardFilter) ([]*attribution.Reward, bool, error) {
 	now := s.now()
 	page := f.Page.Normalize()
 	var out []*attribution.Reward
@@ -78,7 +81,7 @@ func effectiveStatus(alias string) string {
 }
 
 // FindReward returns one reward as it stands now.
-func (s *Store) FindReward(ctx context.Context, vendorID, id string) (*attribution.Reward, error) {
+func (s *Rewards) FindReward(ctx context.Context, vendorID, id string) (*attribution.Reward, error) {
 	r, err := findReward(ctx, s.db, vendorID, id)
 	if err != nil {
 		return nil, err
@@ -91,7 +94,7 @@ func findReward(ctx context.Context, db bun.IDB, vendorID, id string) (*attribut
 }
 
 // CreateManualReward creates an approved reward by hand, with its audit entry.
-func (s *Store) CreateManualReward(ctx context.Context, vendorID, actor string, m attribution.ManualReward) (*attribution.Reward, error) {
+func (s *Rewards) CreateManualReward(ctx context.Context, vendorID, actor string, m attribution.ManualReward) (*attribution.Reward, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
@@ -134,7 +137,7 @@ func (s *Store) CreateManualReward(ctx context.Context, vendorID, actor string, 
 }
 
 // ChangeReward approves, declines or marks paid one reward, with its audit entry.
-func (s *Store) ChangeReward(ctx context.Context, vendorID, actor, id, action, reason string) (*attribution.Reward, error) {
+func (s *Rewards) ChangeReward(ctx context.Context, vendorID, actor, id, action, reason string) (*attribution.Reward, error) {
 	if err := attribution.ValidateActionReason(action, &reason); err != nil {
 		return nil, err
 	}
@@ -175,7 +178,7 @@ func (s *Store) ChangeReward(ctx context.Context, vendorID, actor, id, action, r
 // as the caller holds it (written in this transaction; nil when the
 // purchase has none). partner is the purchase's partner when the caller
 // holds it, or nil to read it here.
-func (s *Store) rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, c *attribution.Customer, partner *attribution.Partner, now time.Time) (*attribution.Reward, error) {
+func rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, c *attribution.Customer, partner *attribution.Partner, now time.Time) (*attribution.Reward, error) {
 	if p.PartnerID == "" {
 		return nil, nil
 	}

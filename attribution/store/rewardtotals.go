@@ -7,11 +7,11 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.RewardTotalsService = (*Store)(nil)
+var _ attribution.RewardTotalsService = (*Rewards)(nil)
 
 // RewardTotals sums the vendor's rewards created in [start, end) per
 // effective status and currency.
-func (s *Store) RewardTotals(ctx context.Context, vendorID string, start, end time.Time) ([]attribution.RewardTotal, error) {
+func (s *Rewards) RewardTotals(ctx context.Context, vendorID string, start, end time.Time) ([]attribution.RewardTotal, error) {
 	out := []attribution.RewardTotal{}
 	err := s.db.NewSelect().TableExpr("rewards").
 		ColumnExpr(effectiveStatus("")+" AS status, currency, COALESCE(SUM(amount), 0) AS amount, COUNT(*) AS count", s.now()).

@@ -129,11 +129,7 @@ func rollUp(ctx context.Context, db bun.IDB, vendorID, partnerID, linkID string,
 	return out, nil
 }
 
-// RolledUpThrough returns the end of the rolled-up hours (zero: none yet).
-func (s *Store) RolledUpThrough(ctx context.Context) (time.Time, error) {
-	return rolledUpThrough(ctx, s.db)
-}
-
+// rolledUpThrough returns the end of the rolled-up hours (zero: none yet).
 func rolledUpThrough(ctx context.Context, db bun.IDB) (time.Time, error) {
 	var st []struct {
 		Through time.Time `bun:"through"`
@@ -150,17 +146,15 @@ func rolledUpThrough(ctx context.Context, db bun.IDB) (time.Time, error) {
 // RollUpClicks rolls up every complete hour not rolled up yet (and the last
 // one again), a day per transaction, and returns the new end of the
 // rolled-up hours. Safe to run from several instances at once.
-func (s *Store) RollUpClicks(ctx context.Context) (time.Time, error) {
+func (s *Analytics) RollUpClicks(ctx context.Context) (time.Time, error) {
 	target := s.now().UTC().Add(-rollupSettle).Truncate(time.Hour)
 	relook := rollupRelook
 	for {
 		var through time.Time
 		done := false
 		err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			if s.dialect == Postgres {
-				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", rollupLockID); err != nil {
-					return err
-				}
+			if err := s.dialect.xactLock(ctx, tx, rollupLockID); err != nil {
+				return err
 			}
 			var err error
 			if through, err = rolledUpThrough(ctx, tx); err != nil {
@@ -180,7 +174,7 @@ func (s *Store) RollUpClicks(ctx context.Context) (time.Time, error) {
 			if to.After(target) {
 				to = target
 			}
-			if err := s.rollUpRange(ctx, tx, from, to); err != nil {
+			if err := rollUpRange(ctx, tx, from, to); err != nil {
 				return err
 			}
 			if to.After(through) {
@@ -228,7 +222,7 @@ func vendorIDs(ctx context.Context, db bun.IDB) ([]string, error) {
 }
 
 // rollUpRange replaces the rollups of [from, to) (whole hours) by fresh ones.
-func (s *Store) rollUpRange(ctx context.Context, tx bun.Tx, from, to time.Time) error {
+func rollUpRange(ctx context.Context, tx bun.Tx, from, to time.Time) error {
 	vendors, err := vendorIDs(ctx, tx)
 	if err != nil || len(vendors) == 0 {
 		return err

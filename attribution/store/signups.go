@@ -10,11 +10,9 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.SignupService = (*Store)(nil)
-
 // RecordSignup finds or creates the customer, applies last click and stores
 // the signup event, in one transaction.
-func (s *Store) RecordSignup(ctx context.Context, v *attribution.Vendor, r attribution.SignupRequest) (*attribution.SignupResult, error) {
+func (s *Customers) RecordSignup(ctx context.Context, v *attribution.Vendor, r attribution.SignupRequest) (*attribution.SignupResult, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -22,12 +20,12 @@ func (s *Store) RecordSignup(ctx context.Context, v *attribution.Vendor, r attri
 	return retryConflicts(3, func() (*attribution.SignupResult, error) { return s.recordSignup(ctx, v, r) })
 }
 
-func (s *Store) recordSignup(ctx context.Context, v *attribution.Vendor, r attribution.SignupRequest) (*attribution.SignupResult, error) {
+func (s *Customers) recordSignup(ctx context.Context, v *attribution.Vendor, r attribution.SignupRequest) (*attribution.SignupResult, error) {
 	now := s.now()
 	checks := r.Checks
 	res := &attribution.SignupResult{}
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		winner, reason, partnerEmail, err := s.lastClick(ctx, tx, v.ID, checks)
+		winner, reason, partnerEmail, err := lastClick(ctx, tx, v.ID, checks)
 		if err != nil {
 			return err
 		}
@@ -80,7 +78,7 @@ func (s *Store) recordSignup(ctx context.Context, v *attribution.Vendor, r attri
 // lastClick loads the status of every token's partner and link, then lets
 // the engine choose. It returns the winning partner's email for the
 // self-referral check.
-func (s *Store) lastClick(ctx context.Context, db bun.IDB, vendorID string, checks []attribution.TokenCheck) (*attribution.ClickToken, string, string, error) {
+func lastClick(ctx context.Context, db bun.IDB, vendorID string, checks []attribution.TokenCheck) (*attribution.ClickToken, string, string, error) {
 	type state struct{ reason, email string }
 	states := map[string]state{}
 	for _, c := range checks {

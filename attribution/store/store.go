@@ -1,42 +1,55 @@
 // Package store implements the attribution services on bun, for PostgreSQL
-// and SQLite through one code path. Dialect differences stay in this file
-// and in errors.go.
+// and SQLite through one code path. Each aggregate has its own small type
+// (Vendors, Partners, Links, Customers, Purchases, Payments, Rewards…) over
+// the shared core: the database, its dialect and the clock. Work that spans
+// aggregates in one transaction (a Stripe purchase writes customers,
+// purchases and rewards) goes through package-level helpers that take a
+// bun.IDB. Every SQL difference between the two databases is a method of
+// dialect, in dialect.go (its PostgreSQL COPY of clicks is encoded in
+// clickcopy.go); errors.go reads both drivers' errors.
 package store
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/dialect/sqlitedialect"
-	"github.com/uptrace/bun/driver/pgdriver"
-	"github.com/uptrace/bun/driver/sqliteshim"
 
 	"github.com/tally-dev/tally/attribution"
 )
 
-// Dialect names, also the migration folder names.
-const (
-	Postgres = "pg"
-	SQLite   = "sqlite"
-)
-
-// Store is the bun implementation of the attribution services.
+// Store is an open database and the services on it.
 type Store struct {
+	core
+	Vendors   *Vendors
+	Partners  *Partners
+	Links     *Links
+	Customers *Customers
+	Purchases *Purchases
+	Payments  *Payments
+	Rewards   *Rewards
+	Audit     *Audit
+	Analytics *Analytics
+	Exports   *Exports
+	Health    *Health
+	Diagnosis *Diagnosis
+	Erasure   *Erasure
+	Portal    *Portal
+	Clicks    *Clicks
+	Pings     *Pings
+	Retention *Retention
+}
+
+// core is what every service shares.
+type core struct {
 	db      *bun.DB
-	dialect string
+	dialect dialect
 	now     attribution.Clock
-	links   *linkCache
-	vendors *vendorCache
-	secrets *SecretBox    // encrypts secrets at rest; see secrets.go
-	queued  chan struct{} // wakes the webhook queue's worker; see stripequeue.go
-	// verifyLegacy verifies the token of an event queued unverified by an
-	// older version; see stripepayload.go.
-	verifyLegacy func(*attribution.Vendor, *attribution.PaymentEvent)
+}
+
+// tx runs fn in a transaction.
+func (c core) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return classify(c.db.RunInTx(ctx, nil, fn))
 }
 
 // Options tune a Store.
@@ -54,62 +67,37 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 	if opts.LinkCacheTTL == 0 {
 		opts.LinkCacheTTL = 10 * time.Second
 	}
-	s := &Store{now: opts.Clock, links: newLinkCache(opts.LinkCacheTTL, 100_000), vendors: newVendorCache(), queued: make(chan struct{}, 1)}
-	switch {
-	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
-		sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(databaseURL)))
-		sqldb.SetMaxOpenConns(32)
-		sqldb.SetMaxIdleConns(32)
-		sqldb.SetConnMaxIdleTime(5 * time.Minute)
-		s.db = bun.NewDB(sqldb, pgdialect.New())
-		s.dialect = Postgres
-	case databaseURL == "", strings.HasPrefix(databaseURL, "sqlite:"):
-		path := strings.TrimPrefix(databaseURL, "sqlite:")
-		if path == "" {
-			path = "tally.db"
-		}
-		sqldb, err := sql.Open(sqliteshim.ShimName, sqliteDSN(path))
-		if err != nil {
-			return nil, err
-		}
-		// SQLite has one writer; a few connections let reads run beside it.
-		sqldb.SetMaxOpenConns(8)
-		s.db = bun.NewDB(sqldb, sqlitedialect.New())
-		s.dialect = SQLite
-	default:
-		return nil, fmt.Errorf("TALLY_DATABASE_URL must start with postgres:// or sqlite:, got %q", redactURL(databaseURL))
+	db, d, err := openDB(databaseURL)
+	if err != nil {
+		return nil, err
 	}
-	return s, nil
-}
-
-// sqliteDSN turns on WAL, a busy timeout, foreign keys, and immediate write
-// transactions (a deferred one that later writes can fail with SQLITE_BUSY
-// without waiting).
-func sqliteDSN(path string) string {
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
-	}
-	if !strings.HasPrefix(path, "file:") {
-		// A URI: '#' would end the path (Go's t.TempDir of a subtest
-		// named "x#01" holds one) and '%' starts an escape.
-		path = "file:" + strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
-	}
-	return path + sep + "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-}
-
-// redactURL hides a password in a database URL for error messages and logs.
-func redactURL(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		if j := strings.Index(u[i+3:], "@"); j >= 0 {
-			return u[:i+3] + "…@" + u[i+3+j+1:]
-		}
-	}
-	return u
+	c := core{db: db, dialect: d, now: opts.Clock}
+	links := newLinkCache(opts.LinkCacheTTL, 100_000)
+	vendors := &Vendors{core: c, links: links, cache: newVendorCache(), secrets: noSecrets}
+	return &Store{
+		core:      c,
+		Vendors:   vendors,
+		Partners:  &Partners{c},
+		Links:     &Links{core: c, cache: links},
+		Customers: &Customers{c},
+		Purchases: &Purchases{c},
+		Payments:  &Payments{core: c, vendors: vendors, queued: make(chan struct{}, 1)},
+		Rewards:   &Rewards{c},
+		Audit:     &Audit{c},
+		Analytics: &Analytics{c},
+		Exports:   &Exports{c},
+		Health:    &Health{c},
+		Diagnosis: &Diagnosis{c},
+		Erasure:   &Erasure{c},
+		Portal:    &Portal{c},
+		Clicks:    &Clicks{c},
+		Pings:     &Pings{c},
+		Retention: &Retention{c},
+	}, nil
 }
 
 // Dialect returns Postgres or SQLite.
-func (s *Store) Dialect() string { return s.dialect }
+func (s *Store) Dialect() string { return string(s.dialect) }
 
 // DB exposes the bun handle for tests and tools.
 func (s *Store) DB() *bun.DB { return s.db }
@@ -119,8 +107,3 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
-
-// tx runs fn in a transaction.
-func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return classify(s.db.RunInTx(ctx, nil, fn))
-}

@@ -12,7 +12,18 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.PaymentService = (*Store)(nil)
+// Payments applies Stripe's payment events, inline or through the webhook
+// queue (stripequeue.go).
+type Payments struct {
+	core
+	vendors *Vendors      // the queue's worker reads each event's vendor
+	queued  chan struct{} // wakes the queue's worker; see stripequeue.go
+	// verifyLegacy verifies the token of an event queued unverified by an
+	// older version; see stripepayload.go.
+	verifyLegacy func(*attribution.Vendor, *attribution.PaymentEvent)
+}
+
+var _ attribution.PaymentService = (*Payments)(nil)
 
 // stripeEvent is a stored Stripe event. A refund whose purchase has not
 // arrived keeps its keys, and is applied when the purchase arrives.
@@ -39,7 +50,7 @@ func newStripeEvent(vendorID string, ev attribution.PaymentEvent, now time.Time)
 }
 
 // ApplyPaymentEvent stores the event once and applies it, in one transaction.
-func (s *Store) ApplyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
+func (s *Payments) ApplyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
 	// A racing signup or event may create the same customer or purchase.
 	return retryConflicts(4, func() (string, error) { return s.applyPaymentEvent(ctx, v, ev) })
 }
@@ -55,7 +66,7 @@ func retryConflicts[T any](tries int, fn func() (T, error)) (T, error) {
 	}
 }
 
-func (s *Store) applyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
+func (s *Payments) applyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
 	now := s.now()
 	var outcome string
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -79,7 +90,7 @@ func (s *Store) applyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev
 
 // applyEffects applies a stored event inside its transaction and records
 // the outcome on its row.
-func (s *Store) applyEffects(ctx context.Context, tx bun.Tx, v *attribution.Vendor, ev attribution.PaymentEvent, row *stripeEvent, now time.Time) (string, error) {
+func (s *Payments) applyEffects(ctx context.Context, tx bun.Tx, v *attribution.Vendor, ev attribution.PaymentEvent, row *stripeEvent, now time.Time) (string, error) {
 	if err := s.lockStripeCustomer(ctx, tx, v.ID, ev); err != nil {
 		return "", err
 	}
@@ -87,13 +98,13 @@ func (s *Store) applyEffects(ctx context.Context, tx bun.Tx, v *attribution.Vend
 	var err error
 	switch {
 	case ev.Purchase != nil:
-		outcome, err = s.stripePurchase(ctx, tx, v, ev.Purchase, ev.Livemode, now)
+		outcome, err = stripePurchase(ctx, tx, v, ev.Purchase, ev.Livemode, now)
 	case ev.Refund != nil:
-		outcome, err = s.stripeRefund(ctx, tx, v, ev.Refund, row, now)
+		outcome, err = applyRefund(ctx, tx, v, ev.Refund, row, now)
 	case ev.Customer != nil:
-		outcome, err = s.stripeCustomer(ctx, tx, v, ev.Customer, now)
+		outcome, err = stripeCustomer(ctx, tx, v, ev.Customer, now)
 	case ev.Payment != nil:
-		outcome, err = s.stripePaymentLink(ctx, tx, v, ev.Payment, row, now)
+		outcome, err = stripePaymentLink(ctx, tx, v, ev.Payment, row, now)
 	default:
 		outcome = attribution.OutcomeIgnored
 	}
@@ -111,10 +122,7 @@ func (s *Store) applyEffects(ctx context.Context, tx bun.Tx, v *attribution.Vend
 // uncommitted rows and leave the purchase unattributed (found by the webhook
 // storm of issue 6). The lock is held until the transaction ends; each event
 // takes at most one, so they cannot deadlock on each other.
-func (s *Store) lockStripeCustomer(ctx context.Context, tx bun.Tx, vendorID string, ev attribution.PaymentEvent) error {
-	if s.dialect != Postgres {
-		return nil // SQLite runs one write transaction at a time
-	}
+func (s *Payments) lockStripeCustomer(ctx context.Context, tx bun.Tx, vendorID string, ev attribution.PaymentEvent) error {
 	var cus string
 	switch {
 	case ev.Purchase != nil:
@@ -125,21 +133,20 @@ func (s *Store) lockStripeCustomer(ctx context.Context, tx bun.Tx, vendorID stri
 	if cus == "" {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "stripe_customer:"+vendorID+":"+cus)
-	return err
+	return s.dialect.xactLockName(ctx, tx, "stripe_customer:"+vendorID+":"+cus)
 }
 
 // stripePurchase records a paid checkout session or invoice.
-func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Vendor, pp *attribution.PaymentPurchase, livemode bool, now time.Time) (string, error) {
+func stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Vendor, pp *attribution.PaymentPurchase, livemode bool, now time.Time) (string, error) {
 	if !pp.LinkOnly && !attribution.ValidAmount(pp.Amount) {
 		return attribution.OutcomeAmountOutOfRange, nil
 	}
-	c, tokenReason, err := s.matchCustomer(ctx, tx, v, pp, now)
+	c, tokenReason, err := matchCustomer(ctx, tx, v, pp, now)
 	if err != nil {
 		return "", err
 	}
 	if c != nil && pp.StripeCustomerID != "" {
-		if err := s.linkStripeCustomer(ctx, tx, v, c, pp.StripeCustomerID, now); err != nil {
+		if err := linkStripeCustomer(ctx, tx, v, c, pp.StripeCustomerID, now); err != nil {
 			return "", err
 		}
 	}
@@ -156,7 +163,7 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 		// complete the ids, attribute it if it was not, count it once.
 		fillIDs(p, pp)
 		if p.CustomerID == "" && c != nil {
-			if err := s.attributePurchase(ctx, tx, v, p, c, nil, now); err != nil {
+			if err := attributePurchase(ctx, tx, v, p, c, nil, now); err != nil {
 				return "", err
 			}
 		} else {
@@ -165,7 +172,7 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 				return "", err
 			}
 		}
-		if err := s.applyPendingPayments(ctx, tx, v, p, now); err != nil {
+		if err := applyPendingPayments(ctx, tx, v, p, now); err != nil {
 			return "", err
 		}
 		return attribution.OutcomePurchaseKnown, nil
@@ -196,7 +203,7 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 			return "", err
 		}
 		if partner != nil {
-			if c, err = s.attributeByCode(ctx, tx, v, c, partner, pp, now); err != nil {
+			if c, err = attributeByCode(ctx, tx, v, c, partner, pp, now); err != nil {
 				return "", err
 			}
 			p.PromotionCode = code
@@ -213,10 +220,10 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 	if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
 		return "", err
 	}
-	if _, err := s.rewardPurchase(ctx, tx, v, p, c, partner, now); err != nil {
+	if _, err := rewardPurchase(ctx, tx, v, p, c, partner, now); err != nil {
 		return "", err
 	}
-	if err := s.applyPendingPayments(ctx, tx, v, p, now); err != nil {
+	if err := applyPendingPayments(ctx, tx, v, p, now); err != nil {
 		return "", err
 	}
 	if p.CustomerID == "" && p.PartnerID == "" {
@@ -228,7 +235,7 @@ func (s *Store) stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Ve
 // applyPendingPayments completes a purchase with the payment intent and
 // charge of its invoice from invoice_payment events that came first, then
 // applies the refunds that were waiting for it.
-func (s *Store) applyPendingPayments(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, now time.Time) error {
+func applyPendingPayments(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *attribution.Purchase, now time.Time) error {
 	if p.StripeInvoiceID != "" {
 		var links []*stripeEvent
 		err := db.NewSelect().Model(&links).
@@ -259,7 +266,7 @@ func (s *Store) applyPendingPayments(ctx context.Context, db bun.IDB, v *attribu
 // stripePaymentLink records on an invoice's purchase the payment intent and
 // charge that paid it (invoice_payment.paid), so its refunds find it; when
 // the purchase has not arrived, the event keeps the ids for it.
-func (s *Store) stripePaymentLink(ctx context.Context, db bun.IDB, v *attribution.Vendor, pl *attribution.PaymentLink, row *stripeEvent, now time.Time) (string, error) {
+func stripePaymentLink(ctx context.Context, db bun.IDB, v *attribution.Vendor, pl *attribution.PaymentLink, row *stripeEvent, now time.Time) (string, error) {
 	if pl.InvoiceID == "" || (pl.PaymentIntentID == "" && pl.ChargeID == "") {
 		return attribution.OutcomeIgnored, nil
 	}
@@ -350,12 +357,12 @@ func purchaseByKeys(ctx context.Context, db bun.IDB, vendorID string, keys [][2]
 // client_reference_id also attributes by last click, and with no customer
 // creates one. It returns the token's reason when the token attributed
 // nothing.
-func (s *Store) matchCustomer(ctx context.Context, db bun.IDB, v *attribution.Vendor, pp *attribution.PaymentPurchase, now time.Time) (*attribution.Customer, string, error) {
+func matchCustomer(ctx context.Context, db bun.IDB, v *attribution.Vendor, pp *attribution.PaymentPurchase, now time.Time) (*attribution.Customer, string, error) {
 	c, err := customerByKeys(ctx, db, v.ID, attribution.PurchaseMatchOrder(pp))
 	if err != nil || pp.Token == nil {
 		return c, "", err
 	}
-	winner, reason, partnerEmail, err := s.lastClick(ctx, db, v.ID, []attribution.TokenCheck{*pp.Token})
+	winner, reason, partnerEmail, err := lastClick(ctx, db, v.ID, []attribution.TokenCheck{*pp.Token})
 	if err != nil {
 		return nil, "", err
 	}
@@ -399,7 +406,7 @@ func customerByKeys(ctx context.Context, db bun.IDB, vendorID string, keys []att
 // unattributed customer, or a new customer for the purchase (so the
 // customer's later purchases follow). Without an email or Stripe customer
 // there is no one to create, and nil is returned.
-func (s *Store) attributeByCode(ctx context.Context, db bun.IDB, v *attribution.Vendor, c *attribution.Customer, partner *attribution.Partner, pp *attribution.PaymentPurchase, now time.Time) (*attribution.Customer, error) {
+func attributeByCode(ctx context.Context, db bun.IDB, v *attribution.Vendor, c *attribution.Customer, partner *attribution.Partner, pp *attribution.PaymentPurchase, now time.Time) (*attribution.Customer, error) {
 	created := false
 	if c == nil {
 		if pp.Email == "" && pp.StripeCustomerID == "" {
@@ -415,20 +422,20 @@ func (s *Store) attributeByCode(ctx context.Context, db bun.IDB, v *attribution.
 
 // linkStripeCustomer records c's Stripe customer id (the first one stays)
 // and gives c the unmatched purchases of that Stripe customer.
-func (s *Store) linkStripeCustomer(ctx context.Context, db bun.IDB, v *attribution.Vendor, c *attribution.Customer, stripeID string, now time.Time) error {
+func linkStripeCustomer(ctx context.Context, db bun.IDB, v *attribution.Vendor, c *attribution.Customer, stripeID string, now time.Time) error {
 	if c.StripeCustomerID == "" {
 		c.StripeCustomerID, c.UpdatedAt = stripeID, now
 		if _, err := db.NewUpdate().Model(c).Column("stripe_customer_id", "updated_at").WherePK().Exec(ctx); err != nil {
 			return err
 		}
 	}
-	return s.attachOrphans(ctx, db, v, c, nil, stripeID, now)
+	return attachOrphans(ctx, db, v, c, nil, stripeID, now)
 }
 
 // stripeCustomer links a Stripe customer to a Tally customer by
 // metadata.tally_customer_id or email, then attributes the purchases of
 // that Stripe customer that arrived first.
-func (s *Store) stripeCustomer(ctx context.Context, db bun.IDB, v *attribution.Vendor, pc *attribution.PaymentCustomer, now time.Time) (string, error) {
+func stripeCustomer(ctx context.Context, db bun.IDB, v *attribution.Vendor, pc *attribution.PaymentCustomer, now time.Time) (string, error) {
 	if pc.StripeCustomerID == "" {
 		return attribution.OutcomeIgnored, nil
 	}
@@ -439,18 +446,18 @@ func (s *Store) stripeCustomer(ctx context.Context, db bun.IDB, v *attribution.V
 	if c == nil {
 		return attribution.OutcomeCustomerUnmatched, nil
 	}
-	if err := s.linkStripeCustomer(ctx, db, v, c, pc.StripeCustomerID, now); err != nil {
+	if err := linkStripeCustomer(ctx, db, v, c, pc.StripeCustomerID, now); err != nil {
 		return "", err
 	}
 	return attribution.OutcomeCustomerLinked, nil
 }
 
-// stripeRefund records a charge's cumulative refund on its purchase and
+// applyRefund records a charge's cumulative refund on its purchase and
 // settles the reward; a refund whose purchase has not arrived (or is not
 // yet linked to its payment) is kept on the event row for later. A refund
 // object (refund.created, refund.updated) is added to the charge's other
 // refunds first.
-func (s *Store) stripeRefund(ctx context.Context, db bun.IDB, v *attribution.Vendor, r *attribution.PaymentRefund, row *stripeEvent, now time.Time) (string, error) {
+func applyRefund(ctx context.Context, db bun.IDB, v *attribution.Vendor, r *attribution.PaymentRefund, row *stripeEvent, now time.Time) (string, error) {
 	refunded := r.Refunded
 	if r.RefundID != "" {
 		total, err := recordRefund(ctx, db, v.ID, r, now)

@@ -14,7 +14,7 @@ import (
 // Version 1 (no "v" key) was written before this type existed: the
 // untagged PaymentEvent of that time, whose client_reference_id was not
 // yet verified as a click token. It is still read, and verified by
-// Store.verifyLegacy before it is applied.
+// Payments.verifyLegacy before it is applied.
 const queuedPayloadVersion = 2
 
 type queuedPayload struct {

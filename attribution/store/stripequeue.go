@@ -23,7 +23,7 @@ import (
 // QueuePaymentEvent stores ev to be applied by ApplyQueuedPaymentEvents. It
 // answers OutcomeQueued, or OutcomeDuplicate for an event already stored
 // (queued or applied).
-func (s *Store) QueuePaymentEvent(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
+func (s *Payments) QueuePaymentEvent(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
 	payload, err := encodeQueued(ev)
 	if err != nil {
 		return "", err
@@ -48,13 +48,13 @@ func (s *Store) QueuePaymentEvent(ctx context.Context, v *attribution.Vendor, ev
 // click token of events queued by versions that stored it unverified (the
 // webhook's own verification, webhooks.VerifyToken); the store itself never
 // holds the codec.
-func (s *Store) SetLegacyEventVerifier(f func(*attribution.Vendor, *attribution.PaymentEvent)) {
+func (s *Payments) SetLegacyEventVerifier(f func(*attribution.Vendor, *attribution.PaymentEvent)) {
 	s.verifyLegacy = f
 }
 
 // PaymentEventsQueued receives a value after events were queued on this
 // instance, to wake the worker (other instances' events are found by polling).
-func (s *Store) PaymentEventsQueued() <-chan struct{} { return s.queued }
+func (s *Payments) PaymentEventsQueued() <-chan struct{} { return s.queued }
 
 // ApplyQueuedPaymentEvents applies up to limit queued events, oldest first,
 // with workers transactions side by side (one event each; one worker on
@@ -62,10 +62,7 @@ func (s *Store) PaymentEventsQueued() <-chan struct{} { return s.queued }
 // UPDATE SKIP LOCKED on PostgreSQL; SQLite's write transactions take turns). An event that fails
 // stays queued for a later call; the others are still applied, and the first
 // error is returned with the count of events applied.
-func (s *Store) ApplyQueuedPaymentEvents(ctx context.Context, limit, workers int) (int, error) {
-	if s.dialect == SQLite {
-		workers = 1 // one writer at a time anyway: parallel transactions would only wait on each other
-	}
+func (s *Payments) ApplyQueuedPaymentEvents(ctx context.Context, limit, workers int) (int, error) {
 	var keys []struct {
 		VendorID string `bun:"vendor_id"`
 		ID       string `bun:"id"`
@@ -81,7 +78,7 @@ func (s *Store) ApplyQueuedPaymentEvents(ctx context.Context, limit, workers int
 		g       errgroup.Group
 		applied atomic.Int64
 	)
-	g.SetLimit(max(1, workers))
+	g.SetLimit(s.dialect.writers(workers))
 	for _, k := range keys {
 		if ctx.Err() != nil {
 			break
@@ -100,10 +97,10 @@ func (s *Store) ApplyQueuedPaymentEvents(ctx context.Context, limit, workers int
 
 // applyQueued applies one queued event, unless it is gone from the queue
 // (applied meanwhile) or held by another worker: then it reports false.
-func (s *Store) applyQueued(ctx context.Context, vendorID, id string) (bool, error) {
+func (s *Payments) applyQueued(ctx context.Context, vendorID, id string) (bool, error) {
 	// Read before the transaction: a second pooled connection held inside
 	// it could exhaust the pool under load.
-	v, err := s.FindVendorCached(ctx, vendorID)
+	v, err := s.vendors.FindVendorCached(ctx, vendorID)
 	if err != nil {
 		return false, err
 	}
@@ -112,10 +109,7 @@ func (s *Store) applyQueued(ctx context.Context, vendorID, id string) (bool, err
 	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		row := new(stripeEvent)
 		q := tx.NewSelect().Model(row).Where("vendor_id = ? AND id = ? AND outcome = ?", vendorID, id, attribution.OutcomeQueued)
-		if s.dialect == Postgres {
-			q = q.For("UPDATE SKIP LOCKED")
-		}
-		if err := q.Scan(ctx); errors.Is(err, sql.ErrNoRows) {
+		if err := s.dialect.skipLocked(q).Scan(ctx); errors.Is(err, sql.ErrNoRows) {
 			return nil
 		} else if err != nil {
 			return err
@@ -141,7 +135,7 @@ func (s *Store) applyQueued(ctx context.Context, vendorID, id string) (bool, err
 }
 
 // QueuedPaymentEvents counts the events waiting in the queue.
-func (s *Store) QueuedPaymentEvents(ctx context.Context) (int, error) {
+func (s *Payments) QueuedPaymentEvents(ctx context.Context) (int, error) {
 	n, err := s.db.NewSelect().Table("stripe_events").Where("outcome = ?", attribution.OutcomeQueued).Count(ctx)
 	return int(n), classify(err)
 }

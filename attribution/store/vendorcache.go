@@ -33,8 +33,8 @@ func newVendorCache() *vendorCache {
 }
 
 // FindVendorCached is FindVendor through a short-lived per-instance cache.
-func (s *Store) FindVendorCached(ctx context.Context, id string) (*attribution.Vendor, error) {
-	c := s.vendors
+func (s *Vendors) FindVendorCached(ctx context.Context, id string) (*attribution.Vendor, error) {
+	c := s.cache
 	if v, ok := c.vendors.Get(id); ok {
 		return &v, nil
 	}

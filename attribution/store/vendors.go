@@ -11,10 +11,18 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-var _ attribution.VendorService = (*Store)(nil)
+// Vendors manages vendors and authenticates their keys.
+type Vendors struct {
+	core
+	links   *linkCache // purged when a vendor's redirect settings change
+	cache   *vendorCache
+	secrets Secrets // encrypts the Stripe signing secrets at rest
+}
+
+var _ attribution.VendorService = (*Vendors)(nil)
 
 // CreateVendor creates a vendor with fresh keys; the secret key is returned once.
-func (s *Store) CreateVendor(ctx context.Context, name, domain string) (*attribution.NewVendor, error) {
+func (s *Vendors) CreateVendor(ctx context.Context, name, domain string) (*attribution.NewVendor, error) {
 	now := s.now()
 	v := &attribution.Vendor{AttributionWindowDays: attribution.DefaultWindowDays, AllowedOrigins: []string{}, TimeZone: attribution.DefaultTimeZone}
 	if err := (attribution.VendorUpdate{Name: &name, Domain: &domain}).Apply(v); err != nil {
@@ -32,12 +40,12 @@ func (s *Store) CreateVendor(ctx context.Context, name, domain string) (*attribu
 }
 
 // FindVendor returns a vendor by id.
-func (s *Store) FindVendor(ctx context.Context, id string) (*attribution.Vendor, error) {
+func (s *Vendors) FindVendor(ctx context.Context, id string) (*attribution.Vendor, error) {
 	return s.findVendor(ctx, s.db, "id = ?", id)
 }
 
 // VendorBySecretKey authenticates a secret key by its hash.
-func (s *Store) VendorBySecretKey(ctx context.Context, key string) (*attribution.Vendor, error) {
+func (s *Vendors) VendorBySecretKey(ctx context.Context, key string) (*attribution.Vendor, error) {
 	if !strings.HasPrefix(key, attribution.PrefixSecretKey) || len(key) > 200 {
 		return nil, attribution.Errorf(attribution.EUNAUTHORIZED, "Invalid secret key.")
 	}
@@ -50,7 +58,7 @@ func (s *Store) VendorBySecretKey(ctx context.Context, key string) (*attribution
 }
 
 // VendorByPublicKey finds the vendor a snippet belongs to.
-func (s *Store) VendorByPublicKey(ctx context.Context, key string) (*attribution.Vendor, error) {
+func (s *Vendors) VendorByPublicKey(ctx context.Context, key string) (*attribution.Vendor, error) {
 	if !strings.HasPrefix(key, attribution.PrefixPublicKey) || len(key) > 200 {
 		return nil, attribution.Errorf(attribution.EUNAUTHORIZED, "Invalid public key.")
 	}
@@ -63,7 +71,7 @@ func (s *Store) VendorByPublicKey(ctx context.Context, key string) (*attribution
 
 // UpdateVendor applies upd and its audit entry in one transaction; a PATCH
 // that changes nothing is not audited.
-func (s *Store) UpdateVendor(ctx context.Context, id, actor string, upd attribution.VendorUpdate) (*attribution.Vendor, error) {
+func (s *Vendors) UpdateVendor(ctx context.Context, id, actor string, upd attribution.VendorUpdate) (*attribution.Vendor, error) {
 	if err := attribution.ValidateOptionalReason(&upd.Reason); err != nil {
 		return nil, err
 	}
@@ -100,11 +108,11 @@ func (s *Store) UpdateVendor(ctx context.Context, id, actor string, upd attribut
 	}
 	out.HasStripeSecret = out.StripeWebhookSecret != ""
 	s.links.purge() // cookie domain, window or fallback may have changed
-	s.vendors.purge()
+	s.cache.purge()
 	return out, nil
 }
 
-func (s *Store) findVendor(ctx context.Context, db bun.IDB, where string, arg any) (*attribution.Vendor, error) {
+func (s *Vendors) findVendor(ctx context.Context, db bun.IDB, where string, arg any) (*attribution.Vendor, error) {
 	v := new(attribution.Vendor)
 	err := db.NewSelect().Model(v).Where(where, arg).Limit(1).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {

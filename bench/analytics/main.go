@@ -199,7 +199,7 @@ func main() {
 
 	log.Printf("rolling up")
 	start = time.Now()
-	if _, err := a.Store.RollUpClicks(ctx); err != nil {
+	if _, err := a.Store.Analytics.RollUpClicks(ctx); err != nil {
 		fatal(err)
 	}
 	rollupTime := time.Since(start)

@@ -378,7 +378,7 @@ const notes = `### How it is measured
   handler needs no database at all. Anything else using the machine or the same
   PostgreSQL cluster (another test suite's CREATE DATABASE forces checkpoints and fsync
   storms) lengthens every commit: read the figures together with the idle and CPU columns.
-- Group commit (attribution/store/clickwriter.go): two writers (database connections)
+- Group commit (attribution/store/ingest/clickwriter.go): two writers (database connections)
   gather and commit batches side by side; a batch stays open at most 1 ms from its first
   click or 1,000 rows, and clicks arriving while a batch commits go in the next one.
   Batches are written with COPY (attribution/store/clickcopy.go), falling back to

@@ -268,7 +268,7 @@ func createVendor(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if _, err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	nv, err := st.CreateVendor(ctx, *name, *domain)
+	nv, err := st.Vendors.CreateVendor(ctx, *name, *domain)
 	if err != nil {
 		return err
 	}

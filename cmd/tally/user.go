@@ -41,7 +41,7 @@ func createUser(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if _, err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	u, token, err := store.NewAccounts(st.DB(), nil, st).CreateUser(ctx, strings.TrimSpace(*vendor), *email, *role)
+	u, token, err := store.NewAccounts(st.DB(), nil, st.Vendors).CreateUser(ctx, strings.TrimSpace(*vendor), *email, *role)
 	if err != nil {
 		return err
 	}

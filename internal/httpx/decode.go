@@ -1,12 +1,12 @@
-package api
+package httpx
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -14,12 +14,9 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-// DecodeJSON is decodeJSON for packages that mount more routes.
-func DecodeJSON(c echo.Context, v any) error { return decodeJSON(c, v) }
-
-// decodeJSON reads exactly one JSON object into v, refusing unknown fields
+// DecodeJSON reads exactly one JSON object into v, refusing unknown fields
 // and trailing data, and answers clear EINVALID messages.
-func decodeJSON(c echo.Context, v any) error {
+func DecodeJSON(c echo.Context, v any) error {
 	body := c.Request().Body
 	if body == nil || body == http.NoBody {
 		return invalid("A JSON body is required.")
@@ -40,7 +37,7 @@ func decodeJSON(c echo.Context, v any) error {
 	if raw = bytes.TrimSpace(raw); len(raw) == 0 || raw[0] != '{' {
 		return invalid("The body must be a JSON object.")
 	}
-	if HasJSONNUL(raw) { // the database cannot store it (see hostile.go)
+	if HasJSONNUL(raw) { // the database cannot store it (see text.go)
 		return invalid("Text fields must not contain NUL characters (\\u0000).")
 	}
 	dec = json.NewDecoder(bytes.NewReader(raw))
@@ -49,6 +46,24 @@ func decodeJSON(c echo.Context, v any) error {
 		return jsonError(err)
 	}
 	return nil
+}
+
+// DecodeOptionalJSON is DecodeJSON for a body that may be left out: no
+// body at all leaves v as it is.
+func DecodeOptionalJSON(c echo.Context, v any) error {
+	req := c.Request()
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	body := bufio.NewReader(req.Body)
+	if _, err := body.Peek(1); errors.Is(err, io.EOF) {
+		return nil
+	}
+	req.Body = struct {
+		io.Reader
+		io.Closer
+	}{body, req.Body}
+	return DecodeJSON(c, v)
 }
 
 // BodyTooLarge reports whether reading a request body failed on its size
@@ -92,60 +107,6 @@ func jsonType(kind string) string {
 	return kind
 }
 
-// pageParams reads limit and cursor, refusing malformed values.
-func pageParams(c echo.Context, cursorPrefix string) (attribution.Page, error) {
-	var p attribution.Page
-	// Unset stays 0, which Normalize turns into the default.
-	limit, err := intParam(c, "limit", 1, attribution.MaxPageLimit, 0)
-	if err != nil {
-		return p, err
-	}
-	p.Limit = limit
-	if s := c.QueryParam("cursor"); s != "" {
-		if !attribution.ValidID(cursorPrefix, s) {
-			return p, invalid("cursor is not valid.")
-		}
-		p.Cursor = s
-	}
-	return p.Normalize(), nil
-}
-
-// listOf builds the list answer; the cursor is the last item's id.
-func listOf[T any](items []T, more bool, id func(T) string) ListResponse[T] {
-	if items == nil {
-		items = []T{}
-	}
-	r := ListResponse[T]{Data: items, HasMore: more}
-	if more && len(items) > 0 {
-		r.NextCursor = id(items[len(items)-1])
-	}
-	return r
-}
-
-// enumParam checks a filter against its allowed values.
-func enumParam(c echo.Context, name string, allowed ...string) (string, error) {
-	v := c.QueryParam(name)
-	if v == "" {
-		return "", nil
-	}
-	for _, a := range allowed {
-		if v == a {
-			return v, nil
-		}
-	}
-	return "", invalid("%s must be one of %s.", name, strings.Join(allowed, ", "))
-}
-
-// intParam reads a whole-number query parameter from lo to hi; def when
-// it is absent.
-func intParam(c echo.Context, name string, lo, hi, def int) (int, error) {
-	v := c.QueryParam(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return 0, invalid("%s must be a whole number from %d to %d.", name, lo, hi)
-	}
-	return n, nil
+func invalid(format string, args ...any) error {
+	return attribution.Errorf(attribution.EINVALID, format, args...)
 }

@@ -1,15 +1,24 @@
-package store
+// Package ingest takes the high-volume writes off the request path: the
+// click writer commits the redirects' clicks by group commit, and the ping
+// buffer adds the snippet's pings up in memory and writes their counts
+// every second. The SQL is the store's (store.Clicks, store.Pings).
+package ingest
 
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/tally-dev/tally/attribution"
 )
+
+// ClickInserter writes a batch of clicks in one statement, skipping ids
+// already written; store.Clicks is the one used.
+type ClickInserter interface {
+	InsertClicks(ctx context.Context, clicks []*attribution.Click) error
+}
 
 // ClickWriterOptions tune group commit.
 type ClickWriterOptions struct {
@@ -40,10 +49,10 @@ var ErrClickWriterClosed = attribution.Errorf(attribution.EUNAVAILABLE, "click w
 // until it is written, so a caller that stopped waiting never loses its
 // click while the process lives.
 type ClickWriter struct {
-	store *Store
-	opts  ClickWriterOptions
-	in    chan *pendingClick
-	done  chan struct{}
+	clicks ClickInserter
+	opts   ClickWriterOptions
+	in     chan *pendingClick
+	done   chan struct{}
 
 	mu     sync.RWMutex // guards closed against sends on a closed channel
 	closed bool
@@ -61,8 +70,8 @@ type pendingClick struct {
 
 var _ attribution.ClickRecorder = (*ClickWriter)(nil)
 
-// NewClickWriter starts the writer goroutines.
-func (s *Store) NewClickWriter(opts ClickWriterOptions) *ClickWriter {
+// NewClickWriter starts the writer goroutines, which write through clicks.
+func NewClickWriter(clicks ClickInserter, opts ClickWriterOptions) *ClickWriter {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 1000
 	}
@@ -78,7 +87,7 @@ func (s *Store) NewClickWriter(opts ClickWriterOptions) *ClickWriter {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	w := &ClickWriter{store: s, opts: opts, in: make(chan *pendingClick, opts.QueueSize), done: make(chan struct{})}
+	w := &ClickWriter{clicks: clicks, opts: opts, in: make(chan *pendingClick, opts.QueueSize), done: make(chan struct{})}
 	var wg sync.WaitGroup
 	for range opts.Writers {
 		wg.Add(1)
@@ -216,7 +225,7 @@ func (w *ClickWriter) write(batch []*pendingClick, rows []*attribution.Click) []
 	backoff := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err := w.store.InsertClicks(ctx, rows)
+		err := w.clicks.InsertClicks(ctx, rows)
 		cancel()
 		if err == nil {
 			break
@@ -242,41 +251,4 @@ func (w *ClickWriter) write(batch []*pendingClick, rows []*attribution.Click) []
 	}
 	clear(rows) // let the clicks be collected
 	return rows[:0]
-}
-
-// InsertClicks writes clicks in one statement; ids already present are
-// skipped, so a batch retried after an ambiguous failure never duplicates.
-// On PostgreSQL it uses COPY, and falls back to INSERT … ON CONFLICT DO
-// NOTHING when COPY meets an id that is already there. NUL bytes are
-// removed from the clicks' text first: neither database takes them in a
-// statement, and one must not hold back its whole batch forever.
-func (s *Store) InsertClicks(ctx context.Context, clicks []*attribution.Click) error {
-	if len(clicks) == 0 {
-		return nil
-	}
-	for _, c := range clicks {
-		stripNUL(c)
-	}
-	if s.dialect == Postgres {
-		err := s.copyClicks(ctx, clicks)
-		if err == nil || !isUniqueViolation(err) {
-			return classify(err)
-		}
-	}
-	_, err := s.db.NewInsert().Model(&clicks).On("CONFLICT (id) DO NOTHING").Exec(ctx)
-	if err != nil {
-		return classify(err)
-	}
-	return nil
-}
-
-// stripNUL removes NUL bytes from every text field of c.
-func stripNUL(c *attribution.Click) {
-	for _, f := range [...]*string{&c.ID, &c.VendorID, &c.LinkID, &c.PartnerID, &c.IPTrunc, &c.IPHash,
-		&c.VisitorHash, &c.Browser, &c.OS, &c.Device, &c.ReferrerHost, &c.Source, &c.UTMSource,
-		&c.UTMMedium, &c.UTMCampaign, &c.UTMContent, &c.UTMTerm, &c.Variant, &c.Country} {
-		if strings.IndexByte(*f, 0) >= 0 {
-			*f = strings.ReplaceAll(*f, "\x00", "")
-		}
-	}
 }

@@ -1,25 +1,25 @@
-package store_test
+package secretbox_test
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 
-	"github.com/tally-dev/tally/attribution/store"
+	"github.com/tally-dev/tally/internal/secretbox"
 )
 
-func TestSecretBox(t *testing.T) {
+func TestBox(t *testing.T) {
 	t.Parallel()
 	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
-	old, _ := store.NewSecretBox(oldKey)
-	rotated, err := store.NewSecretBox(newKey, oldKey)
+	old, _ := secretbox.New(oldKey)
+	rotated, err := secretbox.New(newKey, oldKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const where, plain = "vendors.stripe_webhook_secret:ven_1", "whsec_abc"
 
 	sealed, err := old.Seal(plain, where)
-	if err != nil || !strings.HasPrefix(sealed, store.SecretPrefix) || strings.Contains(sealed, "whsec") {
+	if err != nil || !strings.HasPrefix(sealed, secretbox.Prefix) || strings.Contains(sealed, "whsec") {
 		t.Fatalf("Seal = %q, %v", sealed, err)
 	}
 	if again, _ := old.Seal(plain, where); again == sealed {
@@ -44,7 +44,7 @@ func TestSecretBox(t *testing.T) {
 	if _, err := old.Open(tampered, where); err == nil {
 		t.Error("a tampered value opens")
 	}
-	for _, bad := range []string{store.SecretPrefix, store.SecretPrefix + "!!", store.SecretPrefix + "AAAA"} {
+	for _, bad := range []string{secretbox.Prefix, secretbox.Prefix + "!!", secretbox.Prefix + "AAAA"} {
 		if _, err := old.Open(bad, where); err == nil {
 			t.Errorf("Open(%q) succeeded", bad)
 		}
@@ -59,7 +59,7 @@ func TestSecretBox(t *testing.T) {
 		t.Errorf("Seal(\"\") = %q", got)
 	}
 	for _, k := range [][]byte{nil, make([]byte, 16), make([]byte, 33)} {
-		if _, err := store.NewSecretBox(k); err == nil {
+		if _, err := secretbox.New(k); err == nil {
 			t.Errorf("key of %d bytes accepted", len(k))
 		}
 	}

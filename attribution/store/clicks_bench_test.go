@@ -59,34 +59,11 @@ func BenchmarkInsertClicks(b *testing.B) {
 		if s.Dialect() == store.Postgres {
 			b.Run(fmt.Sprintf("copy/%d", n), func(b *testing.B) {
 				for b.Loop() {
-					if err := s.InsertClicks(ctx, mk()); err != nil {
+					if err := s.Clicks.InsertClicks(ctx, mk()); err != nil {
 						b.Fatal(err)
 					}
 				}
 			})
 		}
-	}
-}
-
-// BenchmarkClickWriter is the durable path of the redirect alone: many
-// callers each recording one click and waiting for its commit.
-func BenchmarkClickWriter(b *testing.B) {
-	for _, par := range []int{32, 128} {
-		b.Run(fmt.Sprintf("callers=%d", par*2), func(b *testing.B) {
-			s := benchStore(b)
-			w := s.NewClickWriter(store.ClickWriterOptions{})
-			b.Cleanup(func() { w.Close(context.Background()) })
-			b.SetParallelism(par)
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if err := w.Record(context.Background(), benchClick(time.Now())); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-		})
 	}
 }

@@ -1,4 +1,4 @@
-package store_test
+package ingest_test
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/attribution/store/ingest"
 )
 
 // Each flush adds its counts to the page's row for the hour, and last_seen
@@ -15,8 +16,8 @@ import (
 // writes them all.
 func TestPingBuffer_FlushAccumulates(t *testing.T) {
 	t.Parallel()
-	s, _ := openStore(t)
-	b := s.NewPingBuffer(time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := openStore(t)
+	b := ingest.NewPingBuffer(s.Pings, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer b.Close(t.Context())
 
 	hour := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)

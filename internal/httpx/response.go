@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"errors"
@@ -46,16 +46,9 @@ type ErrorDetail struct {
 	Message string `json:"message"`
 }
 
-// ListResponse is the JSON shape of every list.
-type ListResponse[T any] struct {
-	Data       []T    `json:"data"`
-	HasMore    bool   `json:"has_more"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-// errorHandler writes every error as {"error":{code,message}} and logs only
-// internal ones (their messages never reach the caller).
-func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
+// ErrorHandler writes every error as {"error":{code,message}} and logs
+// only internal ones (their messages never reach the caller).
+func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
@@ -89,7 +82,21 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 	}
 }
 
-// invalid returns an EINVALID domain error.
-func invalid(format string, args ...any) error {
-	return attribution.Errorf(attribution.EINVALID, format, args...)
+// ListResponse is the JSON shape of every list.
+type ListResponse[T any] struct {
+	Data       []T    `json:"data"`
+	HasMore    bool   `json:"has_more"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// List builds the list answer; the cursor is the last item's id.
+func List[T any](items []T, more bool, id func(T) string) ListResponse[T] {
+	if items == nil {
+		items = []T{}
+	}
+	r := ListResponse[T]{Data: items, HasMore: more}
+	if more && len(items) > 0 {
+		r.NextCursor = id(items[len(items)-1])
+	}
+	return r
 }

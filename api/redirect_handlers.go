@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,16 +15,32 @@ import (
 
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/attribution/clickinfo"
+	"github.com/tally-dev/tally/internal/httpx"
 )
+
+// redirectHandlers serve the referral redirect.
+type redirectHandlers struct {
+	deps          handlerDeps
+	tokens        *attribution.TokenCodec
+	clicks        attribution.ClickRecorder
+	agents        *clickinfo.AgentParser
+	geo           *clickinfo.Geo
+	clock         attribution.Clock
+	logger        *slog.Logger
+	public        *url.URL
+	ipSalt        []byte
+	clickWait     time.Duration
+	countryHeader string // a trusted CDN header carrying the visitor's country
+}
 
 // redirect serves GET /r/{key}: it records the click, answers 302 to the
 // link's destination with the click token, and sets the tally_ref cookie.
 // The click is committed before the 302 leaves (group commit), unless the
 // database is too slow, in which case the click stays queued and the
 // visitor is not kept waiting: the token is self-contained.
-func (s *Server) redirect(c echo.Context) error {
+func (s *redirectHandlers) redirect(c echo.Context) error {
 	ctx := c.Request().Context()
-	t, err := s.deps.Store.ResolveLink(ctx, c.Param("key"))
+	t, err := s.deps.Links.ResolveLink(ctx, c.Param("key"))
 	if err != nil {
 		if attribution.ErrorCode(err) == attribution.ENOTFOUND {
 			return notFoundPage(c)
@@ -38,41 +56,20 @@ func (s *Server) redirect(c echo.Context) error {
 
 	req := c.Request()
 	ua := req.UserAgent()
-	agent := s.deps.Agents.Parse(ua)
-	addr := clientAddr(c.RealIP())
-	now := s.deps.Clock()
+	agent := s.agents.Parse(ua)
+	addr := httpx.ClientAddr(c)
 	query := req.URL.Query()
-	ipHash, visitorHash := clickinfo.ClickHashes(s.cfg.IPSalt, addr, ua)
-	click := &attribution.Click{
-		ID: attribution.NewID(attribution.PrefixClick, now), VendorID: t.Link.VendorID,
-		LinkID: t.Link.ID, PartnerID: t.Link.PartnerID, ClickedAt: now,
-		IPHash: ipHash, VisitorHash: visitorHash,
-		Browser: agent.Browser, OS: agent.OS, Device: agent.Device, Bot: agent.Bot,
-		UTMSource:   firstNonEmpty(query.Get("utm_source"), t.Link.UTM.Source),
-		UTMMedium:   firstNonEmpty(query.Get("utm_medium"), t.Link.UTM.Medium),
-		UTMCampaign: firstNonEmpty(query.Get("utm_campaign"), t.Link.UTM.Campaign),
-		UTMContent:  firstNonEmpty(query.Get("utm_content"), t.Link.UTM.Content),
-		UTMTerm:     firstNonEmpty(query.Get("utm_term"), t.Link.UTM.Term),
-		Variant:     Clip(query.Get("v"), 64),
-		Country:     s.country(req, addr),
-	}
+	v := attribution.Visit{At: s.clock(), Query: query, Country: s.country(req, addr),
+		Browser: agent.Browser, OS: agent.OS, Device: agent.Device, Bot: agent.Bot}
+	v.IPHash, v.VisitorHash = clickinfo.ClickHashes(s.ipSalt, addr, ua)
 	if addr.IsValid() {
-		click.IPTrunc = clickinfo.TruncateIP(addr).String()
+		v.IPTrunc = clickinfo.TruncateIP(addr).String()
 	}
-	click.ReferrerHost, click.Source = clickinfo.ClassifyReferrer(req.Referer(), s.public.Host)
-	click.ReferrerHost = Clip(click.ReferrerHost, 255)
-	for _, f := range []*string{&click.UTMSource, &click.UTMMedium, &click.UTMCampaign, &click.UTMContent, &click.UTMTerm} {
-		*f = Clip(*f, 200)
-	}
-
-	// Bots follow the link but get no token: their clicks are never credited.
+	v.ReferrerHost, v.Source = clickinfo.ClassifyReferrer(req.Referer(), s.public.Host)
+	click := attribution.NewClick(&t.Link, v)
 	token := ""
-	if !agent.Bot {
-		token, err = s.deps.Tokens.Encode(attribution.ClickToken{
-			ClickID: click.ID, LinkID: click.LinkID, PartnerID: click.PartnerID,
-			VendorID: click.VendorID, ClickedAt: now.Unix(),
-		})
-		if err != nil {
+	if ct, ok := click.Token(); ok {
+		if token, err = s.tokens.Encode(ct); err != nil {
 			return err
 		}
 	}
@@ -81,9 +78,9 @@ func (s *Server) redirect(c echo.Context) error {
 		return err
 	}
 
-	wait, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ClickWait)
-	if err := s.deps.Clicks.Record(wait, click); err != nil {
-		s.deps.Logger.Warn("click not yet committed; answering anyway", "link_id", click.LinkID, "err", err)
+	wait, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.clickWait)
+	if err := s.clicks.Record(wait, click); err != nil {
+		s.logger.Warn("click not yet committed; answering anyway", "link_id", click.LinkID, "err", err)
 	}
 	cancel()
 
@@ -91,7 +88,7 @@ func (s *Server) redirect(c echo.Context) error {
 	h.Set("Cache-Control", "no-store")
 	if token != "" {
 		window := t.Window()
-		h.Add(echo.HeaderSetCookie, refCookie(token, t.CookieDomain, now.Add(window), window, s.public.Scheme == "https"))
+		h.Add(echo.HeaderSetCookie, refCookie(token, t.CookieDomain, v.At.Add(window), window, s.public.Scheme == "https"))
 	}
 	return c.Redirect(http.StatusFound, dest)
 }
@@ -123,13 +120,13 @@ func refCookie(token, domain string, expires time.Time, maxAge time.Duration, se
 }
 
 // country prefers a trusted CDN header, then the GeoIP database.
-func (s *Server) country(req *http.Request, addr netip.Addr) string {
-	if s.cfg.CountryHeader != "" {
-		if cc := clickinfo.CountryFromHeader(req.Header.Get(s.cfg.CountryHeader)); cc != "" {
+func (s *redirectHandlers) country(req *http.Request, addr netip.Addr) string {
+	if s.countryHeader != "" {
+		if cc := clickinfo.CountryFromHeader(req.Header.Get(s.countryHeader)); cc != "" {
 			return cc
 		}
 	}
-	return s.deps.Geo.Country(addr)
+	return s.geo.Country(addr)
 }
 
 var notFoundTmpl = template.Must(template.New("404").Parse(`<!doctype html>
@@ -145,23 +142,4 @@ func notFoundPage(c echo.Context) error {
 		return nil
 	}
 	return notFoundTmpl.Execute(c.Response(), nil)
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-// Clip bounds a visitor-supplied string to n bytes before it is stored, as
-// valid UTF-8; the snippet's endpoints use it too. NUL bytes are left to the
-// callers: for clicks, rejectBadText refuses them in the query and
-// InsertClicks strips any from every click field.
-func Clip(s string, n int) string {
-	s = strings.ToValidUTF8(s, "")
-	if len(s) > n {
-		s = strings.ToValidUTF8(s[:n], "")
-	}
-	return s
 }

@@ -1,4 +1,4 @@
-package store_test
+package ingest_test
 
 import (
 	"context"
@@ -10,22 +10,22 @@ import (
 
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/attribution/store"
+	"github.com/tally-dev/tally/attribution/store/ingest"
 	"github.com/tally-dev/tally/internal/testenv"
 )
 
 // openStore opens a migrated store on a fresh test database.
-func openStore(t *testing.T) (*store.Store, string) {
-	t.Helper()
-	url := testenv.DatabaseURL(t)
-	s, err := store.Open(url, store.Options{})
+func openStore(tb testing.TB) *store.Store {
+	tb.Helper()
+	s, err := store.Open(testenv.DatabaseURL(tb), store.Options{})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(t.Context()); err != nil {
-		t.Fatalf("migrate: %v", err)
+	tb.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(tb.Context()); err != nil {
+		tb.Fatalf("migrate: %v", err)
 	}
-	return s, url
+	return s
 }
 
 func countClicks(t *testing.T, s *store.Store) int {
@@ -50,8 +50,8 @@ func newClick(i int) *attribution.Click {
 
 func TestClickWriter_GroupCommit(t *testing.T) {
 	t.Parallel()
-	s, _ := openStore(t)
-	w := s.NewClickWriter(store.ClickWriterOptions{})
+	s := openStore(t)
+	w := ingest.NewClickWriter(s.Clicks, ingest.ClickWriterOptions{})
 	t.Cleanup(func() { w.Close(context.Background()) })
 
 	const n = 1000
@@ -97,8 +97,8 @@ func TestClickWriter_GroupCommit(t *testing.T) {
 
 func TestClickWriter_RowContent(t *testing.T) {
 	t.Parallel()
-	s, _ := openStore(t)
-	w := s.NewClickWriter(store.ClickWriterOptions{})
+	s := openStore(t)
+	w := ingest.NewClickWriter(s.Clicks, ingest.ClickWriterOptions{})
 	t.Cleanup(func() { w.Close(context.Background()) })
 	c := newClick(7)
 	c.Bot = true
@@ -122,8 +122,8 @@ func TestClickWriter_RowContent(t *testing.T) {
 
 func TestClickWriter_RecordAfterClose(t *testing.T) {
 	t.Parallel()
-	s, _ := openStore(t)
-	w := s.NewClickWriter(store.ClickWriterOptions{})
+	s := openStore(t)
+	w := ingest.NewClickWriter(s.Clicks, ingest.ClickWriterOptions{})
 	if lost := w.Close(t.Context()); lost != 0 {
 		t.Fatalf("Close lost %d", lost)
 	}
@@ -131,7 +131,7 @@ func TestClickWriter_RecordAfterClose(t *testing.T) {
 	if err == nil {
 		t.Fatal("Record after Close returned nil")
 	}
-	if !errors.Is(err, store.ErrClickWriterClosed) {
+	if !errors.Is(err, ingest.ErrClickWriterClosed) {
 		t.Errorf("err = %v, want ErrClickWriterClosed", err)
 	}
 	if countClicks(t, s) != 0 {
@@ -145,11 +145,11 @@ func TestClickWriter_RecordAfterClose(t *testing.T) {
 
 func TestClickWriter_CloseDrainsQueue(t *testing.T) {
 	t.Parallel()
-	s, _ := openStore(t)
+	s := openStore(t)
 	// Async: Record answers before the commit, so the clicks are still
 	// queued (a long MaxWait and a large batch keep the first batch open)
 	// when Close starts.
-	w := s.NewClickWriter(store.ClickWriterOptions{Async: true, MaxWait: time.Hour, MaxBatch: 1000})
+	w := ingest.NewClickWriter(s.Clicks, ingest.ClickWriterOptions{Async: true, MaxWait: time.Hour, MaxBatch: 1000})
 	const n = 750
 	for i := range n {
 		if err := w.Record(t.Context(), newClick(i)); err != nil {
@@ -173,12 +173,12 @@ func TestClickWriter_CloseDrainsQueue(t *testing.T) {
 
 func TestClickWriter_QueueFull(t *testing.T) {
 	t.Parallel()
-	s, _ := openStore(t)
-	w := s.NewClickWriter(store.ClickWriterOptions{Async: true, MaxWait: time.Hour, MaxBatch: 1000, QueueSize: 3})
+	s := openStore(t)
+	w := ingest.NewClickWriter(s.Clicks, ingest.ClickWriterOptions{Async: true, MaxWait: time.Hour, MaxBatch: 1000, QueueSize: 3})
 	var full int
 	for i := range 50 {
 		err := w.Record(t.Context(), newClick(i))
-		if errors.Is(err, store.ErrClickQueueFull) {
+		if errors.Is(err, ingest.ErrClickQueueFull) {
 			full++
 		} else if err != nil {
 			t.Fatalf("Record: %v", err)
@@ -195,36 +195,10 @@ func TestClickWriter_QueueFull(t *testing.T) {
 	}
 }
 
-func TestInsertClicks_Duplicate(t *testing.T) {
-	t.Parallel()
-	s, _ := openStore(t)
-	clicks := []*attribution.Click{newClick(1), newClick(2)}
-	if err := s.InsertClicks(t.Context(), clicks); err != nil {
-		t.Fatal(err)
-	}
-	// A batch retried after an ambiguous failure is written once.
-	if err := s.InsertClicks(t.Context(), clicks); err != nil {
-		t.Fatalf("second insert: %v", err)
-	}
-	if got := countClicks(t, s); got != 2 {
-		t.Fatalf("clicks = %d, want 2", got)
-	}
-	// A batch mixing written and new clicks writes only the new ones.
-	if err := s.InsertClicks(t.Context(), append(clicks, newClick(3))); err != nil {
-		t.Fatalf("mixed insert: %v", err)
-	}
-	if got := countClicks(t, s); got != 3 {
-		t.Fatalf("clicks = %d, want 3", got)
-	}
-	if err := s.InsertClicks(t.Context(), nil); err != nil {
-		t.Errorf("empty insert: %v", err)
-	}
-}
-
 func TestClickWriter_DuplicateRecord(t *testing.T) {
 	t.Parallel()
-	s, _ := openStore(t)
-	w := s.NewClickWriter(store.ClickWriterOptions{})
+	s := openStore(t)
+	w := ingest.NewClickWriter(s.Clicks, ingest.ClickWriterOptions{})
 	t.Cleanup(func() { w.Close(context.Background()) })
 	c := newClick(1)
 	for range 2 {
