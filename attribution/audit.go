@@ -19,6 +19,8 @@ const (
 	ActionVendorUpdate        = "vendor.update"
 	ActionPartnerCreate       = "partner.create"
 	ActionPartnerUpdate       = "partner.update"
+	ActionPartnerApprove      = "partner.approve"
+	ActionPartnerReject       = "partner.reject"
 	ActionLinkCreate          = "link.create"
 	ActionLinkUpdate          = "link.update"
 	ActionLinkArchive         = "link.archive"

@@ -77,7 +77,7 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 	return &Store{
 		core:      c,
 		Vendors:   vendors,
-		Partners:  &Partners{c},
+		Partners:  &Partners{core: c, links: links},
 		Links:     &Links{core: c, cache: links},
 		Customers: &Customers{c},
 		Purchases: &Purchases{c},
