@@ -122,7 +122,9 @@ func TestAnalytics(t *testing.T) {
 		}
 		insertClick(t, e, c)
 	}
-	news := func(c *attribution.Click) { c.UTMSource, c.UTMMedium, c.UTMCampaign, c.Variant = "news", "email", "launch", "a" }
+	news := func(c *attribution.Click) {
+		c.UTMSource, c.UTMMedium, c.UTMCampaign, c.Variant = "news", "email", "launch", "a"
+	}
 	// 03:00 UTC on the 10th is the evening of the 9th in New York.
 	click("clk_an1", lA, pA, "2026-01-10 03:00", "v1", us, news)
 	click("clk_an2", lA, pA, "2026-01-10 20:00", "v1", us, news)
