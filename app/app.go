@@ -37,6 +37,11 @@ type App struct {
 
 	// Accounts are the dashboard's users, sessions and one-time links.
 	Accounts *store.Accounts
+
+	// closing is closed when the server starts shutting down, so that
+	// long-lived answers (the dashboard's live feed) end.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New opens the database, migrates it, loads or creates the keys and builds
@@ -114,8 +119,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	})
 	// The web interface's pages have their own route table (web/web.go),
 	// as miniflux keeps its UI's beside its API's.
+	a.closing = make(chan struct{})
 	web.Mount(a.Server.Echo, web.Deps{
 		Accounts: a.Accounts, Vendors: st.Vendors, Partners: st.Partners, Analytics: st.Analytics, Rewards: st.Rewards,
+		Links: st.Links, Dashboard: st.Dashboard, Health: st.Health, Customers: st.Customers, RewardList: st.Rewards,
+		Closing: a.closing,
 		Clock: cfg.Clock, Logger: logger, PublicURL: cfg.PublicURL,
 	})
 	jobs, stop := context.WithCancel(context.Background())
@@ -157,6 +165,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(func() { a.closeOnce.Do(func() { close(a.closing) }) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Logger.Info("tally listening", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL, "database", a.Store.Dialect())

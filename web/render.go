@@ -36,13 +36,18 @@ func mustParseTemplates() *templates {
 	if err != nil {
 		panic(err)
 	}
+	// Files named _*.html hold fragments that several pages share.
+	partials, err := fs.Glob(files, "templates/_*.html")
+	if err != nil {
+		panic(err)
+	}
 	for _, name := range names {
 		page := strings.TrimSuffix(path.Base(name), ".html")
-		if page == "layout" {
+		if page == "layout" || strings.HasPrefix(page, "_") {
 			continue
 		}
 		t.byPage[page] = template.Must(template.New("layout.html").Funcs(funcs).
-			ParseFS(files, "templates/layout.html", name))
+			ParseFS(files, append([]string{"templates/layout.html", name}, partials...)...))
 	}
 	return t
 }

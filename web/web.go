@@ -17,7 +17,7 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-//go:embed templates static
+//go:embed templates static templates/_*.html
 var files embed.FS
 
 // Deps are the domain services and settings the pages use.
@@ -27,8 +27,17 @@ type Deps struct {
 	Partners  attribution.PartnerService
 	Analytics attribution.AnalyticsService
 	Rewards   attribution.RewardTotalsService
-	Clock     attribution.Clock
-	Logger    *slog.Logger
+	// dash-a pages
+	Links      attribution.LinkService
+	Dashboard  attribution.DashboardService
+	Health     attribution.HealthService
+	Customers  attribution.CustomerService
+	RewardList attribution.RewardService
+	// Closing is closed when the server shuts down: live feeds end then.
+	Closing <-chan struct{}
+
+	Clock  attribution.Clock
+	Logger *slog.Logger
 	// PublicURL is the deployment's base URL; https makes cookies Secure.
 	PublicURL string
 }
@@ -69,6 +78,29 @@ func Mount(e *echo.Echo, deps Deps) {
 	// token and an admin, whatever the route, so no page can forget them.
 	d := e.Group("/dashboard", append(page, p.signedIn, p.checkCSRF, p.changesNeedAdmin)...)
 	d.GET("", p.overview)
+
+	// dash-a pages
+	d.GET("/feed", p.feed)
+	d.GET("/analytics", p.analytics)
+	d.GET("/analytics.csv", p.analyticsCSV)
+	d.GET("/partners", p.partners)
+	d.GET("/partners/new", p.newPartnerForm)
+	d.POST("/partners/new", p.createPartner)
+	d.GET("/partners/invite", p.invitePartnerForm)
+	d.POST("/partners/invite", p.invitePartner)
+	d.GET("/partners/:id", p.partner)
+	d.POST("/partners/:id/approve", p.approvePartner)
+	d.POST("/partners/:id/reject", p.rejectPartner)
+	d.POST("/partners/:id/status", p.changePartnerStatus)
+	d.GET("/links", p.links)
+	d.GET("/links/new", p.newLinkForm)
+	d.POST("/links/new", p.createLink)
+	d.GET("/links/:id", p.link)
+	d.POST("/links/:id/destination", p.changeDestination)
+	d.GET("/links/:id/archive", p.archiveLinkForm)
+	d.POST("/links/:id/archive", p.archiveLink)
+	d.GET("/links/:id/qr.svg", p.linkQRSVG)
+	d.GET("/links/:id/qr.png", p.linkQRPNG)
 }
 
 // pageHeaders give pages their own Content-Security-Policy (the API's is
