@@ -122,9 +122,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.closing = make(chan struct{})
 	web.Mount(a.Server.Echo, web.Deps{
 		Accounts: a.Accounts, Vendors: st.Vendors, Partners: st.Partners, Analytics: st.Analytics, Rewards: st.Rewards,
-		Links: st.Links, Dashboard: st.Dashboard, Health: st.Health, Customers: st.Customers, RewardList: st.Rewards,
-		Closing: a.closing,
-		Clock:   cfg.Clock, Logger: logger, PublicURL: cfg.PublicURL,
+		Links: st.Links, Dashboard: st.Dashboard, Health: st.Health, Customers: st.Customers, RewardList: st.Rewards, Closing: a.closing,
+		Clock: cfg.Clock, Logger: logger, PublicURL: cfg.PublicURL,
 	})
 	jobs, stop := context.WithCancel(context.Background())
 	a.stopJobs = stop
