@@ -164,7 +164,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 	}
-	srv.RegisterOnShutdown(func() { a.closeOnce.Do(func() { close(a.closing) }) })
+	srv.RegisterOnShutdown(a.EndStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Logger.Info("tally listening", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL, "database", a.Store.Dialect())
@@ -182,6 +182,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	return err
 }
+
+// EndStreams ends the long-lived answers (the dashboard's live feeds), so
+// that a server shutting down does not wait for them: the browser
+// reconnects to another instance. Serve calls it when shutting down.
+func (a *App) EndStreams() { a.closeOnce.Do(func() { close(a.closing) }) }
 
 // approveRewards approves the rewards whose hold has passed, every period
 // (reads approve due rewards too, so a missed tick is never visible). With

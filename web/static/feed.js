@@ -18,7 +18,7 @@ if (list && window.EventSource) {
     li.append(time, ' ', item.text);
     list.prepend(li);
     while (list.children.length > max) list.lastElementChild.remove();
-    const empty = list.parentElement.querySelector('.feed-empty');
+    const empty = list.closest('section').querySelector('.feed-empty');
     if (empty) empty.hidden = true;
   });
 }
