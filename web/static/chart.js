@@ -19,6 +19,7 @@ function draw(el) {
   const opts = {
     width: Math.max(el.clientWidth, 280),
     height: 260,
+    padding: [12, 36, 0, 0],
     scales: { x: { time: false } },
     series: [
       { label: spec.x_label, value: (u, i) => (i == null ? '' : labels[i] ?? '') },
