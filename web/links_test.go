@@ -82,9 +82,22 @@ func TestLinksPages(t *testing.T) {
 		b.Post(t, created.Location()+"/destination", url.Values{"csrf_token": {pg.CSRF(t)}, "destination_url": {"ftp://x"}}).Must(t, http.StatusBadRequest)
 	})
 
+	t.Run("OtherVendorsLinkIsNotFound", func(t *testing.T) {
+		_, other := owner(t, e, "Globex", "hank@globex.example")
+		for _, path := range []string{created.Location(), created.Location() + "/qr.svg", created.Location() + "/qr.png", created.Location() + "/archive"} {
+			other.Get(t, path).Must(t, http.StatusNotFound)
+		}
+		csrf := other.Get(t, "/dashboard/links").Must(t, http.StatusOK).CSRF(t)
+		other.Post(t, created.Location()+"/archive", url.Values{"csrf_token": {csrf}}).Must(t, http.StatusNotFound)
+		other.Post(t, created.Location()+"/destination", url.Values{"csrf_token": {csrf}, "destination_url": {"https://evil.example/"}}).Must(t, http.StatusNotFound)
+		if got := text(other.Get(t, "/dashboard/analytics?link_id="+id).Must(t, http.StatusOK)); !strings.Contains(got, "Clicks 0") {
+			t.Errorf("another vendor's analytics filtered by this link:\n%s", got)
+		}
+	})
+
 	t.Run("ArchiveAfterConfirming", func(t *testing.T) {
 		confirm := b.Get(t, created.Location()+"/archive").Must(t, http.StatusOK)
-		if got := text(confirm); !strings.Contains(got, "Archive "+e.URL()+"/r/grace-launch?") || !strings.Contains(got, "Cancel") {
+		if got := text(confirm); !strings.Contains(got, "Archive "+e.URL()+"/r/grace-launch ?") || !strings.Contains(got, "Cancel") {
 			t.Errorf("the confirmation:\n%s", got)
 		}
 		b.Post(t, created.Location()+"/archive", url.Values{"csrf_token": {confirm.CSRF(t)}}).Must(t, http.StatusSeeOther)
