@@ -136,6 +136,7 @@ func (s *Server) routes() {
 	v1.GET("/health/snippet", health.snippetHealth)
 	v1.GET("/diagnose", diag.diagnose)
 	v1.GET("/analytics", analytics.getAnalytics)
+	v1.GET("/gaps", (&gapHandlers{svc: d.Gaps, clock: d.Clock, render: render}).gaps)
 
 	// Partner: a partner token (pt_); every answer is the partner's own.
 	partner := e.Group("/v1/partner", s.partnerAuth)

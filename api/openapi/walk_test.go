@@ -225,6 +225,9 @@ func TestWalkMatchesDocument(t *testing.T) {
 	}
 	c.call(t, http.StatusOK, "GET", "/v1/analytics?partner_id="+ada.ID+"&link_id="+adaLink.ID+"&utm_source=newsletter&variant=a", sk, nil)
 	c.call(t, http.StatusBadRequest, "GET", "/v1/analytics?start=2026-01-31&end=2026-01-01", sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/gaps", sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/gaps?start=2026-01-01&end=2026-01-31&tz=UTC", sk, nil)
+	c.call(t, http.StatusBadRequest, "GET", "/v1/gaps?start=2026-01-31&end=2026-01-01", sk, nil)
 	c.call(t, http.StatusOK, "GET", "/v1/health/snippet?days=7", sk, nil)
 	c.call(t, http.StatusOK, "GET", "/v1/health/snippet", sk, nil)
 	c.call(t, http.StatusOK, "GET", "/v1/diagnose?email=carol%40customer.example", sk, nil)

@@ -38,6 +38,7 @@ type Store struct {
 	Clicks    *Clicks
 	Pings     *Pings
 	Retention *Retention
+	Gaps      *Gaps
 }
 
 // core is what every service shares.
@@ -74,6 +75,7 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 	c := core{db: db, dialect: d, now: opts.Clock}
 	links := newLinkCache(opts.LinkCacheTTL, 100_000)
 	vendors := &Vendors{core: c, links: links, cache: newVendorCache(), secrets: noSecrets}
+	analytics := &Analytics{c}
 	return &Store{
 		core:      c,
 		Vendors:   vendors,
@@ -84,7 +86,7 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 		Payments:  &Payments{core: c, vendors: vendors, queued: make(chan struct{}, 1)},
 		Rewards:   &Rewards{c},
 		Audit:     &Audit{c},
-		Analytics: &Analytics{c},
+		Analytics: analytics,
 		Exports:   &Exports{c},
 		Health:    &Health{c},
 		Diagnosis: &Diagnosis{c},
@@ -93,6 +95,7 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 		Clicks:    &Clicks{c},
 		Pings:     &Pings{c},
 		Retention: &Retention{c},
+		Gaps:      &Gaps{core: c, analytics: analytics},
 	}, nil
 }
 
