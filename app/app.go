@@ -105,7 +105,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Signups: st.Customers, Purchases: st.Purchases, Payments: st.Payments, Rewards: st.Rewards, Audit: st.Audit,
 		Exports: st.Exports, Health: st.Health, Diagnosis: st.Diagnosis, Erasure: st.Erasure, Portal: st.Portal,
 		Analytics: st.Analytics, Gaps: st.Gaps,
-		Tokens:    a.Tokens, Clicks: a.Clicks, Agents: agents,
+		Tokens: a.Tokens, Clicks: a.Clicks, Agents: agents,
 		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings,
 		Accounts:         a.Accounts,
 		SnippetEndpoints: snippet.NewEndpoints(snippetStore{st.Vendors, st.Customers}, a.Pings, signups, cfg.Clock),
