@@ -79,6 +79,8 @@ type AuditEntry struct {
 type AuditFilter struct {
 	ObjectType string
 	ObjectID   string
+	Actor      string // exact, as written (a user's email, secret_key:sk_abcd…)
+	Action     string
 	Page       Page
 }
 

@@ -228,4 +228,8 @@ type VendorService interface {
 	VendorByPublicKey(ctx context.Context, key string) (*Vendor, error)
 	// UpdateVendor applies upd and audits it as actor. EINVALID, ENOTFOUND.
 	UpdateVendor(ctx context.Context, id, actor string, upd VendorUpdate) (*Vendor, error)
+	// RotateSecretKey replaces the vendor's secret key and returns the new
+	// one, the only time it is shown; the old key stops working. Audited as
+	// actor. ENOTFOUND.
+	RotateSecretKey(ctx context.Context, id, actor string) (string, error)
 }
