@@ -16,6 +16,7 @@ import (
 	"github.com/tally-dev/tally/attribution/store"
 	"github.com/tally-dev/tally/attribution/store/ingest"
 	"github.com/tally-dev/tally/snippet"
+	"github.com/tally-dev/tally/snippet/check"
 	"github.com/tally-dev/tally/web"
 	"github.com/tally-dev/tally/webhooks"
 )
@@ -118,6 +119,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	web.Mount(a.Server.Echo, web.Deps{
 		Accounts: a.Accounts, Vendors: st.Vendors, Partners: st.Partners, Analytics: st.Analytics, Rewards: st.Rewards,
 		Clock: cfg.Clock, Logger: logger, PublicURL: cfg.PublicURL,
+		// dash-b pages
+		Customers: st.Customers, Diagnosis: st.Diagnosis, Purchases: st.Purchases, Exports: st.Exports, Audit: st.Audit,
+		Links: st.Links, Health: st.Health, Gaps: st.Gaps, Team: a.Accounts, StripeEvents: st.Payments,
+		LinkChecker: check.New(check.Options{AllowPrivate: cfg.CheckAllowPrivate}),
 	})
 	jobs, stop := context.WithCancel(context.Background())
 	a.stopJobs = stop
