@@ -99,7 +99,7 @@ func (p *pages) customer(c echo.Context) error {
 	if d.Partners, d.Names, err = p.partnerList(ctx, v.ID); err != nil {
 		return err
 	}
-	for id, pa := range facts.Partners { // partners of other programs' tokens are not named here
+	for id, pa := range facts.Partners { // beyond the partners listed
 		if _, ok := d.Names[id]; !ok && pa != nil {
 			d.Names[id] = pa.Name
 		}

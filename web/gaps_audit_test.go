@@ -128,6 +128,17 @@ func TestGapsPage(t *testing.T) {
 		if !strings.Contains(text(p), "Email or customer id") {
 			t.Errorf("an unknown customer does not show the gaps page again:\n%s", text(p))
 		}
+		// An email only a Stripe purchase carries has no customer page: its
+		// diagnosis is shown on its own.
+		testModeReward(t, e, v, vendorOf(t, e, b), "stranger@customers.example")
+		p = b.Get(t, "/dashboard/gaps/diagnose?q=stranger@customers.example").Must(t, http.StatusOK)
+		var dg struct {
+			Verdict struct{ Cause, Summary string } `json:"verdict"`
+		}
+		e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/diagnose?email=stranger@customers.example", v.SecretKey, nil)).JSON(t, &dg)
+		if got := html.UnescapeString(text(p)); dg.Verdict.Cause != "purchase_unmatched" || !strings.Contains(got, dg.Verdict.Summary) {
+			t.Errorf("the unmatched purchase's diagnosis (%+v):\n%s", dg.Verdict, got)
+		}
 	})
 
 	t.Run("CheckDestination", func(t *testing.T) {

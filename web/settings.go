@@ -90,10 +90,9 @@ func (p *pages) saveProgram(c echo.Context) error {
 		}
 		f[name] = s
 	}
-	origins := []string{}
-	for _, o := range strings.FieldsFunc(f["allowed_origins"], func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ' ' }) {
-		origins = append(origins, o)
-	}
+	origins := append([]string{}, strings.FieldsFunc(f["allowed_origins"], func(r rune) bool {
+		return r == '\n' || r == '\r' || r == ',' || r == ' '
+	})...)
 	window, err := strconv.Atoi(strings.TrimSpace(f["attribution_window_days"]))
 	if err != nil {
 		return p.refused(c, attribution.Errorf(attribution.EINVALID, "Attribution window must be a whole number of days."), p.settings)
