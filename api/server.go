@@ -65,6 +65,7 @@ type Deps struct {
 	Erasure   attribution.ErasureService
 	Portal    attribution.PartnerPortalService
 	Analytics attribution.AnalyticsService
+	Payouts   attribution.PayoutService
 
 	Tokens  *attribution.TokenCodec
 	Clicks  attribution.ClickRecorder

@@ -38,6 +38,7 @@ type Store struct {
 	Clicks    *Clicks
 	Pings     *Pings
 	Retention *Retention
+	Payouts   *Payouts
 }
 
 // core is what every service shares.
@@ -93,6 +94,7 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 		Clicks:    &Clicks{c},
 		Pings:     &Pings{c},
 		Retention: &Retention{c},
+		Payouts:   &Payouts{c},
 	}, nil
 }
 
