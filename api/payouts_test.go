@@ -469,6 +469,11 @@ func TestPayouts_Files(t *testing.T) {
 	}
 	mustError(t, e.Do(t, "GET", "/v1/payouts/"+batches["usd"].ID+".csv", v.SecretKey, nil), http.StatusBadRequest, attribution.EINVALID)
 	mustError(t, e.Do(t, "GET", "/v1/payouts/"+batches["usd"].ID+".csv?format=xlsx", v.SecretKey, nil), http.StatusBadRequest, attribution.EINVALID)
+	// The audit log keeps no IBAN.
+	if body := e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/audit?object_type=payout", v.SecretKey, nil)).Body; !strings.Contains(string(body), "payout.create") ||
+		strings.Contains(string(body), "GB82WEST12345698765432") {
+		t.Fatalf("payout audit = %s", body)
+	}
 	// The JSON answer masks the IBAN; the file has it whole.
 	var got payout
 	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/payouts/"+batches["usd"].ID, v.SecretKey, nil)).JSON(t, &got)

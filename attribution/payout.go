@@ -134,7 +134,7 @@ func DuePayouts(cands []PayoutCandidate, minimum int64, now time.Time) ([]*Payou
 // NewPayouts makes the batches of due (as DuePayouts orders it): one per
 // currency, one item per partner.
 func NewPayouts(vendorID string, due []*PayoutDue, now time.Time) ([]*Payout, error) {
-	var out []*Payout
+	out := []*Payout{}
 	byCurrency := map[string]*Payout{}
 	for _, d := range due {
 		p := byCurrency[d.Currency]
@@ -160,6 +160,19 @@ func NewPayouts(vendorID string, due []*PayoutDue, now time.Time) ([]*Payout, er
 		p.Items = append(p.Items, item)
 	}
 	return out, nil
+}
+
+// Audited returns p as the audit log keeps it: its items without their
+// partners' details (a payout method holds an IBAN).
+func (p *Payout) Audited() *Payout {
+	c := *p
+	c.Items = make([]*PayoutItem, len(p.Items))
+	for i, it := range p.Items {
+		ci := *it
+		ci.Partner = nil
+		c.Items[i] = &ci
+	}
+	return &c
 }
 
 // MarkPaid records that the vendor sent the batch's money: once.

@@ -84,7 +84,7 @@ func (s *Payouts) CreatePayouts(ctx context.Context, vendorID, actor string, par
 			if err := insertPayout(ctx, tx, p); err != nil {
 				return err
 			}
-			if err := audit(ctx, tx, vendorID, actor, attribution.ActionPayoutCreate, attribution.ObjectPayout, p.ID, "", nil, p, now); err != nil {
+			if err := audit(ctx, tx, vendorID, actor, attribution.ActionPayoutCreate, attribution.ObjectPayout, p.ID, "", nil, p.Audited(), now); err != nil {
 				return err
 			}
 		}
