@@ -49,6 +49,14 @@ type Config struct {
 	// loopback and link-local addresses (tests, private deployments).
 	CheckAllowPrivate bool `env:"TALLY_CHECK_ALLOW_PRIVATE"`
 
+	// WebhookMaxAttempts: a queued Stripe event that fails this many times
+	// is dead (listed to its vendor, retried by hand), never retried forever.
+	WebhookMaxAttempts int `env:"TALLY_WEBHOOK_MAX_ATTEMPTS" envDefault:"10"`
+	// MetricsAddr, when set, serves GET /metrics without the admin token on
+	// a listener of its own (keep it private); /metrics on TALLY_ADDR
+	// always takes the admin token.
+	MetricsAddr string `env:"TALLY_METRICS_ADDR"`
+
 	// Clock is for tests; nil means the system clock.
 	Clock attribution.Clock `env:"-"`
 }
@@ -77,6 +85,9 @@ func (c *Config) Validate() error {
 	}
 	if c.WebhookInline < 1 || c.WebhookWorkers < 1 {
 		return fmt.Errorf("TALLY_WEBHOOK_INLINE and TALLY_WEBHOOK_WORKERS must be 1 or more, got %d and %d", c.WebhookInline, c.WebhookWorkers)
+	}
+	if c.WebhookMaxAttempts < 1 {
+		return fmt.Errorf("TALLY_WEBHOOK_MAX_ATTEMPTS must be 1 or more, got %d", c.WebhookMaxAttempts)
 	}
 	if c.RetentionDays < 0 {
 		return fmt.Errorf("TALLY_RETENTION_DAYS must be 0 (keep forever) or more, got %d", c.RetentionDays)
@@ -142,5 +153,8 @@ func (c *Config) applyDefaults() {
 	}
 	if c.WebhookWorkers == 0 {
 		c.WebhookWorkers = 4
+	}
+	if c.WebhookMaxAttempts == 0 {
+		c.WebhookMaxAttempts = attribution.DefaultWebhookMaxAttempts
 	}
 }

@@ -179,6 +179,17 @@ func TestWalkMatchesDocument(t *testing.T) {
 	})
 	c.call(t, http.StatusBadRequest, "POST", "/webhooks/stripe/"+v.ID, "", `{"id":"evt_x","type":"charge.refunded"}`, "Stripe-Signature", "t=1,v1=00")
 	c.call(t, http.StatusNotFound, "POST", "/webhooks/stripe/ven_01hzzzzzzzzzzzzzzzzzzzzzzz", "", `{"id":"evt_x","type":"charge.refunded"}`, "Stripe-Signature", "t=1,v1=00")
+	// The vendor's Stripe events: listed by page, and only a dead one retried.
+	c.call(t, http.StatusOK, "GET", "/v1/stripe_events?limit=1", sk, nil).JSON(t, &page)
+	if !page.HasMore || page.NextCursor == "" {
+		t.Fatalf("a page of one Stripe event of two: has_more %v, next_cursor %q", page.HasMore, page.NextCursor)
+	}
+	c.call(t, http.StatusOK, "GET", "/v1/stripe_events?limit=1&cursor="+page.NextCursor, sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/stripe_events?status=dead", sk, nil)
+	c.refused(t, http.StatusBadRequest, "GET", "/v1/stripe_events?status=lost", sk, nil)
+	c.call(t, http.StatusBadRequest, "GET", "/v1/stripe_events?cursor=evt_unknown", sk, nil)
+	c.call(t, http.StatusConflict, "POST", "/v1/stripe_events/evt_walk_1/retry", sk, nil)
+	c.call(t, http.StatusNotFound, "POST", "/v1/stripe_events/evt_nope/retry", sk, map[string]any{"reason": "fixed"})
 	c.call(t, http.StatusOK, "GET", "/v1/purchases?status=partially_refunded", sk, nil)
 	c.call(t, http.StatusOK, "GET", "/v1/purchases?customer_id="+carol.Customer.ID+"&partner_id="+ada.ID+"&limit=10", sk, nil)
 	c.call(t, http.StatusOK, "GET", "/v1/purchases/"+bought.ID, sk, nil)
