@@ -48,6 +48,21 @@ func TestLabelsStayBounded(t *testing.T) {
 	}
 }
 
+// A request of a route seen before costs no allocation: its series are
+// resolved once (the redirect's hot path).
+func TestHTTPRequestAllocations(t *testing.T) {
+	m := New()
+	m.HTTPRequest(http.MethodGet, "/r/:key", http.StatusFound, time.Millisecond)
+	allocs := testing.AllocsPerRun(100, func() {
+		m.HTTPRequest(http.MethodGet, "/r/:key", http.StatusFound, time.Millisecond)
+		m.Redirected(false)
+		m.Clicks().ClicksQueued(1)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per request, want 0", allocs)
+	}
+}
+
 // A nil *Metrics counts nothing and does not panic.
 func TestNilMetrics(t *testing.T) {
 	var m *Metrics
