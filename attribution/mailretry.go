@@ -11,6 +11,9 @@ const (
 	MailFirstRetry    = 30 * time.Second
 	MailMaxRetryDelay = 6 * time.Hour
 	MailGiveUpAfter   = 72 * time.Hour
+	// MailRecordsKept is how long the record of a message that left the
+	// outbox (sent, failed…) is kept: it holds an email address.
+	MailRecordsKept = 30 * 24 * time.Hour
 )
 
 // MailRetry decides what follows the failed attempt number attempts (1 for
