@@ -15,6 +15,7 @@ import (
 	"github.com/tally-dev/tally/attribution/clickinfo"
 	"github.com/tally-dev/tally/attribution/store"
 	"github.com/tally-dev/tally/attribution/store/ingest"
+	"github.com/tally-dev/tally/internal/mailer"
 	"github.com/tally-dev/tally/snippet"
 	"github.com/tally-dev/tally/web"
 	"github.com/tally-dev/tally/webhooks"
@@ -37,6 +38,8 @@ type App struct {
 
 	// Accounts are the dashboard's users, sessions and one-time links.
 	Accounts *store.Accounts
+	// Mailer sends the mail outbox; Enabled tells whether mail is on.
+	Mailer *mailer.Mailer
 }
 
 // New opens the database, migrates it, loads or creates the keys and builds
@@ -49,7 +52,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		cfg.Clock = attribution.SystemClock
 	}
 	proxies, _ := cfg.trustedProxies()
-	st, err := store.Open(cfg.DatabaseURL, store.Options{Clock: cfg.Clock, LinkCacheTTL: cfg.LinkCacheTTL})
+	st, err := store.Open(cfg.DatabaseURL, store.Options{Clock: cfg.Clock, LinkCacheTTL: cfg.LinkCacheTTL, PublicURL: cfg.PublicURL})
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +96,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Writers: cfg.ClickWriters,
 	})
 	a.Accounts = store.NewAccounts(st.DB(), cfg.Clock, st.Vendors)
+	a.Accounts.SetMail(st.Mail)
+	a.Mailer = mailer.New(cfg.mail, st.Mail, logger)
 	agents := clickinfo.NewAgentParser(50_000)
 	signups := snippet.NewSignupReader(a.Tokens, agents, salt, cfg.Clock)
 	a.Server = api.New(api.Config{
@@ -120,10 +125,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	})
 	jobs, stop := context.WithCancel(context.Background())
 	a.stopJobs = stop
-	a.jobs.Add(3)
+	a.jobs.Add(4)
 	go func() { defer a.jobs.Done(); a.approveRewards(jobs, time.Minute) }()
 	go func() { defer a.jobs.Done(); a.rollupAndRetention(jobs, time.Minute, time.Hour) }()
 	go func() { defer a.jobs.Done(); a.applyQueuedEvents(jobs, time.Second) }()
+	go func() { defer a.jobs.Done(); a.Mailer.Run(jobs, time.Second) }()
 	ok = true
 	return a, nil
 }

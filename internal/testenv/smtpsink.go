@@ -1,0 +1,290 @@
+package testenv
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/tally-dev/tally/app"
+)
+
+// MailFrom is the sender address of servers started with SMTPSink.Option.
+const MailFrom = "tally@tally.test"
+
+// SMTPSink is an SMTP server inside the test (emersion/go-smtp) that keeps
+// every message it accepts, parsed. Start Tally with its Option:
+//
+//	sink := testenv.NewSMTPSink(t)
+//	e := testenv.New(t, sink.Option())
+//	… cause an email …
+//	m := sink.Wait(t, 1)[0]
+//	m.FromName, m.Subject, m.Text, m.HTML, m.MessageID, m.ListUnsubscribe
+//
+// Down and Up stop and restart it on the same address (an SMTP outage);
+// Hold makes the next session wait at MAIL FROM until Release; Reject
+// answers a recipient with a permanent 550.
+type SMTPSink struct {
+	addr string
+
+	mu       sync.Mutex
+	srv      *smtp.Server
+	ln       net.Listener
+	messages []*SinkMessage
+	arrived  chan struct{} // closed and replaced at each arrival
+	hold     chan struct{} // non-nil: MAIL FROM waits until it is closed
+	holding  chan struct{} // closed when a session waits on hold
+	rejected map[string]bool
+}
+
+// SinkMessage is one received message.
+type SinkMessage struct {
+	EnvelopeFrom    string
+	EnvelopeTo      []string
+	Header          mail.Header
+	From            *mail.Address // From, with its display name decoded
+	To              string
+	Subject         string // decoded
+	MessageID       string // without the angle brackets
+	ListUnsubscribe string // without the angle brackets
+	Text, HTML      string // the decoded parts
+	Raw             []byte
+}
+
+// NewSMTPSink starts a sink on a free loopback port, closed when the test ends.
+func NewSMTPSink(tb testing.TB) *SMTPSink {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("smtp sink: %v", err)
+	}
+	s := &SMTPSink{addr: ln.Addr().String(), arrived: make(chan struct{}), rejected: map[string]bool{}}
+	s.serve(ln)
+	tb.Cleanup(func() { s.Release(); s.Down() })
+	return s
+}
+
+// URL is the sink's TALLY_SMTP_URL: plain SMTP, no STARTTLS offered.
+func (s *SMTPSink) URL() string { return "smtp://" + s.addr }
+
+// Option configures a test server to send its mail to the sink from MailFrom.
+func (s *SMTPSink) Option() Option {
+	return func(c *app.Config) { c.SMTPURL, c.MailFrom = s.URL(), MailFrom }
+}
+
+func (s *SMTPSink) serve(ln net.Listener) {
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: s}, nil }))
+	srv.Domain = "sink.test"
+	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	srv.MaxMessageBytes = 10 << 20
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	s.mu.Lock()
+	s.srv, s.ln = srv, ln
+	s.mu.Unlock()
+	go srv.Serve(ln)
+}
+
+// Down stops the sink: connections are refused until Up.
+func (s *SMTPSink) Down() {
+	s.mu.Lock()
+	srv, ln := s.srv, s.ln
+	s.srv, s.ln = nil, nil
+	s.mu.Unlock()
+	if srv != nil {
+		// The listener too: Serve may not have registered it with srv yet.
+		ln.Close()
+		srv.Close()
+	}
+}
+
+// Up starts a stopped sink again on its address.
+func (s *SMTPSink) Up(tb testing.TB) {
+	tb.Helper()
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		tb.Fatalf("smtp sink up again on %s: %v", s.addr, err)
+	}
+	s.serve(ln)
+}
+
+// Hold makes sessions wait at MAIL FROM until Release. It returns a
+// channel closed once a session waits.
+func (s *SMTPSink) Hold() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold, s.holding = make(chan struct{}), make(chan struct{})
+	return s.holding
+}
+
+// Release lets held sessions go on.
+func (s *SMTPSink) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold != nil {
+		close(s.hold)
+		s.hold = nil
+	}
+}
+
+// Reject makes the sink refuse the recipient addr for good (550).
+func (s *SMTPSink) Reject(addr string) {
+	s.mu.Lock()
+	s.rejected[strings.ToLower(addr)] = true
+	s.mu.Unlock()
+}
+
+// Messages returns the messages received so far.
+func (s *SMTPSink) Messages() []*SinkMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*SinkMessage(nil), s.messages...)
+}
+
+// Wait waits up to 10 seconds for at least n messages and returns them all.
+func (s *SMTPSink) Wait(tb testing.TB, n int) []*SinkMessage {
+	tb.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		s.mu.Lock()
+		got, arrived := len(s.messages), s.arrived
+		s.mu.Unlock()
+		if got >= n {
+			return s.Messages()
+		}
+		select {
+		case <-arrived:
+		case <-deadline:
+			tb.Fatalf("smtp sink: %d messages after 10s, want %d", got, n)
+		}
+	}
+}
+
+func (s *SMTPSink) add(m *SinkMessage) {
+	s.mu.Lock()
+	s.messages = append(s.messages, m)
+	close(s.arrived)
+	s.arrived = make(chan struct{})
+	s.mu.Unlock()
+}
+
+// sinkSession is one SMTP transaction.
+type sinkSession struct {
+	sink *SMTPSink
+	from string
+	to   []string
+}
+
+func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *sinkSession) Logout() error { return nil }
+
+func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.sink.mu.Lock()
+	hold, holding := ss.sink.hold, ss.sink.holding
+	ss.sink.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-holding:
+		default:
+			close(holding)
+		}
+		<-hold
+	}
+	ss.from = from
+	return nil
+}
+
+func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.sink.mu.Lock()
+	rejected := ss.sink.rejected[strings.ToLower(to)]
+	ss.sink.mu.Unlock()
+	if rejected {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox"}
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *sinkSession) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	m, err := parseSinkMessage(raw)
+	if err != nil {
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "unreadable message: " + err.Error()}
+	}
+	m.EnvelopeFrom, m.EnvelopeTo = ss.from, ss.to
+	ss.sink.add(m)
+	return nil
+}
+
+// parseSinkMessage reads the headers and the text and HTML parts.
+func parseSinkMessage(raw []byte) (*SinkMessage, error) {
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	m := &SinkMessage{Header: msg.Header, Raw: raw, To: msg.Header.Get("To"),
+		MessageID:       strings.Trim(msg.Header.Get("Message-Id"), "<> "),
+		ListUnsubscribe: strings.Trim(msg.Header.Get("List-Unsubscribe"), "<> ")}
+	if m.From, err = mail.ParseAddress(msg.Header.Get("From")); err != nil {
+		return nil, fmt.Errorf("From: %w", err)
+	}
+	if m.Subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil {
+		return nil, fmt.Errorf("Subject: %w", err)
+	}
+	err = readPart(m, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+	return m, err
+}
+
+// readPart reads a part into m.Text or m.HTML, descending into multiparts.
+func readPart(m *SinkMessage, contentType, encoding string, body io.Reader) error {
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return fmt.Errorf("Content-Type %q: %w", contentType, err)
+	}
+	if strings.HasPrefix(mediaType, "multipart/") {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := mr.NextRawPart()
+			if errors.Is(err, io.EOF) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if err := readPart(m, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); err != nil {
+				return err
+			}
+		}
+	}
+	switch strings.ToLower(encoding) {
+	case "quoted-printable":
+		body = quotedprintable.NewReader(body)
+	case "base64":
+		body = base64.NewDecoder(base64.StdEncoding, body)
+	}
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return err
+	}
+	switch mediaType {
+	case "text/plain":
+		m.Text = string(data)
+	case "text/html":
+		m.HTML = string(data)
+	}
+	return nil
+}
