@@ -419,3 +419,38 @@ func TestMail_Config(t *testing.T) {
 		}
 	}
 }
+
+// TestMail_TLS: STARTTLS when the server offers it, STARTTLS required,
+// implicit TLS (smtps://); a server that does not offer STARTTLS when it is
+// required gets nothing (the message waits for a retry).
+func TestMail_TLS(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		sink     func(testing.TB) *testenv.SMTPSink
+		query    string
+		wantTLS  bool
+		wantSent bool
+	}{
+		{"STARTTLSWhenOffered", func(t testing.TB) *testenv.SMTPSink { return testenv.NewSMTPSinkTLS(t, false) }, "", true, true},
+		{"STARTTLSRequired", func(t testing.TB) *testenv.SMTPSink { return testenv.NewSMTPSinkTLS(t, false) }, "?starttls=required", true, true},
+		{"ImplicitTLS", func(t testing.TB) *testenv.SMTPSink { return testenv.NewSMTPSinkTLS(t, true) }, "", true, true},
+		{"PlainWhenNotOffered", testenv.NewSMTPSink, "", false, true},
+		{"RequiredButNotOffered", testenv.NewSMTPSink, "?starttls=required", false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sink := c.sink(t)
+			e := testenv.New(t, sink.Option(), func(cfg *app.Config) { cfg.SMTPURL += c.query })
+			createOwner(t, e, "ada@acme.example")
+			if !c.wantSent {
+				es := waitOutbox(t, e.App.Store.Mail, "tried", func(es []store.OutboxEntry) bool { return es[0].Attempts == 1 })
+				if es[0].Status != store.MailPending || !strings.Contains(es[0].LastError, "STARTTLS") || len(sink.Messages()) != 0 {
+					t.Fatalf("%+v; %d messages", es[0], len(sink.Messages()))
+				}
+				return
+			}
+			if m := sink.Wait(t, 1)[0]; m.TLS != c.wantTLS {
+				t.Fatalf("TLS = %v, want %v", m.TLS, c.wantTLS)
+			}
+		})
+	}
+}

@@ -2,11 +2,18 @@ package testenv
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -38,7 +45,10 @@ const MailFrom = "tally@tally.test"
 // Hold makes the next session wait at MAIL FROM until Release; Reject
 // answers a recipient with a permanent 550.
 type SMTPSink struct {
-	addr string
+	addr     string
+	scheme   string      // smtp, or smtps for implicit TLS
+	tls      *tls.Config // the server's certificate, when it speaks TLS
+	clientCA *tls.Config // what a client needs to trust it
 
 	mu       sync.Mutex
 	srv      *smtp.Server
@@ -62,31 +72,81 @@ type SinkMessage struct {
 	ListUnsubscribe string // without the angle brackets
 	Text, HTML      string // the decoded parts
 	Raw             []byte
+	TLS             bool // the session was encrypted
 }
 
 // NewSMTPSink starts a sink on a free loopback port, closed when the test ends.
 func NewSMTPSink(tb testing.TB) *SMTPSink {
 	tb.Helper()
+	return newSMTPSink(tb, "smtp", nil)
+}
+
+// NewSMTPSinkTLS starts a sink with a certificate of its own for
+// 127.0.0.1: it offers STARTTLS, or speaks TLS at once when implicit (its
+// URL is then smtps://). Its Option makes the server trust the certificate.
+func NewSMTPSinkTLS(tb testing.TB, implicit bool) *SMTPSink {
+	tb.Helper()
+	scheme := "smtp"
+	if implicit {
+		scheme = "smtps"
+	}
+	return newSMTPSink(tb, scheme, selfSigned(tb))
+}
+
+func newSMTPSink(tb testing.TB, scheme string, cert *tls.Certificate) *SMTPSink {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("smtp sink: %v", err)
 	}
-	s := &SMTPSink{addr: ln.Addr().String(), arrived: make(chan struct{}), rejected: map[string]bool{}}
+	s := &SMTPSink{addr: ln.Addr().String(), scheme: scheme, arrived: make(chan struct{}), rejected: map[string]bool{}}
+	if cert != nil {
+		s.tls = &tls.Config{Certificates: []tls.Certificate{*cert}}
+		roots := x509.NewCertPool()
+		roots.AddCert(cert.Leaf)
+		s.clientCA = &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	}
 	s.serve(ln)
 	tb.Cleanup(func() { s.Release(); s.Down() })
 	return s
 }
 
-// URL is the sink's TALLY_SMTP_URL: plain SMTP, no STARTTLS offered.
-func (s *SMTPSink) URL() string { return "smtp://" + s.addr }
+// selfSigned makes a certificate for 127.0.0.1.
+func selfSigned(tb testing.TB) *tls.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sink.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+}
 
-// Option configures a test server to send its mail to the sink from MailFrom.
+// URL is the sink's TALLY_SMTP_URL: smtp:// (STARTTLS offered only by a
+// NewSMTPSinkTLS sink) or smtps://.
+func (s *SMTPSink) URL() string { return s.scheme + "://" + s.addr }
+
+// Option configures a test server to send its mail to the sink from
+// MailFrom (trusting its certificate, if it has one).
 func (s *SMTPSink) Option() Option {
-	return func(c *app.Config) { c.SMTPURL, c.MailFrom = s.URL(), MailFrom }
+	return func(c *app.Config) { c.SMTPURL, c.MailFrom, c.SMTPTLSConfig = s.URL(), MailFrom, s.clientCA }
 }
 
 func (s *SMTPSink) serve(ln net.Listener) {
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: s}, nil }))
+	if s.scheme == "smtps" {
+		ln = tls.NewListener(ln, s.tls)
+	}
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: s, conn: c}, nil }))
+	srv.TLSConfig = s.tls
 	srv.Domain = "sink.test"
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.MaxMessageBytes = 10 << 20
@@ -183,6 +243,7 @@ func (s *SMTPSink) add(m *SinkMessage) {
 // sinkSession is one SMTP transaction.
 type sinkSession struct {
 	sink *SMTPSink
+	conn *smtp.Conn
 	from string
 	to   []string
 }
@@ -227,6 +288,7 @@ func (ss *sinkSession) Data(r io.Reader) error {
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "unreadable message: " + err.Error()}
 	}
 	m.EnvelopeFrom, m.EnvelopeTo = ss.from, ss.to
+	_, m.TLS = ss.conn.TLSConnectionState()
 	ss.sink.add(m)
 	return nil
 }
