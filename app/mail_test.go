@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -450,6 +451,45 @@ func TestMail_TLS(t *testing.T) {
 			}
 			if m := sink.Wait(t, 1)[0]; m.TLS != c.wantTLS {
 				t.Fatalf("TLS = %v, want %v", m.TLS, c.wantTLS)
+			}
+		})
+	}
+}
+
+// TestMail_Auth: the user and password of TALLY_SMTP_URL sign in over TLS;
+// without TLS the password is never offered, and a failed sign-in leaves
+// the message waiting for a retry, with no password in the error.
+func TestMail_Auth(t *testing.T) {
+	const pass = "s3cret:@/pw"
+	for _, c := range []struct {
+		name     string
+		sink     func(testing.TB) *testenv.SMTPSink
+		urlPass  string
+		wantSent bool
+	}{
+		{"ImplicitTLS", func(t testing.TB) *testenv.SMTPSink { return testenv.NewSMTPSinkTLS(t, true) }, pass, true},
+		{"STARTTLS", func(t testing.TB) *testenv.SMTPSink { return testenv.NewSMTPSinkTLS(t, false) }, pass, true},
+		{"WrongPassword", func(t testing.TB) *testenv.SMTPSink { return testenv.NewSMTPSinkTLS(t, true) }, "wrong-" + pass, false},
+		{"NoTLS", testenv.NewSMTPSink, pass, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sink := c.sink(t)
+			sink.RequireAuth("tally", pass)
+			e := testenv.New(t, sink.Option(), func(cfg *app.Config) {
+				right, typed := url.UserPassword("tally", pass).String(), url.UserPassword("tally", c.urlPass).String()
+				cfg.SMTPURL = strings.Replace(cfg.SMTPURL, right, typed, 1)
+			})
+			createOwner(t, e, "ada@acme.example")
+			if c.wantSent {
+				sink.Wait(t, 1)
+				return
+			}
+			es := waitOutbox(t, e.App.Store.Mail, "tried", func(es []store.OutboxEntry) bool { return es[0].Attempts == 1 })
+			if es[0].Status != store.MailPending || len(sink.Messages()) != 0 {
+				t.Fatalf("%+v; %d messages", es[0], len(sink.Messages()))
+			}
+			if strings.Contains(es[0].LastError, "s3cret") || strings.Contains(e.LogText(), "s3cret") {
+				t.Fatalf("the password leaked: %q", es[0].LastError)
 			}
 		})
 	}

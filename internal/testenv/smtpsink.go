@@ -19,11 +19,13 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
 	"github.com/tally-dev/tally/app"
@@ -58,6 +60,8 @@ type SMTPSink struct {
 	hold     chan struct{} // non-nil: MAIL FROM waits until it is closed
 	holding  chan struct{} // closed when a session waits on hold
 	rejected map[string]bool
+	user     string // non-empty: AUTH PLAIN (over TLS only) with user and pass is required
+	pass     string
 }
 
 // SinkMessage is one received message.
@@ -138,7 +142,14 @@ func (s *SMTPSink) URL() string { return s.scheme + "://" + s.addr }
 // Option configures a test server to send its mail to the sink from
 // MailFrom (trusting its certificate, if it has one).
 func (s *SMTPSink) Option() Option {
-	return func(c *app.Config) { c.SMTPURL, c.MailFrom, c.SMTPTLSConfig = s.URL(), MailFrom, s.clientCA }
+	return func(c *app.Config) {
+		c.SMTPURL, c.MailFrom, c.SMTPTLSConfig = s.URL(), MailFrom, s.clientCA
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.user != "" {
+			c.SMTPURL = s.scheme + "://" + url.UserPassword(s.user, s.pass).String() + "@" + s.addr
+		}
+	}
 }
 
 func (s *SMTPSink) serve(ln net.Listener) {
@@ -206,6 +217,15 @@ func (s *SMTPSink) Reject(addr string) {
 	s.mu.Unlock()
 }
 
+// RequireAuth makes the sink require AUTH PLAIN with user and pass, which
+// it offers only over TLS, as real servers do. Its Option puts them in the
+// URL.
+func (s *SMTPSink) RequireAuth(user, pass string) {
+	s.mu.Lock()
+	s.user, s.pass = user, pass
+	s.mu.Unlock()
+}
+
 // Messages returns the messages received so far.
 func (s *SMTPSink) Messages() []*SinkMessage {
 	s.mu.Lock()
@@ -242,10 +262,33 @@ func (s *SMTPSink) add(m *SinkMessage) {
 
 // sinkSession is one SMTP transaction.
 type sinkSession struct {
-	sink *SMTPSink
-	conn *smtp.Conn
-	from string
-	to   []string
+	sink   *SMTPSink
+	conn   *smtp.Conn
+	from   string
+	to     []string
+	authed bool
+}
+
+// AuthMechanisms offers PLAIN when the sink requires a password.
+func (ss *sinkSession) AuthMechanisms() []string {
+	ss.sink.mu.Lock()
+	defer ss.sink.mu.Unlock()
+	if ss.sink.user == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (ss *sinkSession) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		ss.sink.mu.Lock()
+		defer ss.sink.mu.Unlock()
+		if user != ss.sink.user || pass != ss.sink.pass {
+			return smtp.ErrAuthFailed
+		}
+		ss.authed = true
+		return nil
+	}), nil
 }
 
 func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
@@ -253,8 +296,11 @@ func (ss *sinkSession) Logout() error { return nil }
 
 func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
 	ss.sink.mu.Lock()
-	hold, holding := ss.sink.hold, ss.sink.holding
+	hold, holding, needAuth := ss.sink.hold, ss.sink.holding, ss.sink.user != ""
 	ss.sink.mu.Unlock()
+	if needAuth && !ss.authed {
+		return smtp.ErrAuthRequired
+	}
 	if hold != nil {
 		select {
 		case <-holding:
