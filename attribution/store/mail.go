@@ -13,8 +13,8 @@ import (
 // The mail outbox (mail_outbox). Store code that causes an email builds it
 // with the attribution builders and calls EnqueueMail inside its own
 // transaction, so a committed change always has its email and a rolled-back
-// one never does; after the commit it calls Mail.Wake so the worker sends at
-// once (otherwise the worker's next poll finds it). The worker (package
+// one never does; after the commit it calls c.wakeMailer() (any service on
+// core) so the worker sends at once (otherwise its next poll finds it). The worker (package
 // internal/mailer) claims due messages with a lease, sends them, and marks
 // them sent or schedules a retry.
 
@@ -73,31 +73,31 @@ func EnqueueMail(ctx context.Context, db bun.IDB, msg *attribution.Message, now 
 
 // Mail is the outbox: enqueueing outside other transactions, and what the
 // sending worker needs.
-type Mail struct {
-	core
-	wake chan struct{}
-}
+type Mail struct{ core }
 
 // Enqueue stores msg in a transaction of its own and wakes the worker.
 func (m *Mail) Enqueue(ctx context.Context, msg *attribution.Message) error {
 	if err := classify(EnqueueMail(ctx, m.db, msg, m.now())); err != nil {
 		return err
 	}
-	m.Wake()
+	m.wakeMailer()
 	return nil
 }
 
-// Wake tells this instance's worker that messages were committed (other
-// instances find them when they poll).
-func (m *Mail) Wake() {
+// wakeMailer tells this instance's worker that messages were committed
+// (other instances find them when they poll).
+func (c core) wakeMailer() {
 	select {
-	case m.wake <- struct{}{}:
+	case c.mailWake <- struct{}{}:
 	default: // a wake-up is already pending
 	}
 }
 
-// Woken receives a value after Wake.
-func (m *Mail) Woken() <-chan struct{} { return m.wake }
+// Wake wakes this instance's worker (for code outside the store).
+func (m *Mail) Wake() { m.wakeMailer() }
+
+// Woken receives a value after a wake-up.
+func (m *Mail) Woken() <-chan struct{} { return m.mailWake }
 
 // PublicURL is the base of the links messages carry.
 func (m *Mail) PublicURL() string { return m.publicURL }

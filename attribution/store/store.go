@@ -49,6 +49,9 @@ type core struct {
 	now     attribution.Clock
 	// publicURL is the base of the links emails carry (Options.PublicURL).
 	publicURL string
+	// mailWake wakes this instance's mail worker (Mail.Wake); shared by
+	// every service, so any of them can wake it after enqueueing mail.
+	mailWake chan struct{}
 }
 
 // tx runs fn in a transaction.
@@ -76,7 +79,8 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := core{db: db, dialect: d, now: opts.Clock, publicURL: strings.TrimRight(opts.PublicURL, "/")}
+	c := core{db: db, dialect: d, now: opts.Clock, publicURL: strings.TrimRight(opts.PublicURL, "/"),
+		mailWake: make(chan struct{}, 1)}
 	links := newLinkCache(opts.LinkCacheTTL, 100_000)
 	vendors := &Vendors{core: c, links: links, cache: newVendorCache(), secrets: noSecrets}
 	return &Store{
@@ -98,7 +102,7 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 		Clicks:    &Clicks{c},
 		Pings:     &Pings{c},
 		Retention: &Retention{c},
-		Mail:      &Mail{core: c, wake: make(chan struct{}, 1)},
+		Mail:      &Mail{c},
 	}, nil
 }
 
