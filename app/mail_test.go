@@ -385,9 +385,9 @@ func TestMail_TwoInstancesNeverSendOneMessageTwice(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	msgs := sink.Wait(t, n)
-	time.Sleep(1500 * time.Millisecond)
-	msgs = sink.Messages()
+	sink.Wait(t, n)
+	time.Sleep(1500 * time.Millisecond) // time for a wrongly doubled send to arrive too
+	msgs := sink.Messages()
 	seen := map[string]bool{}
 	for _, m := range msgs {
 		if seen[m.MessageID] {

@@ -349,10 +349,10 @@ func parseSinkMessage(raw []byte) (*SinkMessage, error) {
 		MessageID:       strings.Trim(msg.Header.Get("Message-Id"), "<> "),
 		ListUnsubscribe: strings.Trim(msg.Header.Get("List-Unsubscribe"), "<> ")}
 	if m.From, err = mail.ParseAddress(msg.Header.Get("From")); err != nil {
-		return nil, fmt.Errorf("From: %w", err)
+		return nil, fmt.Errorf("header From: %w", err)
 	}
 	if m.Subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil {
-		return nil, fmt.Errorf("Subject: %w", err)
+		return nil, fmt.Errorf("header Subject: %w", err)
 	}
 	err = readPart(m, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
 	return m, err
