@@ -16,6 +16,7 @@ import (
 	"github.com/tally-dev/tally/attribution/store"
 	"github.com/tally-dev/tally/attribution/store/ingest"
 	"github.com/tally-dev/tally/internal/metrics"
+	"github.com/tally-dev/tally/internal/mailer"
 	"github.com/tally-dev/tally/snippet"
 	"github.com/tally-dev/tally/web"
 	"github.com/tally-dev/tally/webhooks"
@@ -44,6 +45,8 @@ type App struct {
 	Metrics       *metrics.Metrics
 	metricsServer *http.Server
 	metricsLn     net.Listener
+	// Mailer sends the mail outbox; Enabled tells whether mail is on.
+	Mailer *mailer.Mailer
 }
 
 // New opens the database, migrates it, loads or creates the keys and builds
@@ -56,7 +59,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		cfg.Clock = attribution.SystemClock
 	}
 	proxies, _ := cfg.trustedProxies()
-	st, err := store.Open(cfg.DatabaseURL, store.Options{Clock: cfg.Clock, LinkCacheTTL: cfg.LinkCacheTTL})
+	st, err := store.Open(cfg.DatabaseURL, store.Options{Clock: cfg.Clock, LinkCacheTTL: cfg.LinkCacheTTL, PublicURL: cfg.PublicURL})
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +108,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Metrics.WatchClickQueue(a.Clicks.Queued)
 	a.Metrics.WatchWebhookQueue(st.Payments.QueuedPaymentEvents, st.Payments.DeadPaymentEvents)
 	a.Accounts = store.NewAccounts(st.DB(), cfg.Clock, st.Vendors)
+	a.Accounts.SetMail(st.Mail)
+	a.Mailer = mailer.New(cfg.mail, st.Mail, logger)
+	a.Mailer.OnResult = a.Metrics.Email
 	agents := clickinfo.NewAgentParser(50_000)
 	signups := snippet.NewSignupReader(a.Tokens, agents, salt, cfg.Clock)
 	a.Server = api.New(api.Config{
@@ -137,10 +143,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}
 	jobs, stop := context.WithCancel(context.Background())
 	a.stopJobs = stop
-	a.jobs.Add(3)
+	a.jobs.Add(4)
 	go func() { defer a.jobs.Done(); a.approveRewards(jobs, time.Minute) }()
 	go func() { defer a.jobs.Done(); a.rollupAndRetention(jobs, time.Minute, time.Hour) }()
 	go func() { defer a.jobs.Done(); a.applyQueuedEvents(jobs, time.Second) }()
+	go func() { defer a.jobs.Done(); a.Mailer.Run(jobs, time.Second) }()
 	ok = true
 	return a, nil
 }

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/mailer"
 	"github.com/tally-dev/tally/webhooks"
 )
 
@@ -48,6 +50,14 @@ type Config struct {
 	// CheckAllowPrivate lets POST /v1/links/{id}/check fetch private,
 	// loopback and link-local addresses (tests, private deployments).
 	CheckAllowPrivate bool `env:"TALLY_CHECK_ALLOW_PRIVATE"`
+	// SMTPURL and MailFrom turn email on (internal/mailer); unset, nothing
+	// is sent and screens show the links to copy.
+	SMTPURL  string `env:"TALLY_SMTP_URL"`
+	MailFrom string `env:"TALLY_MAIL_FROM"`
+	// SMTPTLSConfig is for tests that trust their own SMTP certificate.
+	SMTPTLSConfig *tls.Config `env:"-"`
+	// mail is SMTPURL and MailFrom as read by Validate.
+	mail mailer.Settings
 
 	// WebhookMaxAttempts: a queued Stripe event that fails this many times
 	// is dead (listed to its vendor, retried by hand), never retried forever.
@@ -95,6 +105,12 @@ func (c *Config) Validate() error {
 	if _, err := c.trustedProxies(); err != nil {
 		return err
 	}
+	mail, err := mailer.ParseSettings(c.SMTPURL, c.MailFrom)
+	if err != nil {
+		return err
+	}
+	mail.TLSConfig = c.SMTPTLSConfig
+	c.mail = mail
 	return nil
 }
 
