@@ -510,13 +510,13 @@ func TestPayouts_PartnerAPI(t *testing.T) {
 	}
 	got := e.Must(t, http.StatusOK, tick(e).Do(t, "PATCH", "/v1/partner/me", ada.Token, map[string]any{
 		"payout_method": map[string]any{"type": "wise", "name": "Ada Lovelace", "iban": "de89 3704 0044 0532 0130 00", "currency": "EUR"},
-		"notifications": map[string]any{"reward_created": false},
+		"notifications": map[string]any{"new_reward": false},
 	})).Map(t)
 	method := got["payout_method"].(map[string]any)
 	if method["iban"] != "DE89370400440532013000" || method["currency"] != "eur" {
 		t.Fatalf("partner's own view = %v", method)
 	}
-	if n := got["notifications"].(map[string]any); n["reward_created"] != false || n["payout_sent"] != true {
+	if n := got["notifications"].(map[string]any); n["new_reward"] != false || n["payout_sent"] != true {
 		t.Fatalf("notifications = %v", n)
 	}
 	en := lastAudit(t, e, v, "partner", ada.ID)
@@ -562,5 +562,35 @@ func TestPayouts_PartnerAPI(t *testing.T) {
 	e.Must(t, http.StatusOK, tick(e).Do(t, "POST", "/v1/payouts/"+batch.ID+"/paid", v.SecretKey, nil))
 	if got := pp(t, ada.Token); got[0]["status"] != "paid" || got[0]["paid_at"] == nil {
 		t.Fatalf("after paid = %v", got)
+	}
+}
+
+// TestPayouts_PaidEmails: marking a batch paid emails each partner who
+// wants it (through the outbox, over SMTP), and nobody who opted out.
+func TestPayouts_PaidEmails(t *testing.T) {
+	sink := testenv.NewSMTPSink(t)
+	e := testenv.New(t, sink.Option())
+	v := e.NewVendor(t, "Acme")
+	ada := e.NewPartner(t, v, "Ada", "ada@partners.example")
+	bob := e.NewPartner(t, v, "Bob", "bob@partners.example")
+	manualReward(t, e, v, ada.ID, 1500, "usd")
+	manualReward(t, e, v, bob.ID, 2500, "usd")
+	// Bob turns the payout email off in the portal API.
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/partner/me", bob.Token, map[string]any{"notifications": map[string]any{"payout_sent": false}}))
+	batches := createPayouts(t, e, v, nil)
+	if len(batches) != 1 {
+		t.Fatalf("batches = %+v", batches)
+	}
+	e.Must(t, http.StatusOK, tick(e).Do(t, "POST", "/v1/payouts/"+batches[0].ID+"/paid", v.SecretKey, nil))
+	sink.Wait(t, 1)
+	time.Sleep(300 * time.Millisecond) // time for a wrong second email to arrive
+	msgs := sink.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d emails, want 1 (Ada only)", len(msgs))
+	}
+	m := msgs[0]
+	if m.To == "" || !strings.Contains(m.To, "ada@partners.example") || m.From.Name != "Acme" ||
+		!strings.Contains(m.Text, "15.00") || m.ListUnsubscribe == "" {
+		t.Fatalf("email = to %q from %q, unsubscribe %q:\n%s", m.To, m.From.Name, m.ListUnsubscribe, m.Text)
 	}
 }

@@ -40,7 +40,7 @@ func (s *Server) routes() {
 	redirects := &redirectHandlers{
 		deps: stores, tokens: d.Tokens, clicks: d.Clicks, agents: d.Agents, geo: d.Geo,
 		clock: d.Clock, logger: d.Logger, public: s.public, ipSalt: cfg.IPSalt,
-		clickWait: cfg.ClickWait, countryHeader: cfg.CountryHeader,
+		clickWait: cfg.ClickWait, countryHeader: cfg.CountryHeader, metrics: d.Metrics,
 	}
 	vendors := &vendorHandlers{deps: stores, publicURL: cfg.PublicURL}
 	status := &statusHandlers{deps: stores, clicks: d.Clicks}
@@ -59,6 +59,7 @@ func (s *Server) routes() {
 	diag := &diagnosis{diagnosis: d.Diagnosis, erasure: d.Erasure, render: render}
 	analytics := &analyticsHandlers{svc: d.Analytics, clock: d.Clock}
 	payouts := &payoutHandlers{payouts: d.Payouts, vendors: d.Vendors}
+	stripeEvents := &stripeEventHandlers{events: d.StripeEvents}
 	portal := &partnerPortal{
 		vendors: d.Vendors, links: d.Links, customers: d.Customers, rewards: d.Rewards, portal: d.Portal,
 		clock: d.Clock, publicURL: cfg.PublicURL,
@@ -97,6 +98,11 @@ func (s *Server) routes() {
 	admin := e.Group("/admin/v1", s.adminAuth)
 	admin.POST("/vendors", vendors.createVendor)
 	admin.GET("/status", status.status)
+	// Prometheus scrapes GET /metrics with the admin token here, or
+	// without one on its own listener (TALLY_METRICS_ADDR, wired in app).
+	if d.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()), s.adminAuth)
+	}
 
 	// Vendor: a secret key (sk_).
 	v1 := e.Group("/v1", s.vendorAuth)
@@ -145,6 +151,8 @@ func (s *Server) routes() {
 	v1.GET("/payouts/:id.csv", payouts.get) // the same route as the next (see payoutHandlers.get)
 	v1.GET("/payouts/:id", payouts.get)
 	v1.POST("/payouts/:id/paid", payouts.markPaid)
+	v1.GET("/stripe_events", stripeEvents.listStripeEvents)
+	v1.POST("/stripe_events/:id/retry", stripeEvents.retryStripeEvent)
 
 	// Partner: a partner token (pt_); every answer is the partner's own.
 	partner := e.Group("/v1/partner", s.partnerAuth)

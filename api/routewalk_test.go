@@ -19,6 +19,7 @@ type world struct {
 	la, lb                testenv.Link
 	cust, purchase, rewrd string // A's
 	payout                string // A's
+	stripeEvent           string // A's
 	custEmail             string
 }
 
@@ -48,6 +49,10 @@ func newWorld(t *testing.T, opts ...testenv.Option) *world {
 	var batches struct{ Data []struct{ ID string } }
 	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/payouts", w.a.SecretKey, nil)).JSON(t, &batches)
 	w.payout = batches.Data[0].ID
+	w.stripeEvent = "evt_walk_acme"
+	e.Must(t, http.StatusOK, postStripe(t, e, w.a.ID, "whsec_walk_0123456789abcdef", w.stripeEvent, "customer.created", map[string]any{
+		"id": "cus_WalkAcme", "object": "customer", "email": w.custEmail,
+	}))
 	return w
 }
 
@@ -57,6 +62,7 @@ func (w *world) idFor(path string) (string, bool) {
 		"/v1/partners/": w.pa.ID, "/v1/links/": w.la.ID, "/v1/customers/": w.cust,
 		"/v1/purchases/": w.purchase, "/v1/rewards/": w.rewrd,
 		"/v1/partner/links/": w.la.ID, "/v1/partner/rewards/": w.rewrd, "/v1/payouts/": w.payout,
+		"/v1/stripe_events/": w.stripeEvent,
 	} {
 		if strings.HasPrefix(path, prefix+":id") {
 			return id, true
@@ -176,7 +182,7 @@ func kindOf(r walkRoute) routeKind {
 		return kindSkipped
 	case strings.HasPrefix(r.path, "/v1/partner/") || r.path == "/v1/partner":
 		return kindPartner
-	case strings.HasPrefix(r.path, "/admin/v1/"):
+	case strings.HasPrefix(r.path, "/admin/v1/") || r.path == "/metrics":
 		return kindAdmin
 	case strings.HasPrefix(r.path, "/v1/") && !strings.HasPrefix(r.path, "/v1/snippet/"):
 		return kindVendor
@@ -219,7 +225,7 @@ func TestRouteWalk_Isolation(t *testing.T) {
 	w := newWorld(t)
 	e := w.e
 	bodies := w.walkBodies()
-	aSecrets := []string{w.pa.ID, w.la.ID, w.la.Key, w.cust, w.purchase, w.rewrd, w.custEmail, w.pa.Email, "ADA10", w.payout}
+	aSecrets := []string{w.pa.ID, w.la.ID, w.la.Key, w.cust, w.purchase, w.rewrd, w.custEmail, w.pa.Email, "ADA10", w.stripeEvent, w.payout}
 
 	snapshot := func() string {
 		var b strings.Builder

@@ -97,7 +97,7 @@ func TestPayoutMethod_Validate(t *testing.T) {
 
 func TestPartnerSettingsUpdate(t *testing.T) {
 	var upd attribution.PartnerSettingsUpdate
-	if err := json.Unmarshal([]byte(`{"payout_method":{"type":"paypal","email":"ada@example.com"},"notifications":{"reward_created":false}}`), &upd); err != nil {
+	if err := json.Unmarshal([]byte(`{"payout_method":{"type":"paypal","email":"ada@example.com"},"notifications":{"new_reward":false}}`), &upd); err != nil {
 		t.Fatal(err)
 	}
 	s := &attribution.PartnerSettings{}
@@ -107,7 +107,7 @@ func TestPartnerSettingsUpdate(t *testing.T) {
 	if s.PayoutMethod == nil || s.PayoutMethod.Email != "ada@example.com" {
 		t.Fatalf("method = %+v", s.PayoutMethod)
 	}
-	if s.Notifications.Wants(attribution.MailRewardCreated) || !s.Notifications.Wants(attribution.MailPayoutSent) {
+	if s.Notifications.Wants(attribution.MailNewReward) || !s.Notifications.Wants(attribution.MailPayoutSent) {
 		t.Fatalf("notifications = %v", s.Notifications)
 	}
 	// Absent leaves the method; null removes it.

@@ -125,15 +125,10 @@ func ValidBIC(bic string) bool {
 	return true
 }
 
-// Optional email kinds a partner may turn off; the others (sign-in links,
-// application answers) are always sent.
-const (
-	MailRewardCreated = "reward_created"
-	MailPayoutSent    = "payout_sent"
-)
-
-// NotificationKinds lists the optional emails, in the order screens show them.
-var NotificationKinds = []string{MailRewardCreated, MailPayoutSent}
+// NotificationKinds lists the optional emails a partner may turn off, in
+// the order screens show them (the others, sign-in links and application
+// answers, are always sent; see MailOptional).
+var NotificationKinds = []string{MailNewReward, MailPayoutSent}
 
 // Notifications are a partner's choices per optional email kind; a kind
 // not set is wanted.

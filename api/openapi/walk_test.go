@@ -179,6 +179,17 @@ func TestWalkMatchesDocument(t *testing.T) {
 	})
 	c.call(t, http.StatusBadRequest, "POST", "/webhooks/stripe/"+v.ID, "", `{"id":"evt_x","type":"charge.refunded"}`, "Stripe-Signature", "t=1,v1=00")
 	c.call(t, http.StatusNotFound, "POST", "/webhooks/stripe/ven_01hzzzzzzzzzzzzzzzzzzzzzzz", "", `{"id":"evt_x","type":"charge.refunded"}`, "Stripe-Signature", "t=1,v1=00")
+	// The vendor's Stripe events: listed by page, and only a dead one retried.
+	c.call(t, http.StatusOK, "GET", "/v1/stripe_events?limit=1", sk, nil).JSON(t, &page)
+	if !page.HasMore || page.NextCursor == "" {
+		t.Fatalf("a page of one Stripe event of two: has_more %v, next_cursor %q", page.HasMore, page.NextCursor)
+	}
+	c.call(t, http.StatusOK, "GET", "/v1/stripe_events?limit=1&cursor="+page.NextCursor, sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/stripe_events?status=dead", sk, nil)
+	c.refused(t, http.StatusBadRequest, "GET", "/v1/stripe_events?status=lost", sk, nil)
+	c.call(t, http.StatusBadRequest, "GET", "/v1/stripe_events?cursor=evt_unknown", sk, nil)
+	c.call(t, http.StatusConflict, "POST", "/v1/stripe_events/evt_walk_1/retry", sk, nil)
+	c.call(t, http.StatusNotFound, "POST", "/v1/stripe_events/evt_nope/retry", sk, map[string]any{"reason": "fixed"})
 	c.call(t, http.StatusOK, "GET", "/v1/purchases?status=partially_refunded", sk, nil)
 	c.call(t, http.StatusOK, "GET", "/v1/purchases?customer_id="+carol.Customer.ID+"&partner_id="+ada.ID+"&limit=10", sk, nil)
 	c.call(t, http.StatusOK, "GET", "/v1/purchases/"+bought.ID, sk, nil)
@@ -254,7 +265,7 @@ func TestWalkMatchesDocument(t *testing.T) {
 	c.call(t, http.StatusOK, "PATCH", "/v1/vendor", sk, map[string]any{"minimum_payout": 100})
 	c.call(t, http.StatusOK, "PATCH", "/v1/partner/me", ada.Token, map[string]any{
 		"payout_method": map[string]any{"type": "wise", "name": "Ada L", "iban": "DE89 3704 0044 0532 0130 00", "bic": "DEUTDEFF", "currency": "eur"},
-		"notifications": map[string]any{"reward_created": false},
+		"notifications": map[string]any{"new_reward": false},
 	})
 	c.call(t, http.StatusOK, "PATCH", "/v1/partner/me", bob.Token, map[string]any{"payout_method": map[string]any{"type": "paypal", "email": "bob@pay.example"}})
 	c.call(t, http.StatusBadRequest, "PATCH", "/v1/partner/me", ada.Token, map[string]any{"payout_method": map[string]any{"type": "wise", "name": "Ada", "iban": "DE00", "currency": "eur"}})

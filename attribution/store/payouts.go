@@ -60,7 +60,7 @@ func (s *Payouts) CreatePayouts(ctx context.Context, vendorID, actor string, par
 		now := s.now()
 		if len(partnerIDs) > 0 {
 			n, err := tx.NewSelect().Model((*attribution.Partner)(nil)).
-				Where("vendor_id = ? AND id IN (?)", vendorID, bun.In(partnerIDs)).Count(ctx)
+				Where("vendor_id = ? AND id IN (?)", vendorID, bun.List(partnerIDs)).Count(ctx)
 			if err != nil {
 				return err
 			}
@@ -138,7 +138,7 @@ func due(ctx context.Context, db bun.IDB, vendorID string, partnerIDs []string, 
 		Where("NOT EXISTS (SELECT 1 FROM payout_rewards AS pr WHERE pr.reward_id = ?TableAlias.id)").
 		OrderExpr("id ASC")
 	if len(partnerIDs) > 0 {
-		q = q.Where("partner_id IN (?)", bun.In(partnerIDs))
+		q = q.Where("partner_id IN (?)", bun.List(partnerIDs))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, classify(err)
@@ -183,7 +183,7 @@ func payoutPartners(ctx context.Context, db bun.IDB, vendorID string, ids []stri
 	}
 	ids = uniqueStrings(ids)
 	var partners []*attribution.Partner
-	err := db.NewSelect().Model(&partners).Where("vendor_id = ? AND id IN (?)", vendorID, bun.In(ids)).Scan(ctx)
+	err := db.NewSelect().Model(&partners).Where("vendor_id = ? AND id IN (?)", vendorID, bun.List(ids)).Scan(ctx)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -191,7 +191,7 @@ func payoutPartners(ctx context.Context, db bun.IDB, vendorID string, ids []stri
 		out[p.ID] = &attribution.PayoutPartner{ID: p.ID, Name: p.Name, Email: p.Email}
 	}
 	var settings []*partnerSettingsRow
-	err = db.NewSelect().Model(&settings).Where("vendor_id = ? AND partner_id IN (?)", vendorID, bun.In(ids)).Scan(ctx)
+	err = db.NewSelect().Model(&settings).Where("vendor_id = ? AND partner_id IN (?)", vendorID, bun.List(ids)).Scan(ctx)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -301,16 +301,48 @@ func (s *Payouts) MarkPayoutPaid(ctx context.Context, vendorID, actor, id, reaso
 		if err := audit(ctx, tx, vendorID, actor, attribution.ActionPayoutPaid, attribution.ObjectPayout, p.ID, reason, &before, &after, now); err != nil {
 			return err
 		}
-		// Mail hook: the "payout sent" email to each partner of p.Items
-		// (attribution.MailPayoutSent, when its Notifications want it) is
-		// enqueued here, in this transaction, once the mail outbox exists.
+		if err := s.enqueuePayoutMails(ctx, tx, vendorID, p, now); err != nil {
+			return err
+		}
 		out = p
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.wakeMailer()
 	return out, nil
+}
+
+// enqueuePayoutMails writes, in the payout's transaction, the "payout
+// sent" email to each partner of the batch who wants it.
+func (s *Payouts) enqueuePayoutMails(ctx context.Context, tx bun.Tx, vendorID string, p *attribution.Payout, now time.Time) error {
+	var name string
+	if err := tx.NewSelect().Table("vendors").Column("name").Where("id = ?", vendorID).Scan(ctx, &name); err != nil {
+		return err
+	}
+	program := attribution.MailProgram{VendorID: vendorID, Name: name}
+	for _, it := range p.Items {
+		if it.Partner == nil || it.Partner.Email == "" {
+			continue
+		}
+		settings, err := partnerSettings(ctx, tx, vendorID, it.PartnerID)
+		if err != nil {
+			return err
+		}
+		if !settings.Notifications.Wants(attribution.MailPayoutSent) {
+			continue
+		}
+		msg, err := attribution.PayoutSentMail(program, it.Partner.Email, it.Partner.Name, it.Amount, it.Currency,
+			s.publicURL+"/partner/payouts", s.publicURL+"/partner/notifications")
+		if err != nil {
+			return err
+		}
+		if err := EnqueueMail(ctx, tx, msg, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // payRewards sets the batch's rewards paid (attribution.PaidReward).
