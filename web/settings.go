@@ -16,7 +16,7 @@ type settingsData struct {
 	Origins    string // one per line
 	Rule       ruleForm
 	WebhookURL string
-	Events     []attribution.StripeEventRow
+	Events     []*attribution.StripeEvent
 	Users      []*attribution.User
 	Sessions   []*attribution.Session
 	CurrentID  string // the session of this browser
@@ -64,7 +64,7 @@ func (p *pages) settingsPage(c echo.Context, d settingsData) error {
 	d.Origins = strings.Join(v.AllowedOrigins, "\n")
 	d.Rule = ruleFormOf(v.RewardRule)
 	d.WebhookURL = strings.TrimRight(p.PublicURL, "/") + "/webhooks/stripe/" + v.ID
-	if d.Events, err = p.StripeEvents.LatestStripeEvents(ctx, v.ID, 20); err != nil {
+	if d.Events, _, err = p.StripeEvents.ListStripeEvents(ctx, v.ID, attribution.StripeEventFilter{Page: attribution.Page{Limit: 20}}); err != nil {
 		return err
 	}
 	if d.Users, err = p.Team.ListUsers(ctx, v.ID); err != nil {
