@@ -16,6 +16,7 @@ import (
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/attribution/clickinfo"
 	"github.com/tally-dev/tally/internal/httpx"
+	"github.com/tally-dev/tally/internal/metrics"
 )
 
 // redirectHandlers serve the referral redirect.
@@ -31,6 +32,7 @@ type redirectHandlers struct {
 	ipSalt        []byte
 	clickWait     time.Duration
 	countryHeader string // a trusted CDN header carrying the visitor's country
+	metrics       *metrics.Metrics
 }
 
 // redirect serves GET /r/{key}: it records the click, answers 302 to the
@@ -90,6 +92,7 @@ func (s *redirectHandlers) redirect(c echo.Context) error {
 		window := t.Window()
 		h.Add(echo.HeaderSetCookie, refCookie(token, t.CookieDomain, v.At.Add(window), window, s.public.Scheme == "https"))
 	}
+	s.metrics.Redirected(v.Bot)
 	return c.Redirect(http.StatusFound, dest)
 }
 

@@ -22,6 +22,7 @@ type handlerDeps struct {
 	Payments  PaymentQueue
 	Health    attribution.HealthService
 	Accounts  attribution.AccountService // a new vendor's owner (owner_email)
+	Payouts   attribution.PayoutService
 }
 
 // routes registers every route of the binary, grouped by who may call it
@@ -31,6 +32,7 @@ func (s *Server) routes() {
 	stores := handlerDeps{
 		Database: d.Database, Vendors: d.Vendors, Partners: d.Partners, Links: d.Links,
 		Customers: d.Customers, Signups: d.Signups, Payments: d.Payments, Health: d.Health, Accounts: d.Accounts,
+		Payouts: d.Payouts,
 	}
 	render := remedyRenderer{publicURL: cfg.PublicURL}
 
@@ -38,7 +40,7 @@ func (s *Server) routes() {
 	redirects := &redirectHandlers{
 		deps: stores, tokens: d.Tokens, clicks: d.Clicks, agents: d.Agents, geo: d.Geo,
 		clock: d.Clock, logger: d.Logger, public: s.public, ipSalt: cfg.IPSalt,
-		clickWait: cfg.ClickWait, countryHeader: cfg.CountryHeader,
+		clickWait: cfg.ClickWait, countryHeader: cfg.CountryHeader, metrics: d.Metrics,
 	}
 	vendors := &vendorHandlers{deps: stores, publicURL: cfg.PublicURL}
 	status := &statusHandlers{deps: stores, clicks: d.Clicks}
@@ -56,6 +58,8 @@ func (s *Server) routes() {
 	}
 	diag := &diagnosis{diagnosis: d.Diagnosis, erasure: d.Erasure, render: render}
 	analytics := &analyticsHandlers{svc: d.Analytics, clock: d.Clock}
+	payouts := &payoutHandlers{payouts: d.Payouts, vendors: d.Vendors}
+	stripeEvents := &stripeEventHandlers{events: d.StripeEvents}
 	portal := &partnerPortal{
 		vendors: d.Vendors, links: d.Links, customers: d.Customers, rewards: d.Rewards, portal: d.Portal,
 		clock: d.Clock, publicURL: cfg.PublicURL,
@@ -94,6 +98,11 @@ func (s *Server) routes() {
 	admin := e.Group("/admin/v1", s.adminAuth)
 	admin.POST("/vendors", vendors.createVendor)
 	admin.GET("/status", status.status)
+	// Prometheus scrapes GET /metrics with the admin token here, or
+	// without one on its own listener (TALLY_METRICS_ADDR, wired in app).
+	if d.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()), s.adminAuth)
+	}
 
 	// Vendor: a secret key (sk_).
 	v1 := e.Group("/v1", s.vendorAuth)
@@ -136,10 +145,21 @@ func (s *Server) routes() {
 	v1.GET("/health/snippet", health.snippetHealth)
 	v1.GET("/diagnose", diag.diagnose)
 	v1.GET("/analytics", analytics.getAnalytics)
+	v1.GET("/gaps", (&gapHandlers{svc: d.Gaps, clock: d.Clock, render: render}).gaps)
+	v1.GET("/payouts/due", payouts.due)
+	v1.POST("/payouts", payouts.create)
+	v1.GET("/payouts", payouts.list)
+	v1.GET("/payouts/:id.csv", payouts.get) // the same route as the next (see payoutHandlers.get)
+	v1.GET("/payouts/:id", payouts.get)
+	v1.POST("/payouts/:id/paid", payouts.markPaid)
+	v1.GET("/stripe_events", stripeEvents.listStripeEvents)
+	v1.POST("/stripe_events/:id/retry", stripeEvents.retryStripeEvent)
 
 	// Partner: a partner token (pt_); every answer is the partner's own.
 	partner := e.Group("/v1/partner", s.partnerAuth)
-	partner.GET("/me", portal.me)
+	partner.GET("/me", payouts.getPartnerMe)
+	partner.PATCH("/me", payouts.patchPartnerMe)
+	partner.GET("/payouts", payouts.partnerPayouts)
 	partner.GET("/links", portal.listLinks)
 	partner.POST("/links", portal.createLink)
 	partner.GET("/rewards", portal.listRewards)

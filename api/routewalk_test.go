@@ -18,6 +18,8 @@ type world struct {
 	pa, pb                testenv.Partner
 	la, lb                testenv.Link
 	cust, purchase, rewrd string // A's
+	payout                string // A's
+	stripeEvent           string // A's
 	custEmail             string
 }
 
@@ -43,6 +45,14 @@ func newWorld(t *testing.T, opts ...testenv.Option) *world {
 	w.rewrd = pur["rewards"].([]any)[0].(map[string]any)["id"].(string)
 	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/partners/"+w.pa.ID+"/codes", w.a.SecretKey, map[string]any{"code": "ADA10"}))
 	e.Must(t, http.StatusFound, e.Click(t, w.la.Key))
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/rewards", w.a.SecretKey, map[string]any{"partner_id": w.pa.ID, "amount": 700, "currency": "usd", "reason": "walk"}))
+	var batches struct{ Data []struct{ ID string } }
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/payouts", w.a.SecretKey, nil)).JSON(t, &batches)
+	w.payout = batches.Data[0].ID
+	w.stripeEvent = "evt_walk_acme"
+	e.Must(t, http.StatusOK, postStripe(t, e, w.a.ID, "whsec_walk_0123456789abcdef", w.stripeEvent, "customer.created", map[string]any{
+		"id": "cus_WalkAcme", "object": "customer", "email": w.custEmail,
+	}))
 	return w
 }
 
@@ -51,7 +61,8 @@ func (w *world) idFor(path string) (string, bool) {
 	for prefix, id := range map[string]string{
 		"/v1/partners/": w.pa.ID, "/v1/links/": w.la.ID, "/v1/customers/": w.cust,
 		"/v1/purchases/": w.purchase, "/v1/rewards/": w.rewrd,
-		"/v1/partner/links/": w.la.ID, "/v1/partner/rewards/": w.rewrd,
+		"/v1/partner/links/": w.la.ID, "/v1/partner/rewards/": w.rewrd, "/v1/payouts/": w.payout,
+		"/v1/stripe_events/": w.stripeEvent,
 	} {
 		if strings.HasPrefix(path, prefix+":id") {
 			return id, true
@@ -102,6 +113,8 @@ func (w *world) walkBodies() map[string]any {
 		"POST /v1/purchases/:id/include":     map[string]any{"reason": "r"},
 		"POST /v1/partner/links":             map[string]any{"destination_url": "https://evil.example/"},
 		"POST /admin/v1/vendors":             map[string]any{"name": "Mallory"},
+		"POST /v1/payouts":                   map[string]any{"partner_ids": []string{w.pa.ID}},
+		"PATCH /v1/partner/me":               map[string]any{"notifications": map[string]any{"payout_sent": false}},
 	}
 }
 
@@ -128,6 +141,31 @@ var walkSkip = map[string]string{
 	"GET /setup/:token":                "web page, one-time link; web tests",
 	"POST /setup/:token":               "web page, one-time link; web tests",
 	"GET /dashboard":                   "web page, session cookie only; web tests",
+	// dash-b pages
+	"GET /dashboard/audit":                         "web page, session cookie only; web tests",
+	"GET /dashboard/customers":                     "web page, session cookie only; web tests",
+	"GET /dashboard/customers/:id":                 "web page, session cookie only; web tests",
+	"GET /dashboard/gaps":                          "web page, session cookie only; web tests",
+	"GET /dashboard/gaps/diagnose":                 "web page, session cookie only; web tests",
+	"GET /dashboard/purchases":                     "web page, session cookie only; web tests",
+	"GET /dashboard/purchases.csv":                 "web page, session cookie only; web tests",
+	"GET /dashboard/rewards":                       "web page, session cookie only; web tests",
+	"GET /dashboard/rewards.csv":                   "web page, session cookie only; web tests",
+	"GET /dashboard/settings":                      "web page, session cookie only; web tests",
+	"POST /dashboard/customers/:id/credit":         "web page, session cookie only; web tests",
+	"POST /dashboard/gaps/links/:id/check":         "web page, session cookie only; web tests",
+	"POST /dashboard/purchases":                    "web page, session cookie only; web tests",
+	"POST /dashboard/purchases/:id/exclude":        "web page, session cookie only; web tests",
+	"POST /dashboard/purchases/:id/include":        "web page, session cookie only; web tests",
+	"POST /dashboard/rewards":                      "web page, session cookie only; web tests",
+	"POST /dashboard/rewards/:id/:action":          "web page, session cookie only; web tests",
+	"POST /dashboard/rewards/bulk":                 "web page, session cookie only; web tests",
+	"POST /dashboard/settings/keys/rotate":         "web page, session cookie only; web tests",
+	"POST /dashboard/settings/program":             "web page, session cookie only; web tests",
+	"POST /dashboard/settings/reward-rule":         "web page, session cookie only; web tests",
+	"POST /dashboard/settings/sessions/:id/revoke": "web page, session cookie only; web tests",
+	"POST /dashboard/settings/stripe":              "web page, session cookie only; web tests",
+	"POST /dashboard/settings/team":                "web page, session cookie only; web tests",
 }
 
 type walkRoute struct{ method, path string }
@@ -173,7 +211,7 @@ func kindOf(r walkRoute) routeKind {
 		return kindSkipped
 	case strings.HasPrefix(r.path, "/v1/partner/") || r.path == "/v1/partner":
 		return kindPartner
-	case strings.HasPrefix(r.path, "/admin/v1/"):
+	case strings.HasPrefix(r.path, "/admin/v1/") || r.path == "/metrics":
 		return kindAdmin
 	case strings.HasPrefix(r.path, "/v1/") && !strings.HasPrefix(r.path, "/v1/snippet/"):
 		return kindVendor
@@ -216,13 +254,13 @@ func TestRouteWalk_Isolation(t *testing.T) {
 	w := newWorld(t)
 	e := w.e
 	bodies := w.walkBodies()
-	aSecrets := []string{w.pa.ID, w.la.ID, w.la.Key, w.cust, w.purchase, w.rewrd, w.custEmail, w.pa.Email, "ADA10"}
+	aSecrets := []string{w.pa.ID, w.la.ID, w.la.Key, w.cust, w.purchase, w.rewrd, w.custEmail, w.pa.Email, "ADA10", w.stripeEvent, w.payout}
 
 	snapshot := func() string {
 		var b strings.Builder
 		for _, p := range []string{"/v1/vendor", "/v1/partners/" + w.pa.ID, "/v1/links/" + w.la.ID, "/v1/customers/" + w.cust,
 			"/v1/purchases/" + w.purchase, "/v1/rewards/" + w.rewrd, "/v1/partners", "/v1/links", "/v1/customers",
-			"/v1/purchases", "/v1/rewards", "/v1/partners/" + w.pa.ID + "/codes", "/v1/audit"} {
+			"/v1/purchases", "/v1/rewards", "/v1/partners/" + w.pa.ID + "/codes", "/v1/audit", "/v1/payouts/" + w.payout} {
 			b.WriteString(p + " " + string(e.Must(t, http.StatusOK, e.Do(t, "GET", p, w.a.SecretKey, nil)).Body) + "\n")
 		}
 		return b.String()

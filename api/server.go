@@ -19,6 +19,7 @@ import (
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/attribution/clickinfo"
 	"github.com/tally-dev/tally/internal/httpx"
+	"github.com/tally-dev/tally/internal/metrics"
 	"github.com/tally-dev/tally/snippet"
 )
 
@@ -44,6 +45,8 @@ type Database interface {
 type PaymentQueue interface {
 	// QueuedPaymentEvents counts the Stripe events waiting in the queue.
 	QueuedPaymentEvents(ctx context.Context) (int, error)
+	// DeadPaymentEvents counts the events dead after their last attempt.
+	DeadPaymentEvents(ctx context.Context) (int, error)
 }
 
 // Deps are the server's collaborators, wired in app: one domain service per
@@ -65,6 +68,8 @@ type Deps struct {
 	Erasure   attribution.ErasureService
 	Portal    attribution.PartnerPortalService
 	Analytics attribution.AnalyticsService
+	Gaps      attribution.GapService
+	Payouts   attribution.PayoutService
 
 	Tokens  *attribution.TokenCodec
 	Clicks  attribution.ClickRecorder
@@ -76,6 +81,11 @@ type Deps struct {
 	Snippet http.Handler // serves /snippet.js
 	// Accounts creates a new vendor's owner (owner_email).
 	Accounts attribution.AccountService
+	// StripeEvents lists a vendor's Stripe events and retries dead ones.
+	StripeEvents attribution.StripeEventService
+	// Metrics counts requests and redirects and serves GET /metrics; nil
+	// counts nothing and serves no /metrics.
+	Metrics *metrics.Metrics
 
 	// Built by their own packages and registered in the route table
 	// (routes.go); the routes of one left nil are not registered.
@@ -113,6 +123,7 @@ func New(cfg Config, deps Deps) *Server {
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s := &Server{Echo: e, cfg: cfg, deps: deps, public: public}
 
+	e.Use(httpMetrics(deps.Metrics))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			deps.Logger.Error("panic", "path", c.Path(), "err", err, "stack", string(stack))

@@ -16,6 +16,9 @@ type Status struct {
 	// WebhookQueue counts Stripe events acknowledged as queued and not yet
 	// applied, across every instance (it is read from the database).
 	WebhookQueue int `json:"webhook_queue"`
+	// WebhookDead counts Stripe events dead after their last attempt,
+	// waiting for their vendor's retry (alert when above zero).
+	WebhookDead int `json:"webhook_dead"`
 	// ClickQueue counts this instance's clicks not yet committed.
 	ClickQueue int64 `json:"click_queue"`
 }
@@ -33,7 +36,11 @@ func (s *statusHandlers) status(c echo.Context) error {
 	if err != nil {
 		return attribution.Errorf(attribution.EUNAVAILABLE, "The database is not reachable.")
 	}
-	st := Status{WebhookQueue: n}
+	dead, err := s.deps.Payments.DeadPaymentEvents(ctx)
+	if err != nil {
+		return attribution.Errorf(attribution.EUNAVAILABLE, "The database is not reachable.")
+	}
+	st := Status{WebhookQueue: n, WebhookDead: dead}
 	if q, ok := s.clicks.(interface{ Queued() int64 }); ok {
 		st.ClickQueue = q.Queued()
 	}

@@ -15,7 +15,10 @@ import (
 	"github.com/tally-dev/tally/attribution/clickinfo"
 	"github.com/tally-dev/tally/attribution/store"
 	"github.com/tally-dev/tally/attribution/store/ingest"
+	"github.com/tally-dev/tally/internal/mailer"
+	"github.com/tally-dev/tally/internal/metrics"
 	"github.com/tally-dev/tally/snippet"
+	"github.com/tally-dev/tally/snippet/check"
 	"github.com/tally-dev/tally/web"
 	"github.com/tally-dev/tally/webhooks"
 )
@@ -42,6 +45,13 @@ type App struct {
 	// long-lived answers (the dashboard's live feed) end.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// Metrics is the instance's Prometheus registry (GET /metrics);
+	// metricsServer serves it on TALLY_METRICS_ADDR when that is set.
+	Metrics       *metrics.Metrics
+	metricsServer *http.Server
+	metricsLn     net.Listener
+	// Mailer sends the mail outbox; Enabled tells whether mail is on.
+	Mailer *mailer.Mailer
 }
 
 // New opens the database, migrates it, loads or creates the keys and builds
@@ -54,11 +64,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		cfg.Clock = attribution.SystemClock
 	}
 	proxies, _ := cfg.trustedProxies()
-	st, err := store.Open(cfg.DatabaseURL, store.Options{Clock: cfg.Clock, LinkCacheTTL: cfg.LinkCacheTTL})
+	st, err := store.Open(cfg.DatabaseURL, store.Options{Clock: cfg.Clock, LinkCacheTTL: cfg.LinkCacheTTL, PublicURL: cfg.PublicURL})
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Store: st, Logger: logger}
+	a := &App{Config: cfg, Store: st, Logger: logger, Metrics: metrics.New()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -92,12 +102,20 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	st.Payments.SetLegacyEventVerifier(func(v *attribution.Vendor, ev *attribution.PaymentEvent) { webhooks.VerifyToken(a.Tokens, v, ev) })
+	st.Payments.SetMaxAttempts(cfg.WebhookMaxAttempts)
+	st.Payments.SetEventObserver(a.Metrics.StripeEvent)
 	a.Pings = ingest.NewPingBuffer(st.Pings, time.Second, logger)
 	a.Clicks = ingest.NewClickWriter(st.Clicks, ingest.ClickWriterOptions{
 		QueueSize: cfg.ClickQueue, Async: cfg.ClickMode == "async", Logger: logger,
-		Writers: cfg.ClickWriters,
+		Writers: cfg.ClickWriters, Observer: a.Metrics.Clicks(),
 	})
+	a.Metrics.WatchDB(st.DB().DB)
+	a.Metrics.WatchClickQueue(a.Clicks.Queued)
+	a.Metrics.WatchWebhookQueue(st.Payments.QueuedPaymentEvents, st.Payments.DeadPaymentEvents)
 	a.Accounts = store.NewAccounts(st.DB(), cfg.Clock, st.Vendors)
+	a.Accounts.SetMail(st.Mail)
+	a.Mailer = mailer.New(cfg.mail, st.Mail, logger)
+	a.Mailer.OnResult = a.Metrics.Email
 	agents := clickinfo.NewAgentParser(50_000)
 	signups := snippet.NewSignupReader(a.Tokens, agents, salt, cfg.Clock)
 	a.Server = api.New(api.Config{
@@ -109,10 +127,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Database: st, Vendors: st.Vendors, Partners: st.Partners, Links: st.Links, Customers: st.Customers,
 		Signups: st.Customers, Purchases: st.Purchases, Payments: st.Payments, Rewards: st.Rewards, Audit: st.Audit,
 		Exports: st.Exports, Health: st.Health, Diagnosis: st.Diagnosis, Erasure: st.Erasure, Portal: st.Portal,
-		Analytics: st.Analytics,
-		Tokens:    a.Tokens, Clicks: a.Clicks, Agents: agents,
-		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings,
+		Analytics: st.Analytics, Payouts: st.Payouts,
+		Tokens: a.Tokens, Clicks: a.Clicks, Agents: agents,
+		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings, StripeEvents: st.Payments, Metrics: a.Metrics,
 		Accounts:         a.Accounts,
+		Gaps:             st.Gaps,
 		SnippetEndpoints: snippet.NewEndpoints(snippetStore{st.Vendors, st.Customers}, a.Pings, signups, cfg.Clock),
 		StripeWebhook:    webhooks.NewStripeHandler(webhookStore{st.Vendors, st.Payments}, logger, webhooks.Options{Queue: cfg.WebhookQueue, Inline: cfg.WebhookInline, Tokens: a.Tokens}),
 		SignupReader:     signups,
@@ -122,15 +141,25 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.closing = make(chan struct{})
 	web.Mount(a.Server.Echo, web.Deps{
 		Accounts: a.Accounts, Vendors: st.Vendors, Partners: st.Partners, Analytics: st.Analytics, Rewards: st.Rewards,
-		Links: st.Links, Dashboard: st.Dashboard, Health: st.Health, Customers: st.Customers, RewardList: st.Rewards, Closing: a.closing,
+		Dashboard: st.Dashboard, Closing: a.closing,
 		Clock: cfg.Clock, Logger: logger, PublicURL: cfg.PublicURL,
+		// dash-b pages
+		Customers: st.Customers, Diagnosis: st.Diagnosis, Purchases: st.Purchases, Exports: st.Exports, Audit: st.Audit,
+		Links: st.Links, Health: st.Health, Gaps: st.Gaps, Team: a.Accounts, StripeEvents: st.Payments,
+		LinkChecker: check.New(check.Options{AllowPrivate: cfg.CheckAllowPrivate}),
 	})
+	if cfg.MetricsAddr != "" {
+		if err := a.serveMetrics(cfg.MetricsAddr); err != nil {
+			return nil, err
+		}
+	}
 	jobs, stop := context.WithCancel(context.Background())
 	a.stopJobs = stop
-	a.jobs.Add(3)
+	a.jobs.Add(4)
 	go func() { defer a.jobs.Done(); a.approveRewards(jobs, time.Minute) }()
 	go func() { defer a.jobs.Done(); a.rollupAndRetention(jobs, time.Minute, time.Hour) }()
 	go func() { defer a.jobs.Done(); a.applyQueuedEvents(jobs, time.Second) }()
+	go func() { defer a.jobs.Done(); a.Mailer.Run(jobs, time.Second) }()
 	ok = true
 	return a, nil
 }
@@ -187,6 +216,38 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // that a server shutting down does not wait for them: the browser
 // reconnects to another instance. Serve calls it when shutting down.
 func (a *App) EndStreams() { a.closeOnce.Do(func() { close(a.closing) }) }
+
+// serveMetrics serves GET /metrics, without the admin token, on a listener
+// of its own; opened here so a wrong address stops the start, closed by Close.
+func (a *App) serveMetrics(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("TALLY_METRICS_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	a.metricsLn = ln
+	a.metricsServer = &http.Server{
+		Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := a.metricsServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.Logger.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	a.Logger.Info("metrics listening", "addr", ln.Addr().String())
+	return nil
+}
+
+// MetricsAddr is the address of the TALLY_METRICS_ADDR listener; nil when
+// it is not set.
+func (a *App) MetricsAddr() net.Addr {
+	if a.metricsLn == nil {
+		return nil
+	}
+	return a.metricsLn.Addr()
+}
 
 // approveRewards approves the rewards whose hold has passed, every period
 // (reads approve due rewards too, so a missed tick is never visible). With
@@ -299,17 +360,21 @@ func (a *App) applyQueuedEvents(ctx context.Context, period time.Duration) {
 	}
 }
 
-// ApplyQueuedEventsOnce applies up to 200 queued webhook events with
+// ApplyQueuedEventsOnce applies up to 200 due queued webhook events with
 // TALLY_WEBHOOK_WORKERS transactions side by side (the store uses one on
-// SQLite), and reports how many.
+// SQLite), and reports how many it applied.
 func (a *App) ApplyQueuedEventsOnce(ctx context.Context) (int, error) {
-	n, err := a.Store.Payments.ApplyQueuedPaymentEvents(ctx, 200, a.Config.WebhookWorkers)
-	if err != nil && ctx.Err() == nil {
-		a.Logger.Warn("applying queued Stripe events failed; they stay queued and are retried", "applied", n, "err", err)
-	} else if n > 0 {
-		a.Logger.Debug("queued Stripe events applied", "count", n)
+	run, err := a.Store.Payments.ApplyQueuedPaymentEvents(ctx, 200, a.Config.WebhookWorkers)
+	if run.Dead > 0 {
+		a.Logger.Error("Stripe events dead after their last attempt: their vendors see them in GET /v1/stripe_events?status=dead and retry them there",
+			"count", run.Dead, "attempts", a.Config.WebhookMaxAttempts, "err", err)
 	}
-	return n, err
+	if err != nil && ctx.Err() == nil {
+		a.Logger.Warn("applying queued Stripe events failed; they are retried after a backoff", "applied", run.Applied, "failed", run.Failed, "err", err)
+	} else if run.Applied > 0 {
+		a.Logger.Debug("queued Stripe events applied", "count", run.Applied)
+	}
+	return run.Applied, err
 }
 
 // Close drains the click queue and closes the database.
@@ -317,6 +382,9 @@ func (a *App) Close(ctx context.Context) {
 	if a.stopJobs != nil {
 		a.stopJobs()
 		a.jobs.Wait()
+	}
+	if a.metricsServer != nil {
+		a.metricsServer.Close()
 	}
 	if a.Clicks != nil {
 		dctx, cancel := context.WithTimeout(ctx, a.Config.ShutdownWait)

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/mailer"
 	"github.com/tally-dev/tally/webhooks"
 )
 
@@ -48,6 +50,22 @@ type Config struct {
 	// CheckAllowPrivate lets POST /v1/links/{id}/check fetch private,
 	// loopback and link-local addresses (tests, private deployments).
 	CheckAllowPrivate bool `env:"TALLY_CHECK_ALLOW_PRIVATE"`
+	// SMTPURL and MailFrom turn email on (internal/mailer); unset, nothing
+	// is sent and screens show the links to copy.
+	SMTPURL  string `env:"TALLY_SMTP_URL"`
+	MailFrom string `env:"TALLY_MAIL_FROM"`
+	// SMTPTLSConfig is for tests that trust their own SMTP certificate.
+	SMTPTLSConfig *tls.Config `env:"-"`
+	// mail is SMTPURL and MailFrom as read by Validate.
+	mail mailer.Settings
+
+	// WebhookMaxAttempts: a queued Stripe event that fails this many times
+	// is dead (listed to its vendor, retried by hand), never retried forever.
+	WebhookMaxAttempts int `env:"TALLY_WEBHOOK_MAX_ATTEMPTS" envDefault:"10"`
+	// MetricsAddr, when set, serves GET /metrics without the admin token on
+	// a listener of its own (keep it private); /metrics on TALLY_ADDR
+	// always takes the admin token.
+	MetricsAddr string `env:"TALLY_METRICS_ADDR"`
 
 	// Clock is for tests; nil means the system clock.
 	Clock attribution.Clock `env:"-"`
@@ -78,12 +96,21 @@ func (c *Config) Validate() error {
 	if c.WebhookInline < 1 || c.WebhookWorkers < 1 {
 		return fmt.Errorf("TALLY_WEBHOOK_INLINE and TALLY_WEBHOOK_WORKERS must be 1 or more, got %d and %d", c.WebhookInline, c.WebhookWorkers)
 	}
+	if c.WebhookMaxAttempts < 1 {
+		return fmt.Errorf("TALLY_WEBHOOK_MAX_ATTEMPTS must be 1 or more, got %d", c.WebhookMaxAttempts)
+	}
 	if c.RetentionDays < 0 {
 		return fmt.Errorf("TALLY_RETENTION_DAYS must be 0 (keep forever) or more, got %d", c.RetentionDays)
 	}
 	if _, err := c.trustedProxies(); err != nil {
 		return err
 	}
+	mail, err := mailer.ParseSettings(c.SMTPURL, c.MailFrom)
+	if err != nil {
+		return err
+	}
+	mail.TLSConfig = c.SMTPTLSConfig
+	c.mail = mail
 	return nil
 }
 
@@ -142,5 +169,8 @@ func (c *Config) applyDefaults() {
 	}
 	if c.WebhookWorkers == 0 {
 		c.WebhookWorkers = 4
+	}
+	if c.WebhookMaxAttempts == 0 {
+		c.WebhookMaxAttempts = attribution.DefaultWebhookMaxAttempts
 	}
 }

@@ -39,7 +39,7 @@ const (
 )
 
 // AuditObjectTypes lists the accepted object_type filters of the audit log.
-var AuditObjectTypes = []string{ObjectCustomer, ObjectPurchase, ObjectReward, ObjectVendor, ObjectPartner, ObjectLink, ObjectPromotionCode}
+var AuditObjectTypes = []string{ObjectCustomer, ObjectPurchase, ObjectReward, ObjectVendor, ObjectPartner, ObjectLink, ObjectPromotionCode, ObjectStripeEvent, ObjectPayout}
 
 // RawJSON is a JSON document kept as text (a TEXT column on both
 // databases) and written into answers as is.
@@ -81,6 +81,8 @@ type AuditEntry struct {
 type AuditFilter struct {
 	ObjectType string
 	ObjectID   string
+	Actor      string // exact, as written (a user's email, secret_key:sk_abcd…)
+	Action     string
 	Page       Page
 }
 

@@ -106,18 +106,8 @@ type SignupRequest struct {
 
 // Validate normalizes and checks r.
 func (r *SignupRequest) Validate() error {
-	r.Email = NormalizeEmail(r.Email)
-	if r.Email == "" && r.ExternalID == "" {
-		return Errorf(EINVALID, "email or external_id is required.")
-	}
-	if r.Email != "" && !ValidEmail(r.Email) {
-		return Errorf(EINVALID, "email must be a valid email address.")
-	}
-	if len(r.ExternalID) > 200 {
-		return Errorf(EINVALID, "external_id is longer than 200 characters.")
-	}
-	if len(r.Name) > maxNameLen {
-		return Errorf(EINVALID, "name is longer than %d characters.", maxNameLen)
+	if err := validateCustomerIdentity(&r.Email, &r.ExternalID, &r.Name); err != nil {
+		return err
 	}
 	if len(r.Tokens) > 5 {
 		r.Tokens = r.Tokens[:5]
@@ -146,6 +136,7 @@ type CustomerFilter struct {
 	ExternalID string
 	PartnerID  string
 	Status     string // attributed | unattributed
+	Reason     string // the stored reason of an unattributed customer
 	Page       Page
 }
 

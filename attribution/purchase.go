@@ -210,6 +210,7 @@ type PurchaseFilter struct {
 	CustomerID string
 	PartnerID  string
 	Status     string
+	Reason     string // why an unattributed purchase has no partner
 	Page       Page
 }
 
@@ -227,20 +228,8 @@ type CustomerCreate struct {
 
 // Validate normalizes and checks c.
 func (c *CustomerCreate) Validate() error {
-	c.Email = NormalizeEmail(c.Email)
-	c.Name = strings.TrimSpace(c.Name)
-	c.ExternalID = strings.TrimSpace(c.ExternalID)
-	if c.Email == "" && c.ExternalID == "" {
-		return Errorf(EINVALID, "email or external_id is required.")
-	}
-	if c.Email != "" && !ValidEmail(c.Email) {
-		return Errorf(EINVALID, "email must be a valid email address.")
-	}
-	if len(c.ExternalID) > 200 {
-		return Errorf(EINVALID, "external_id is longer than 200 characters.")
-	}
-	if utf8.RuneCountInString(c.Name) > maxNameLen {
-		return Errorf(EINVALID, "name is longer than %d characters.", maxNameLen)
+	if err := validateCustomerIdentity(&c.Email, &c.ExternalID, &c.Name); err != nil {
+		return err
 	}
 	if c.PartnerID == "" {
 		return Errorf(EINVALID, "partner_id is required.")

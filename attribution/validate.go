@@ -19,6 +19,30 @@ func validateName(field, name string) error {
 	return nil
 }
 
+// validateCustomerIdentity normalizes and checks what identifies a customer
+// (email and external id, at least one) and its optional name: one rule for
+// every way a customer is reported or created.
+func validateCustomerIdentity(email, externalID, name *string) error {
+	*email = NormalizeEmail(*email)
+	*externalID = strings.TrimSpace(*externalID)
+	*name = strings.TrimSpace(*name)
+	if *email == "" && *externalID == "" {
+		return Errorf(EINVALID, "email or external_id is required.")
+	}
+	if *email != "" && !ValidEmail(*email) {
+		return Errorf(EINVALID, "email must be a valid email address.")
+	}
+	if utf8.RuneCountInString(*externalID) > maxExternalIDLen {
+		return Errorf(EINVALID, "external_id is longer than %d characters.", maxExternalIDLen)
+	}
+	if utf8.RuneCountInString(*name) > maxNameLen {
+		return Errorf(EINVALID, "name is longer than %d characters.", maxNameLen)
+	}
+	return nil
+}
+
+const maxExternalIDLen = 200
+
 // NormalizeEmail trims and lower-cases an address; "" stays "".
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 

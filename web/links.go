@@ -7,6 +7,7 @@ import (
 
 	"github.com/tally-dev/tally/api/qr"
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 // linksData is the link list.
@@ -104,7 +105,7 @@ func (p *pages) createLink(c echo.Context) error {
 	case "":
 		return c.Redirect(http.StatusSeeOther, "/dashboard/links/"+l.ID)
 	case attribution.EINVALID, attribution.ECONFLICT, attribution.ENOTFOUND:
-		return p.showLinkForm(c, errorStatus(err), f, attribution.ErrorMessage(err))
+		return p.showLinkForm(c, httpx.Status(err), f, attribution.ErrorMessage(err))
 	}
 	return err
 }

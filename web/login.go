@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 // loginData is the sign-in form as typed (never the password).
@@ -37,7 +38,7 @@ func (p *pages) login(c echo.Context) error {
 	switch code := attribution.ErrorCode(err); code {
 	case "":
 	case attribution.EUNAUTHORIZED, attribution.ERATELIMIT:
-		return p.render(c, errorStatus(err), "login", view{Title: "Sign in", Error: attribution.ErrorMessage(err),
+		return p.render(c, httpx.Status(err), "login", view{Title: "Sign in", Error: attribution.ErrorMessage(err),
 			Data: loginData{Email: email}})
 	default:
 		return err

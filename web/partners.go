@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 // partnersData is the partner list.
@@ -102,7 +103,7 @@ func (p *pages) addPartner(c echo.Context, invite bool) error {
 	np, err := p.Partners.CreatePartner(c.Request().Context(), u.VendorID, u.Email,
 		attribution.PartnerCreate{Name: f.Name, Email: f.Email, Status: status})
 	if code := attribution.ErrorCode(err); code == attribution.EINVALID || code == attribution.ECONFLICT {
-		return p.showPartnerForm(c, errorStatus(err), f, attribution.ErrorMessage(err))
+		return p.showPartnerForm(c, httpx.Status(err), f, attribution.ErrorMessage(err))
 	} else if err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func (p *pages) partner(c echo.Context) error {
 	if d.Customers, _, err = p.Customers.ListCustomers(ctx, v.ID, attribution.CustomerFilter{PartnerID: pa.ID, Page: page}); err != nil {
 		return err
 	}
-	if d.Rewards, _, err = p.RewardList.ListRewards(ctx, v.ID, attribution.RewardFilter{PartnerID: pa.ID, Page: page}); err != nil {
+	if d.Rewards, _, err = p.Rewards.ListRewards(ctx, v.ID, attribution.RewardFilter{PartnerID: pa.ID, Page: page}); err != nil {
 		return err
 	}
 	if d.Codes, err = p.Partners.ListPromotionCodes(ctx, v.ID, pa.ID); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 // templates holds one parsed set per page: the layout and that page.
@@ -36,18 +37,14 @@ func mustParseTemplates() *templates {
 	if err != nil {
 		panic(err)
 	}
-	// Files named _*.html hold fragments that several pages share.
-	partials, err := fs.Glob(files, "templates/_*.html")
-	if err != nil {
-		panic(err)
-	}
 	for _, name := range names {
 		page := strings.TrimSuffix(path.Base(name), ".html")
-		if page == "layout" || strings.HasPrefix(page, "_") {
+		if page == "layout" {
 			continue
 		}
+		// templates/partials/ holds the templates every page may use.
 		t.byPage[page] = template.Must(template.New("layout.html").Funcs(funcs).
-			ParseFS(files, append([]string{"templates/layout.html", name}, partials...)...))
+			ParseFS(files, "templates/layout.html", "templates/partials/*.html", name))
 	}
 	return t
 }
@@ -62,29 +59,14 @@ func (p *pages) render(c echo.Context, status int, page string, v view) error {
 	if v.CSRF == "" {
 		v.CSRF = p.csrfToken(c)
 	}
+	if err, ok := c.Get(ctxFormError).(error); ok && v.Error == "" { // a refused form's page (refused)
+		v.Error, status = attribution.ErrorMessage(err), httpx.Status(err)
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		return fmt.Errorf("web: render %s: %w", page, err)
 	}
 	return c.HTMLBlob(status, buf.Bytes())
-}
-
-// statusOf maps a domain error code to the status of the page that shows it.
-var statusOf = map[string]int{
-	attribution.EINVALID:      http.StatusBadRequest,
-	attribution.ENOTFOUND:     http.StatusNotFound,
-	attribution.ECONFLICT:     http.StatusConflict,
-	attribution.EUNAUTHORIZED: http.StatusUnauthorized,
-	attribution.EFORBIDDEN:    http.StatusForbidden,
-	attribution.ERATELIMIT:    http.StatusTooManyRequests,
-	attribution.EUNAVAILABLE:  http.StatusServiceUnavailable,
-}
-
-func errorStatus(err error) int {
-	if s, ok := statusOf[attribution.ErrorCode(err)]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
 }
 
 // errorPages renders the errors of page handlers as pages (the API's error
@@ -95,7 +77,7 @@ func (p *pages) errorPages(next echo.HandlerFunc) echo.HandlerFunc {
 		if err == nil || c.Response().Committed {
 			return err
 		}
-		status, msg := errorStatus(err), attribution.ErrorMessage(err)
+		status, msg := httpx.Status(err), attribution.ErrorMessage(err)
 		if he, ok := err.(*echo.HTTPError); ok {
 			status, msg = he.Code, http.StatusText(he.Code)+"."
 		}

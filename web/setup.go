@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/httpx"
 )
 
 // setupData is the setup form: the first run asks for the program and its
@@ -67,7 +68,7 @@ func (p *pages) setup(c echo.Context) error {
 	switch attribution.ErrorCode(err) {
 	case "":
 	case attribution.EINVALID, attribution.ECONFLICT:
-		return p.render(c, errorStatus(err), "setup", view{Title: setupTitle(d), Error: attribution.ErrorMessage(err), Data: d})
+		return p.render(c, httpx.Status(err), "setup", view{Title: setupTitle(d), Error: attribution.ErrorMessage(err), Data: d})
 	default:
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/tally-dev/tally/attribution"
 )
 
-//go:embed templates static templates/_*.html
+//go:embed templates static
 var files embed.FS
 
 // Deps are the domain services and settings the pages use.
@@ -26,13 +26,9 @@ type Deps struct {
 	Vendors   attribution.VendorService
 	Partners  attribution.PartnerService
 	Analytics attribution.AnalyticsService
-	Rewards   attribution.RewardTotalsService
+	Rewards   RewardService
 	// dash-a pages
-	Links      attribution.LinkService
-	Dashboard  attribution.DashboardService
-	Health     attribution.HealthService
-	Customers  attribution.CustomerService
-	RewardList attribution.RewardService
+	Dashboard attribution.DashboardService
 	// Closing is closed when the server shuts down: live feeds end then.
 	Closing <-chan struct{}
 
@@ -40,6 +36,26 @@ type Deps struct {
 	Logger *slog.Logger
 	// PublicURL is the deployment's base URL; https makes cookies Secure.
 	PublicURL string
+
+	// dash-b pages: customers, purchases, rewards, audit, settings, gaps.
+	Customers    attribution.CustomerService
+	Diagnosis    attribution.DiagnosisService
+	Purchases    attribution.PurchaseService
+	Exports      attribution.ExportService
+	Audit        attribution.AuditService
+	Links        attribution.LinkService
+	Health       attribution.HealthService
+	Gaps         attribution.GapService
+	Team         attribution.TeamService
+	StripeEvents attribution.StripeEventService
+	LinkChecker  LinkChecker
+}
+
+// RewardService is what the pages do with rewards: list and change them,
+// and sum them up for the overview.
+type RewardService interface {
+	attribution.RewardService
+	attribution.RewardTotalsService
 }
 
 // pages serves the web interface.
@@ -101,6 +117,31 @@ func Mount(e *echo.Echo, deps Deps) {
 	d.POST("/links/:id/archive", p.archiveLink)
 	d.GET("/links/:id/qr.svg", p.linkQRSVG)
 	d.GET("/links/:id/qr.png", p.linkQRPNG)
+	// dash-b pages
+	d.GET("/customers", p.customers)
+	d.GET("/customers/:id", p.customer)
+	d.POST("/customers/:id/credit", p.creditCustomer)
+	d.GET("/purchases", p.purchases)
+	d.POST("/purchases", p.recordPurchase)
+	d.GET("/purchases.csv", p.purchasesCSV)
+	d.POST("/purchases/:id/exclude", p.excludePurchase)
+	d.POST("/purchases/:id/include", p.includePurchase)
+	d.GET("/rewards", p.rewards)
+	d.POST("/rewards", p.newReward)
+	d.GET("/rewards.csv", p.rewardsCSV)
+	d.POST("/rewards/bulk", p.bulkRewards)
+	d.POST("/rewards/:id/:action", p.rewardAction)
+	d.GET("/audit", p.audit)
+	d.GET("/settings", p.settings)
+	d.POST("/settings/program", p.saveProgram)
+	d.POST("/settings/reward-rule", p.saveRewardRule)
+	d.POST("/settings/stripe", p.saveStripe)
+	d.POST("/settings/keys/rotate", p.rotateKey)
+	d.POST("/settings/team", p.invite)
+	d.POST("/settings/sessions/:id/revoke", p.revokeSession)
+	d.GET("/gaps", p.gaps)
+	d.GET("/gaps/diagnose", p.findCustomer)
+	d.POST("/gaps/links/:id/check", p.checkLink)
 }
 
 // pageHeaders give pages their own Content-Security-Policy (the API's is

@@ -20,6 +20,7 @@ var undocumented = map[string]bool{
 	"HEAD /r/{key}":    true,
 	"GET /snippet.js":  true,
 	"HEAD /snippet.js": true,
+	"GET /metrics":     true, // Prometheus text, for operators (README "Metrics and alerts")
 }
 
 var echoParam = regexp.MustCompile(`:([a-z_]+)`)

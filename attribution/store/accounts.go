@@ -18,6 +18,7 @@ type Accounts struct {
 	db      *bun.DB
 	now     attribution.Clock
 	vendors attribution.VendorService // the first run creates its vendor through it
+	mail    *Mail                     // emails the links when set (SetMail)
 }
 
 var _ attribution.AccountService = (*Accounts)(nil)
@@ -29,6 +30,24 @@ func NewAccounts(db *bun.DB, clock attribution.Clock, vendors attribution.Vendor
 		clock = attribution.SystemClock
 	}
 	return &Accounts{db: db, now: clock, vendors: vendors}
+}
+
+// SetMail makes the account service email the one-time links it creates,
+// through the outbox m, besides returning them.
+func (a *Accounts) SetMail(m *Mail) { a.mail = m }
+
+// enqueueSetupMail stores, inside tx, the email that carries the setup link
+// l (token) to email; without SetMail it does nothing.
+func (a *Accounts) enqueueSetupMail(ctx context.Context, tx bun.IDB, v *attribution.Vendor, email string, l *attribution.AccountLink, token string) error {
+	if a.mail == nil || a.mail.publicURL == "" {
+		return nil
+	}
+	link := attribution.OneTimeLink{URL: a.mail.publicURL + "/setup/" + token, Issued: l.CreatedAt, Expires: l.ExpiresAt}
+	msg, err := attribution.SetupLinkMail(attribution.MailProgram{VendorID: v.ID, Name: v.Name}, email, link)
+	if err != nil {
+		return err
+	}
+	return EnqueueMail(ctx, tx, msg, l.CreatedAt)
 }
 
 func (a *Accounts) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
@@ -82,22 +101,28 @@ func (a *Accounts) CreateUser(ctx context.Context, vendorID, email, role string)
 	if err := attribution.ValidateRole(&role); err != nil {
 		return nil, "", err
 	}
-	if _, err := a.vendors.FindVendor(ctx, vendorID); err != nil {
+	v, err := a.vendors.FindVendor(ctx, vendorID)
+	if err != nil {
 		return nil, "", err
 	}
 	now := a.now()
 	u := &attribution.User{ID: attribution.NewID(attribution.PrefixUser, now), VendorID: vendorID, Email: email,
 		Role: role, CreatedAt: now, UpdatedAt: now}
 	l, token := attribution.NewAccountLink(attribution.LinkSetup, vendorID, u.ID, now)
-	err := a.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = a.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := insertUser(ctx, tx, u); err != nil {
 			return err
 		}
-		_, err := tx.NewInsert().Model(l).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(l).Exec(ctx); err != nil {
+			return err
+		}
+		return a.enqueueSetupMail(ctx, tx, v, email, l, token)
 	})
 	if err != nil {
 		return nil, "", err
+	}
+	if a.mail != nil {
+		a.mail.Wake()
 	}
 	return u, token, nil
 }

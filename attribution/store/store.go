@@ -11,6 +11,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -39,6 +40,9 @@ type Store struct {
 	Pings     *Pings
 	Retention *Retention
 	Dashboard *Dashboard
+	Gaps      *Gaps
+	Payouts   *Payouts
+	Mail      *Mail
 }
 
 // core is what every service shares.
@@ -46,6 +50,11 @@ type core struct {
 	db      *bun.DB
 	dialect dialect
 	now     attribution.Clock
+	// publicURL is the base of the links emails carry (Options.PublicURL).
+	publicURL string
+	// mailWake wakes this instance's mail worker (Mail.Wake); shared by
+	// every service, so any of them can wake it after enqueueing mail.
+	mailWake chan struct{}
 }
 
 // tx runs fn in a transaction.
@@ -57,6 +66,7 @@ func (c core) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) er
 type Options struct {
 	Clock        attribution.Clock // defaults to attribution.SystemClock
 	LinkCacheTTL time.Duration     // how long another instance's link change may stay unseen; default 10s
+	PublicURL    string            // Tally's public URL, the base of the links emails carry
 }
 
 // Open connects to databaseURL: "postgres://…" or "postgresql://…" for
@@ -72,9 +82,11 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := core{db: db, dialect: d, now: opts.Clock}
+	c := core{db: db, dialect: d, now: opts.Clock, publicURL: strings.TrimRight(opts.PublicURL, "/"),
+		mailWake: make(chan struct{}, 1)}
 	links := newLinkCache(opts.LinkCacheTTL, 100_000)
 	vendors := &Vendors{core: c, links: links, cache: newVendorCache(), secrets: noSecrets}
+	analytics := &Analytics{c}
 	return &Store{
 		core:      c,
 		Vendors:   vendors,
@@ -85,7 +97,7 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 		Payments:  &Payments{core: c, vendors: vendors, queued: make(chan struct{}, 1)},
 		Rewards:   &Rewards{c},
 		Audit:     &Audit{c},
-		Analytics: &Analytics{c},
+		Analytics: analytics,
 		Exports:   &Exports{c},
 		Health:    &Health{c},
 		Diagnosis: &Diagnosis{c},
@@ -95,6 +107,9 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 		Pings:     &Pings{c},
 		Retention: &Retention{c},
 		Dashboard: &Dashboard{c},
+		Gaps:      &Gaps{core: c, analytics: analytics},
+		Payouts:   &Payouts{c},
+		Mail:      &Mail{c},
 	}, nil
 }
 

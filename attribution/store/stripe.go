@@ -21,6 +21,9 @@ type Payments struct {
 	// verifyLegacy verifies the token of an event queued unverified by an
 	// older version; see stripepayload.go.
 	verifyLegacy func(*attribution.Vendor, *attribution.PaymentEvent)
+	// maxAttempts and observe: see stripequeue.go.
+	maxAttempts int
+	observe     EventObserver
 }
 
 var _ attribution.PaymentService = (*Payments)(nil)
@@ -43,6 +46,10 @@ type stripeEvent struct {
 	Currency              string    `bun:"currency"` // an orphan refund's currency
 	Payload               string    `bun:"payload"`  // a queued event's PaymentEvent (JSON); empty once applied
 	ReceivedAt            time.Time `bun:"received_at"`
+	// The queue's failed tries (stripequeue.go).
+	Attempts      int        `bun:"attempts"`
+	LastError     string     `bun:"last_error"`
+	NextAttemptAt *time.Time `bun:"next_attempt_at"`
 }
 
 func newStripeEvent(vendorID string, ev attribution.PaymentEvent, now time.Time) *stripeEvent {
@@ -52,7 +59,11 @@ func newStripeEvent(vendorID string, ev attribution.PaymentEvent, now time.Time)
 // ApplyPaymentEvent stores the event once and applies it, in one transaction.
 func (s *Payments) ApplyPaymentEvent(ctx context.Context, v *attribution.Vendor, ev attribution.PaymentEvent) (string, error) {
 	// A racing signup or event may create the same customer or purchase.
-	return retryConflicts(4, func() (string, error) { return s.applyPaymentEvent(ctx, v, ev) })
+	outcome, err := retryConflicts(4, func() (string, error) { return s.applyPaymentEvent(ctx, v, ev) })
+	if err == nil {
+		s.observed(ev.Type, outcome)
+	}
+	return outcome, err
 }
 
 // retryConflicts runs fn, up to tries times, while it fails with ECONFLICT:

@@ -33,7 +33,7 @@ func createUser(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(cfg.DatabaseURL, store.Options{})
+	st, err := store.Open(cfg.DatabaseURL, store.Options{PublicURL: cfg.PublicURL})
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,9 @@ func createUser(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if _, err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	u, token, err := store.NewAccounts(st.DB(), nil, st.Vendors).CreateUser(ctx, strings.TrimSpace(*vendor), *email, *role)
+	accounts := store.NewAccounts(st.DB(), nil, st.Vendors)
+	accounts.SetMail(st.Mail) // a running server's mail worker sends it, or skips it with mail off
+	u, token, err := accounts.CreateUser(ctx, strings.TrimSpace(*vendor), *email, *role)
 	if err != nil {
 		return err
 	}

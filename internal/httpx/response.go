@@ -22,6 +22,15 @@ var statusOf = map[string]int{
 	attribution.EINTERNAL:     http.StatusInternalServerError,
 }
 
+// Status is the HTTP status of a domain error: 500 for anything that is
+// not an attribution.Error with a known code. Pages and JSON answers share it.
+func Status(err error) int {
+	if s, ok := statusOf[attribution.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
 // codeOf maps HTTP statuses raised by Echo itself back to error codes.
 var codeOf = map[int]string{
 	http.StatusBadRequest:            attribution.EINVALID,

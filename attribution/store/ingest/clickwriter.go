@@ -32,7 +32,25 @@ type ClickWriterOptions struct {
 	QueueSize int  // clicks held in memory while the database is slow or down; default 200,000
 	Async     bool // answer without waiting for the commit (fire and forget)
 	Logger    *slog.Logger
+	Observer  ClickObserver // told what the writer does (metrics); default: nobody
 }
+
+// ClickObserver is told what the click writer does, for metrics. Its
+// methods are called on the redirect's path and by the writers: they must
+// be cheap and never block.
+type ClickObserver interface {
+	ClicksQueued(n int)                          // handed to the writer
+	ClicksDropped(n int)                         // never written: queue full or closed, or lost at shutdown
+	BatchCommitted(size int, took time.Duration) // a batch committed; took is its successful write
+	BatchFailed(size int)                        // a batch's write failed; it is retried
+}
+
+type noObserver struct{}
+
+func (noObserver) ClicksQueued(int)                  {}
+func (noObserver) ClicksDropped(int)                 {}
+func (noObserver) BatchCommitted(int, time.Duration) {}
+func (noObserver) BatchFailed(int)                   {}
 
 // ErrClickQueueFull means the database has been down long enough that the
 // in-memory queue is full: the click is not recorded.
@@ -87,6 +105,9 @@ func NewClickWriter(clicks ClickInserter, opts ClickWriterOptions) *ClickWriter 
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Observer == nil {
+		opts.Observer = noObserver{}
+	}
 	w := &ClickWriter{clicks: clicks, opts: opts, in: make(chan *pendingClick, opts.QueueSize), done: make(chan struct{})}
 	var wg sync.WaitGroup
 	for range opts.Writers {
@@ -109,13 +130,16 @@ func (w *ClickWriter) Record(ctx context.Context, c *attribution.Click) error {
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
+		w.opts.Observer.ClicksDropped(1)
 		return ErrClickWriterClosed
 	}
 	select {
 	case w.in <- p:
 		w.queued.Add(1)
+		w.opts.Observer.ClicksQueued(1)
 	default:
 		w.mu.RUnlock()
+		w.opts.Observer.ClicksDropped(1)
 		return ErrClickQueueFull
 	}
 	w.mu.RUnlock()
@@ -225,12 +249,16 @@ func (w *ClickWriter) write(batch []*pendingClick, rows []*attribution.Click) []
 	backoff := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		start := time.Now()
 		err := w.clicks.InsertClicks(ctx, rows)
 		cancel()
 		if err == nil {
+			w.opts.Observer.BatchCommitted(len(batch), time.Since(start))
 			break
 		}
+		w.opts.Observer.BatchFailed(len(batch))
 		if w.giveUp.Load() {
+			w.opts.Observer.ClicksDropped(len(batch))
 			w.opts.Logger.Error("clicks not written at shutdown", "count", len(batch), "err", err)
 			for _, p := range batch {
 				p.done <- err
