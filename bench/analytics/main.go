@@ -12,9 +12,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -23,17 +21,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
-	"os/exec"
 	"runtime"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/uptrace/bun/driver/pgdriver"
-
 	"github.com/tally-dev/tally/app"
+	"github.com/tally-dev/tally/bench/internal/seed"
 )
 
 func main() {
@@ -46,14 +41,14 @@ func main() {
 	log.SetFlags(log.Ltime)
 	ctx := context.Background()
 
-	if *pgURL == "" {
-		out, err := exec.Command("bash", "scripts/pg-setup.sh").Output()
-		if err != nil {
-			fatalf("scripts/pg-setup.sh: %v (pass -pg)", err)
-		}
-		*pgURL = strings.TrimSpace(string(out))
+	base, err := seed.PostgresURL(*pgURL)
+	if err != nil {
+		fatal(err)
 	}
-	dbURL, drop := createDB(*pgURL, *keep)
+	dbURL, drop, err := seed.CreateDB(base, "tally_bench_analytics", *keep)
+	if err != nil {
+		fatal(err)
+	}
 	defer drop()
 	cleanup = drop
 
@@ -89,86 +84,24 @@ func main() {
 		}
 	}
 
-	// Clicks: links by a skewed draw (the first vendor's links get most
-	// traffic), more clicks recently, a pool of visitors that come back,
-	// 5% bots. INSERT … SELECT generate_series, in batches.
+	// Clicks: the first vendor's links get most traffic.
 	log.Printf("seeding %d clicks over %d days", *clicks, *days)
 	start := time.Now()
-	must(db.ExecContext(ctx, `CREATE TEMP TABLE bench_links AS
-		SELECT id, vendor_id, partner_id, (row_number() OVER (ORDER BY vendor_id = ? DESC, id) - 1)::int AS i FROM links`, vendors[0].ID))
-	var nLinks int
-	mustScan(db.QueryRowContext(ctx, "SELECT count(*) FROM bench_links"), &nLinks)
-	// Secondary indexes are dropped during the load and built after it:
-	// random inserts into them slow the load down as the table grows.
-	var indexes []string
-	rows, err := db.QueryContext(ctx, `SELECT indexname, indexdef FROM pg_indexes
-		WHERE tablename = 'clicks' AND indexname <> 'clicks_pkey'`)
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		fatal(err)
 	}
-	for rows.Next() {
-		var name, def string
-		if err := rows.Scan(&name, &def); err != nil {
-			fatal(err)
-		}
-		indexes = append(indexes, def)
-		must(db.ExecContext(ctx, "DROP INDEX "+name))
+	if err := seed.Clicks(ctx, conn, *clicks, *days, vendors[0].ID); err != nil {
+		fatal(err)
 	}
-	rows.Close()
-	const batch = 250_000
-	for off := 0; off < *clicks; off += batch {
-		n := min(batch, *clicks-off)
-		must(db.ExecContext(ctx, `INSERT INTO clicks (id, vendor_id, link_id, partner_id, clicked_at, ip_trunc, ip_hash,
-			visitor_hash, browser, os, device, bot, referrer_host, source, utm_source, utm_medium, utm_campaign, variant, country)
-			SELECT 'clk_bench' || lpad(g.n::text, 10, '0'), l.vendor_id, l.id, l.partner_id,
-				now() - make_interval(secs => ? * 86400 * power(random(), 0.7)),
-				'203.0.113.0', md5(g.v::text), md5('v' || g.v), g.browser, g.os, g.device, g.bot,
-				g.referrer, g.source, g.utm, '', '', g.variant, g.country
-			FROM (SELECT n,
-				floor(power(random(), 2) * ?)::int AS li,
-				floor(random() * 1500000)::int AS v,
-				(ARRAY['Chrome','Chrome','Safari','Firefox','Edge','Samsung Internet'])[1 + floor(random() * 6)::int] AS browser,
-				(ARRAY['Windows','macOS','iOS','Android','Linux'])[1 + floor(random() * 5)::int] AS os,
-				(ARRAY['desktop','desktop','mobile','mobile','tablet'])[1 + floor(random() * 5)::int] AS device,
-				random() < 0.05 AS bot,
-				(ARRAY['','','www.google.com','facebook.com','instagram.com','linktr.ee','blog.example','news.example'])[1 + floor(random() * 8)::int] AS referrer,
-				(ARRAY['direct','direct','google','facebook','instagram','linktree','blog.example','unknown'])[1 + floor(random() * 8)::int] AS source,
-				(ARRAY['','','newsletter','youtube','twitter','podcast'])[1 + floor(random() * 6)::int] AS utm,
-				(ARRAY['','a','b'])[1 + floor(random() * 3)::int] AS variant,
-				(ARRAY['US','US','US','GB','DE','FR','CA','BR','IN','JP','AU','ES','IT','NL','SE','MX','PL','KR','ZA',''])[1 + floor(random() * 20)::int] AS country
-				FROM generate_series(?::bigint, ?::bigint) AS n) g
-			JOIN bench_links l ON l.i = g.li`, *days, nLinks, off+1, off+n))
-		log.Printf("  %d clicks", off+n)
+	conn.Close()
+	if err := seed.Conversions(ctx, db); err != nil {
+		fatal(err)
 	}
-	for _, def := range indexes {
-		must(db.ExecContext(ctx, def))
-	}
-	log.Printf("  %d indexes rebuilt", len(indexes))
-	// 1% of human clicks become customers with a signup; a third of them buy.
-	must(db.ExecContext(ctx, `INSERT INTO customers (id, vendor_id, email, partner_id, link_id, click_id, clicked_at,
-		attributed_at, attributed_by, created_at, updated_at)
-		SELECT 'cus_' || c.id, c.vendor_id, c.id || '@example.com', c.partner_id, c.link_id, c.id, c.clicked_at,
-			c.clicked_at + interval '1 hour', 'click', c.clicked_at + interval '1 hour', c.clicked_at + interval '1 hour'
-		FROM clicks c TABLESAMPLE BERNOULLI (1) WHERE NOT c.bot AND c.clicked_at < now() - interval '1 hour'`))
-	must(db.ExecContext(ctx, `INSERT INTO signups (id, vendor_id, customer_id, source, token_present, click_id, partner_id, outcome, created_at)
-		SELECT 'sig_' || id, vendor_id, id, 'snippet', TRUE, click_id, partner_id, 'attributed', created_at FROM customers`))
-	must(db.ExecContext(ctx, `INSERT INTO purchases (id, vendor_id, customer_id, partner_id, link_id, click_id, attributed_by,
-		source, amount, currency, status, purchased_at, created_at, updated_at)
-		SELECT 'pur_' || id, vendor_id, id, partner_id, link_id, click_id, 'click', 'stripe',
-			1000 + floor(random() * 9000)::bigint, CASE WHEN random() < 0.7 THEN 'usd' ELSE 'eur' END, 'succeeded',
-			LEAST(created_at + interval '2 days', now()), created_at, created_at
-		FROM customers WHERE random() < 0.33`))
-	must(db.ExecContext(ctx, `INSERT INTO rewards (id, vendor_id, partner_id, customer_id, purchase_id, kind, amount,
-		original_amount, currency, status, created_at, updated_at)
-		SELECT 'rew_' || id, vendor_id, partner_id, customer_id, id, 'purchase', amount / 10, amount / 10, currency,
-			'pending', purchased_at, purchased_at FROM purchases`))
-	must(db.ExecContext(ctx, "ANALYZE"))
 	seedTime := time.Since(start)
-	counts := map[string]int64{}
-	for _, t := range []string{"clicks", "customers", "signups", "purchases", "rewards"} {
-		var n int64
-		mustScan(db.QueryRowContext(ctx, "SELECT count(*) FROM "+t), &n)
-		counts[t] = n
+	counts, err := seed.Counts(ctx, db)
+	if err != nil {
+		fatal(err)
 	}
 	var bigVendor int64
 	mustScan(db.QueryRowContext(ctx, "SELECT count(*) FROM clicks WHERE vendor_id = ?", vendors[0].ID), &bigVendor)
@@ -218,7 +151,7 @@ func main() {
 		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s |\n", q.name, r.rows, ms(r.p50), ms(r.min), ms(r.max))
 	}
 	fmt.Fprintf(&b, "\nPostgreSQL %s, %s, GOMAXPROCS=%d, %d runs per query after one warm-up, through httptest and the real router.\n",
-		pgVersion(db), runtime.Version(), runtime.GOMAXPROCS(0), *runs)
+		seed.ServerVersion(ctx, db), runtime.Version(), runtime.GOMAXPROCS(0), *runs)
 	fmt.Print(b.String())
 }
 
@@ -264,54 +197,6 @@ func call(base, method, path, key string, body, out any) {
 		if err := json.Unmarshal(data, out); err != nil {
 			fatal(err)
 		}
-	}
-}
-
-// createDB creates a fresh database next to base and returns its URL and a
-// function that drops it.
-func createDB(base string, keep bool) (string, func()) {
-	b := make([]byte, 4)
-	rand.Read(b)
-	name := "tally_bench_analytics_" + hex.EncodeToString(b)
-	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(base)))
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		fatalf("create database: %v", err)
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		fatal(err)
-	}
-	u.Path = "/" + name
-	// Seeding statements take longer than pgdriver's default 10s read timeout.
-	qs := u.Query()
-	qs.Set("read_timeout", "10m")
-	u.RawQuery = qs.Encode()
-	log.Printf("database %s", name)
-	return u.String(), func() {
-		if keep {
-			log.Printf("kept database %s", name)
-			return
-		}
-		admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(base)))
-		defer admin.Close()
-		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			log.Printf("drop database %s: %v", name, err)
-		}
-	}
-}
-
-func pgVersion(db interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) string {
-	var v string
-	mustScan(db.QueryRowContext(context.Background(), "SHOW server_version"), &v)
-	return v
-}
-
-func must(_ sql.Result, err error) {
-	if err != nil {
-		fatal(err)
 	}
 }
 
