@@ -4,7 +4,7 @@
 
 GO ?= go
 
-.PHONY: test build run bench bench-analytics faults fmt vet
+.PHONY: test build run bench bench-analytics bench-dashboard faults fmt vet
 
 test:
 	bash scripts/test.sh
@@ -23,6 +23,14 @@ bench:
 bench-analytics:
 	$(GO) -C bench build -o ../bin/bench-analytics ./analytics
 	./bin/bench-analytics
+
+# Every dashboard page, signed in, on a fresh PostgreSQL database with 5
+# million clicks, 50 partners, 500 links (scripts/pg-setup.sh, or
+# TALLY_BENCH_PG=postgres://…); prints Markdown for BENCHMARKS.md
+# ("Dashboard"). ARGS="-clicks 200000 -partners 5 -links 50" runs it small.
+bench-dashboard:
+	$(GO) -C bench build -o ../bin/bench-dashboard ./dashboard
+	./bin/bench-dashboard $(ARGS)
 
 # Fault scenarios of issue 6 on a local PostgreSQL (scripts/pg-setup.sh, or
 # TALLY_BENCH_PG=postgres://…), everything on 127.0.0.1: webhook storm,

@@ -79,7 +79,8 @@ func CreateDB(base, prefix string, keep bool) (string, func(), error) {
 // temporary table numbers the links. Links are drawn skewed: the first
 // vendor's links, in id order, get most traffic (when firstVendor is set,
 // its links come first). A pool of 1.5 million visitors comes back; 5% of
-// clicks are bots; each dimension is drawn independently.
+// clicks are bots; each dimension is drawn independently. Ids are valid
+// (a ULID of digits): the pages find rows by them.
 func Clicks(ctx context.Context, db DB, n, days int, firstVendor string) error {
 	if _, err := db.ExecContext(ctx, `CREATE TEMP TABLE bench_links AS
 		SELECT id, vendor_id, partner_id, (row_number() OVER (ORDER BY vendor_id = ? DESC, id) - 1)::int AS i FROM links`, firstVendor); err != nil {
@@ -117,7 +118,7 @@ func Clicks(ctx context.Context, db DB, n, days int, firstVendor string) error {
 		size := min(batch, n-off)
 		_, err := db.ExecContext(ctx, `INSERT INTO clicks (id, vendor_id, link_id, partner_id, clicked_at, ip_trunc, ip_hash,
 			visitor_hash, browser, os, device, bot, referrer_host, source, utm_source, utm_medium, utm_campaign, variant, country)
-			SELECT 'clk_bench' || lpad(g.n::text, 10, '0'), l.vendor_id, l.id, l.partner_id,
+			SELECT 'clk_' || lpad(g.n::text, 26, '0'), l.vendor_id, l.id, l.partner_id,
 				now() - make_interval(secs => ? * 86400 * power(random(), 0.7)),
 				'203.0.113.0', md5(g.v::text), md5('v' || g.v), g.browser, g.os, g.device, g.bot,
 				g.referrer, g.source, g.utm, '', '', g.variant, g.country
@@ -156,20 +157,20 @@ func Conversions(ctx context.Context, db DB) error {
 	for _, q := range []string{
 		`INSERT INTO customers (id, vendor_id, email, partner_id, link_id, click_id, clicked_at,
 			attributed_at, attributed_by, created_at, updated_at)
-			SELECT 'cus_' || c.id, c.vendor_id, c.id || '@example.com', c.partner_id, c.link_id, c.id, c.clicked_at,
+			SELECT 'cus_' || substr(c.id, 5), c.vendor_id, c.id || '@example.com', c.partner_id, c.link_id, c.id, c.clicked_at,
 				c.clicked_at + interval '1 hour', 'click', c.clicked_at + interval '1 hour', c.clicked_at + interval '1 hour'
 			FROM clicks c TABLESAMPLE BERNOULLI (1) WHERE NOT c.bot AND c.clicked_at < now() - interval '1 hour'`,
 		`INSERT INTO signups (id, vendor_id, customer_id, source, token_present, click_id, partner_id, outcome, created_at)
-			SELECT 'sig_' || id, vendor_id, id, 'snippet', TRUE, click_id, partner_id, 'attributed', created_at FROM customers`,
+			SELECT 'sig_' || substr(id, 5), vendor_id, id, 'snippet', TRUE, click_id, partner_id, 'attributed', created_at FROM customers`,
 		`INSERT INTO purchases (id, vendor_id, customer_id, partner_id, link_id, click_id, attributed_by,
 			source, amount, currency, status, purchased_at, created_at, updated_at)
-			SELECT 'pur_' || id, vendor_id, id, partner_id, link_id, click_id, 'click', 'stripe',
+			SELECT 'pur_' || substr(id, 5), vendor_id, id, partner_id, link_id, click_id, 'click', 'stripe',
 				1000 + floor(random() * 9000)::bigint, CASE WHEN random() < 0.7 THEN 'usd' ELSE 'eur' END, 'succeeded',
 				LEAST(created_at + interval '2 days', now()), created_at, created_at
 			FROM customers WHERE random() < 0.33`,
 		`INSERT INTO rewards (id, vendor_id, partner_id, customer_id, purchase_id, kind, amount,
 			original_amount, currency, status, created_at, updated_at)
-			SELECT 'rew_' || id, vendor_id, partner_id, customer_id, id, 'purchase', amount / 10, amount / 10, currency,
+			SELECT 'rwd_' || substr(id, 5), vendor_id, partner_id, customer_id, id, 'purchase', amount / 10, amount / 10, currency,
 				'pending', purchased_at, purchased_at FROM purchases`,
 		"ANALYZE",
 	} {
