@@ -292,6 +292,7 @@ func TestAnalytics(t *testing.T) {
 	}
 	check := func(phase string) {
 		t.Helper()
+		checkBreakdowns(t, e, v.ID, lA.ID, phase)
 		for _, c := range cases {
 			got, totals := getAnalytics(t, e, v, c.query)
 			for k, r := range c.want {

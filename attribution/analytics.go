@@ -153,6 +153,9 @@ type AnalyticsService interface {
 	// click (partner and link from the customer or purchase), on the day of
 	// the event itself. Only attributed conversions are counted.
 	Analytics(ctx context.Context, vendorID string, q AnalyticsQuery) (*AnalyticsReport, error)
+	// Breakdowns answers q grouped by each of groupBys in turn (q.GroupBy
+	// is ignored): the reports Analytics would, in one pass where it can.
+	Breakdowns(ctx context.Context, vendorID string, q AnalyticsQuery, groupBys []string) ([]*AnalyticsReport, error)
 }
 
 // DayKey names the day of loc holding the instant t.

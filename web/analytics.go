@@ -87,12 +87,16 @@ func (p *pages) analyticsWidgets(ctx context.Context, vendorID string, q attribu
 	if form.LinkID != "" {
 		base.Set("link_id", form.LinkID)
 	}
-	for _, t := range analyticsTables {
-		q.GroupBy = t.groupBy
-		rep, err := p.Analytics.Analytics(ctx, vendorID, q)
-		if err != nil {
-			return nil, err
-		}
+	groupBys := make([]string, len(analyticsTables))
+	for i, t := range analyticsTables {
+		groupBys[i] = t.groupBy
+	}
+	reps, err := p.Analytics.Breakdowns(ctx, vendorID, q, groupBys)
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range analyticsTables {
+		rep := reps[i]
 		csvQuery := url.Values{"group_by": {t.groupBy}}
 		for k, v := range base {
 			csvQuery[k] = v

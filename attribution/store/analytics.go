@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,9 +64,21 @@ func (r *report) row(key string, hour time.Time) *attribution.AnalyticsRow {
 // Analytics implements attribution.AnalyticsService: rollups for the hours
 // rolled up, raw clicks after them, conversions from their own tables.
 func (s *Analytics) Analytics(ctx context.Context, vendorID string, q attribution.AnalyticsQuery) (*attribution.AnalyticsReport, error) {
-	dim, ok := rollupDims[q.GroupBy]
-	if !ok {
-		return nil, attribution.Errorf(attribution.EINVALID, "group_by must be one of %s.", strings.Join(attribution.AnalyticsGroupBys, ", "))
+	out, err := s.Breakdowns(ctx, vendorID, q, []string{q.GroupBy})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// Breakdowns implements attribution.AnalyticsService: each report's clicks
+// as Analytics reads them; the conversions of all of them in one query per
+// kind (joining conversions to their clicks is the costly part).
+func (s *Analytics) Breakdowns(ctx context.Context, vendorID string, q attribution.AnalyticsQuery, groupBys []string) ([]*attribution.AnalyticsReport, error) {
+	for _, g := range groupBys {
+		if _, ok := rollupDims[g]; !ok {
+			return nil, attribution.Errorf(attribution.EINVALID, "group_by must be one of %s.", strings.Join(attribution.AnalyticsGroupBys, ", "))
+		}
 	}
 	if q.Location == nil {
 		q.Location = time.UTC
@@ -74,15 +88,22 @@ func (s *Analytics) Analytics(ctx context.Context, vendorID string, q attributio
 	if err != nil {
 		return nil, err
 	}
-	r := &report{q: q, rows: map[string]*attribution.AnalyticsRow{}}
+	reps := make([]*report, len(groupBys))
+	for i, g := range groupBys {
+		rq := q
+		rq.GroupBy = g
+		reps[i] = &report{q: rq, rows: map[string]*attribution.AnalyticsRow{}}
+	}
 	segs := attribution.UniqueSegments(q.Start, q.End, q.Location)
 	if q.Start.Before(through) {
 		end := q.End
 		if through.Before(end) {
 			end = through
 		}
-		if err := s.rollupPart(ctx, r, vendorID, q.Start, end, segs); err != nil {
-			return nil, classify(err)
+		for _, r := range reps {
+			if err := s.rollupPart(ctx, r, vendorID, q.Start, end, segs); err != nil {
+				return nil, classify(err)
+			}
 		}
 	}
 	if through.Before(q.End) {
@@ -98,16 +119,28 @@ func (s *Analytics) Analytics(ctx context.Context, vendorID string, q attributio
 			if (q.Variant != "" && k.variant != q.Variant) || (q.UTMSource != "" && k.utmSource != q.UTMSource) {
 				continue
 			}
-			row := r.row(dim.key(&k), k.hour)
-			row.Clicks += c.clicks
-			row.BotClicks += c.bots
-			row.UniqueClicks += c.u[uniqueHour(segs, k.hour)]
+			for _, r := range reps {
+				row := r.row(rollupDims[r.q.GroupBy].key(&k), k.hour)
+				row.Clicks += c.clicks
+				row.BotClicks += c.bots
+				row.UniqueClicks += c.u[uniqueHour(segs, k.hour)]
+			}
 		}
 	}
-	if err := s.conversions(ctx, r, vendorID); err != nil {
+	if err := s.conversions(ctx, reps, vendorID); err != nil {
 		return nil, classify(err)
 	}
+	out := make([]*attribution.AnalyticsReport, len(reps))
+	for i, r := range reps {
+		out[i] = r.finish(through)
+	}
+	return out, nil
+}
 
+// finish returns the report: days without a row get one, rows sorted (by
+// day, else by clicks), totals added up.
+func (r *report) finish(through time.Time) *attribution.AnalyticsReport {
+	q := r.q
 	out := &attribution.AnalyticsReport{Start: q.Start, End: q.End, TZ: q.Location.String(), GroupBy: q.GroupBy, Rows: []attribution.AnalyticsRow{}}
 	if !through.IsZero() {
 		out.RolledUpThrough = &through
@@ -130,7 +163,7 @@ func (s *Analytics) Analytics(ctx context.Context, vendorID string, q attributio
 		}
 		return a.Key < b.Key
 	})
-	return out, nil
+	return out
 }
 
 // uniqueHour returns the unique counter to read for the hour h.
@@ -166,13 +199,23 @@ func (s *Analytics) rollupPart(ctx context.Context, r *report, vendorID string, 
 	if col == "" {
 		sel, group = "hour", "hour"
 	}
-	sqlq := "SELECT " + sel + ", SUM(clicks) AS clicks, SUM(bot_clicks) AS bots, SUM(" + uniq.String() + ") AS uniq" +
-		" FROM click_rollups WHERE vendor_id = ? AND hour >= ? AND hour < ?"
-	args = append(args, vendorID, from, to)
-	for _, f := range [...]struct{ col, v string }{{"partner_id", q.PartnerID}, {"link_id", q.LinkID}, {"variant", q.Variant}, {"utm_source", q.UTMSource}} {
-		if f.v != "" {
-			sqlq += " AND " + f.col + " = ?"
-			args = append(args, f.v)
+	var sqlq string
+	if byDimRollups(q) {
+		if col != "" {
+			sel, group = "dim_value AS k", "dim_value"
+		}
+		sqlq = "SELECT " + sel + ", SUM(clicks) AS clicks, SUM(bot_clicks) AS bots, SUM(" + uniq.String() + ") AS uniq" +
+			" FROM click_dim_rollups WHERE vendor_id = ? AND dim = ? AND hour >= ? AND hour < ?"
+		args = append(args, vendorID, col, from, to)
+	} else {
+		sqlq = "SELECT " + sel + ", SUM(clicks) AS clicks, SUM(bot_clicks) AS bots, SUM(" + uniq.String() + ") AS uniq" +
+			" FROM click_rollups WHERE vendor_id = ? AND hour >= ? AND hour < ?"
+		args = append(args, vendorID, from, to)
+		for _, f := range [...]struct{ col, v string }{{"partner_id", q.PartnerID}, {"link_id", q.LinkID}, {"variant", q.Variant}, {"utm_source", q.UTMSource}} {
+			if f.v != "" {
+				sqlq += " AND " + f.col + " = ?"
+				args = append(args, f.v)
+			}
 		}
 	}
 	sqlq += " GROUP BY " + group
@@ -195,6 +238,14 @@ func (s *Analytics) rollupPart(ctx context.Context, r *report, vendorID string, 
 	return nil
 }
 
+// byDimRollups reports whether q reads click_dim_rollups (tens of rows an
+// hour) rather than click_rollups: grouped by day or by a dimension it
+// keeps, without filters.
+func byDimRollups(q attribution.AnalyticsQuery) bool {
+	return q.PartnerID == "" && q.LinkID == "" && q.Variant == "" && q.UTMSource == "" &&
+		slices.Contains(dimRollupCols, rollupDims[q.GroupBy].col)
+}
+
 // eventKey is the SQL of the group key of a conversion, given the aliases
 // of its partner/link source (pl) and of its click (c, maybe NULL).
 func eventKey(groupBy, partner, link string) string {
@@ -210,10 +261,12 @@ func eventKey(groupBy, partner, link string) string {
 }
 
 // conversions adds signups, purchases (net of refunds) and rewards (not
-// declined). Each is credited through the customer's (for purchases: the
-// purchase's copy of the customer's) partner, link and attributing click.
-func (s *Analytics) conversions(ctx context.Context, r *report, vendorID string) error {
-	q := r.q
+// declined) to each report (all of one period and filters). Each is
+// credited through the customer's (for purchases: the purchase's copy of
+// the customer's) partner, link and attributing click. One query per kind
+// groups by every report's key at once.
+func (s *Analytics) conversions(ctx context.Context, reps []*report, vendorID string) error {
+	q := reps[0].q
 	type part struct {
 		from, partner, link, at, count, currency, amount, where string
 	}
@@ -239,10 +292,17 @@ func (s *Analytics) conversions(ctx context.Context, r *report, vendorID string)
 			where: "e.vendor_id = ? AND e.status <> '" + attribution.RewardDeclined + "'",
 		},
 	}
+	byDay := false
+	for _, r := range reps {
+		byDay = byDay || r.q.GroupBy == attribution.GroupByDay
+	}
 	for i, p := range parts {
-		key := eventKey(q.GroupBy, p.partner, p.link)
+		keys := make([]string, len(reps))
+		for j, r := range reps {
+			keys[j] = eventKey(r.q.GroupBy, p.partner, p.link)
+		}
 		hour := "0"
-		if q.GroupBy == attribution.GroupByDay {
+		if byDay {
 			hour = s.dialect.hourExpr(p.at)
 		}
 		where := p.where + " AND " + p.at + " >= ? AND " + p.at + " < ?"
@@ -254,29 +314,47 @@ func (s *Analytics) conversions(ctx context.Context, r *report, vendorID string)
 				args = append(args, f.v)
 			}
 		}
-		sqlq := "SELECT " + key + " AS k, " + hour + " AS h, " + p.currency + " AS currency, " + p.count + " AS n, " +
-			p.amount + " AS amount FROM " + p.from + " WHERE " + where + " GROUP BY 1, 2, 3"
-		var rows []struct {
-			K        string `bun:"k"`
-			H        int64  `bun:"h"`
-			Currency string `bun:"currency"`
-			N        int64  `bun:"n"`
-			Amount   int64  `bun:"amount"`
+		groups := make([]string, len(keys)+2)
+		for j := range groups {
+			groups[j] = strconv.Itoa(j + 1)
 		}
-		if err := s.db.NewRaw(sqlq, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		sqlq := "SELECT " + strings.Join(keys, ", ") + ", " + hour + ", " + p.currency + ", " + p.count + ", " + p.amount +
+			" FROM " + p.from + " WHERE " + where + " GROUP BY " + strings.Join(groups, ", ")
+		rows, err := s.db.QueryContext(ctx, sqlq, args...)
+		if err != nil {
 			return err
 		}
-		for _, x := range rows {
-			row := r.row(x.K, time.Unix(x.H*3600, 0).UTC())
-			switch i {
-			case 0:
-				row.Signups += x.N
-			case 1:
-				row.Purchases += x.N
-				row.Revenue = addAmount(row.Revenue, x.Currency, x.Amount)
-			case 2:
-				row.Rewards = addAmount(row.Rewards, x.Currency, x.Amount)
+		k := make([]string, len(keys))
+		var h, n, amount int64
+		var currency string
+		dst := make([]any, 0, len(keys)+4)
+		for j := range k {
+			dst = append(dst, &k[j])
+		}
+		dst = append(dst, &h, &currency, &n, &amount)
+		for rows.Next() {
+			if err := rows.Scan(dst...); err != nil {
+				rows.Close()
+				return err
 			}
+			for j, r := range reps {
+				row := r.row(k[j], time.Unix(h*3600, 0).UTC())
+				switch i {
+				case 0:
+					row.Signups += n
+				case 1:
+					row.Purchases += n
+					row.Revenue = addAmount(row.Revenue, currency, amount)
+				case 2:
+					row.Rewards = addAmount(row.Rewards, currency, amount)
+				}
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
 		}
 	}
 	return nil

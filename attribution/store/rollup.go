@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -244,7 +246,44 @@ func rollUpRange(ctx context.Context, tx bun.Tx, from, to time.Time) error {
 			return err
 		}
 	}
-	return nil
+	return rollUpDims(ctx, tx, vendors, from, to)
+}
+
+// dimRollupCols are the click_rollups columns click_dim_rollups sums by
+// ("" is the hour's total). Grouping by partner or link, or filtering,
+// reads click_rollups.
+var dimRollupCols = []string{"", "variant", "utm_source", "utm_medium", "utm_campaign", "source", "referrer_host",
+	"country", "device", "browser", "os"}
+
+// rollUpDims replaces the click_dim_rollups of [from, to) by the sums of
+// the click_rollups just written (the migration that created the table
+// filled it with the same sums).
+func rollUpDims(ctx context.Context, tx bun.Tx, vendors []string, from, to time.Time) error {
+	if _, err := tx.NewRaw("DELETE FROM click_dim_rollups WHERE vendor_id IN (?) AND hour >= ? AND hour < ?", bun.List(vendors), from, to).Exec(ctx); err != nil {
+		return err
+	}
+	var sums strings.Builder
+	for k := range 24 {
+		fmt.Fprintf(&sums, ", SUM(u%02d)", k)
+	}
+	parts := make([]string, len(dimRollupCols))
+	var args []any
+	for i, col := range dimRollupCols {
+		value, group := "''", ""
+		if col != "" {
+			value, group = col, ", "+col
+		}
+		parts[i] = "SELECT vendor_id, '" + col + "', " + value + ", hour, SUM(clicks), SUM(bot_clicks)" + sums.String() +
+			" FROM click_rollups WHERE vendor_id IN (?) AND hour >= ? AND hour < ? GROUP BY vendor_id, hour" + group
+		args = append(args, bun.List(vendors), from, to)
+	}
+	var cols strings.Builder
+	for k := range 24 {
+		fmt.Fprintf(&cols, ", u%02d", k)
+	}
+	_, err := tx.NewRaw("INSERT INTO click_dim_rollups (vendor_id, dim, dim_value, hour, clicks, bot_clicks"+cols.String()+") "+
+		strings.Join(parts, " UNION ALL "), args...).Exec(ctx)
+	return err
 }
 
 // clickRollup is one row of click_rollups.
