@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -238,12 +237,11 @@ func (s *Analytics) rollupPart(ctx context.Context, r *report, vendorID string, 
 	return nil
 }
 
-// byDimRollups reports whether q reads click_dim_rollups (tens of rows an
-// hour) rather than click_rollups: grouped by day or by a dimension it
-// keeps, without filters.
+// byDimRollups reports whether q reads click_dim_rollups (a few rows an
+// hour per dimension) rather than click_rollups: any query without a
+// filter.
 func byDimRollups(q attribution.AnalyticsQuery) bool {
-	return q.PartnerID == "" && q.LinkID == "" && q.Variant == "" && q.UTMSource == "" &&
-		slices.Contains(dimRollupCols, rollupDims[q.GroupBy].col)
+	return q.PartnerID == "" && q.LinkID == "" && q.Variant == "" && q.UTMSource == ""
 }
 
 // eventKey is the SQL of the group key of a conversion, given the aliases

@@ -250,10 +250,10 @@ func rollUpRange(ctx context.Context, tx bun.Tx, from, to time.Time) error {
 }
 
 // dimRollupCols are the click_rollups columns click_dim_rollups sums by
-// ("" is the hour's total). Grouping by partner or link, or filtering,
-// reads click_rollups.
+// ("" is the hour's total): every group-by's. A filtered query reads
+// click_rollups.
 var dimRollupCols = []string{"", "variant", "utm_source", "utm_medium", "utm_campaign", "source", "referrer_host",
-	"country", "device", "browser", "os"}
+	"country", "device", "browser", "os", "partner_id", "link_id"}
 
 // rollUpDims replaces the click_dim_rollups of [from, to) by the sums of
 // the click_rollups just written (the migration that created the table

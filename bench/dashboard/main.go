@@ -121,6 +121,10 @@ func main() {
 		fatal(err)
 	}
 	rollupTime := time.Since(start)
+	// The statistics autovacuum would gather after such a load.
+	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+		fatal(err)
+	}
 	var rollups int64
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM click_rollups").Scan(&rollups); err != nil {
 		fatal(err)

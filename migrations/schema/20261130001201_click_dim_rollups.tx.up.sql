@@ -4,10 +4,9 @@
 -- clicks; a breakdown by one dimension of a whole vendor over a year read
 -- millions of its rows. click_dim_rollups sums click_rollups per vendor,
 -- hour and one dimension (dim names the click_rollups column, dim_value its
--- value; dim '' is the hour's total): tens of rows an hour. Analytics read
--- it when a query is grouped by day or by one of these dimensions and has
--- no filter; the rollup job writes it with click_rollups, in the same
--- transaction.
+-- value; dim '' is the hour's total): a few rows an hour per dimension,
+-- except for links. Analytics read it for every query without a filter;
+-- the rollup job writes it with click_rollups, in the same transaction.
 CREATE TABLE click_dim_rollups (
     vendor_id   TEXT NOT NULL,
     dim         TEXT NOT NULL,
@@ -87,4 +86,12 @@ FROM click_rollups GROUP BY vendor_id, hour, browser
 UNION ALL
 SELECT vendor_id, 'os', os, hour, SUM(clicks), SUM(bot_clicks),
     SUM(u00), SUM(u01), SUM(u02), SUM(u03), SUM(u04), SUM(u05), SUM(u06), SUM(u07), SUM(u08), SUM(u09), SUM(u10), SUM(u11), SUM(u12), SUM(u13), SUM(u14), SUM(u15), SUM(u16), SUM(u17), SUM(u18), SUM(u19), SUM(u20), SUM(u21), SUM(u22), SUM(u23)
-FROM click_rollups GROUP BY vendor_id, hour, os;
+FROM click_rollups GROUP BY vendor_id, hour, os
+UNION ALL
+SELECT vendor_id, 'partner_id', partner_id, hour, SUM(clicks), SUM(bot_clicks),
+    SUM(u00), SUM(u01), SUM(u02), SUM(u03), SUM(u04), SUM(u05), SUM(u06), SUM(u07), SUM(u08), SUM(u09), SUM(u10), SUM(u11), SUM(u12), SUM(u13), SUM(u14), SUM(u15), SUM(u16), SUM(u17), SUM(u18), SUM(u19), SUM(u20), SUM(u21), SUM(u22), SUM(u23)
+FROM click_rollups GROUP BY vendor_id, hour, partner_id
+UNION ALL
+SELECT vendor_id, 'link_id', link_id, hour, SUM(clicks), SUM(bot_clicks),
+    SUM(u00), SUM(u01), SUM(u02), SUM(u03), SUM(u04), SUM(u05), SUM(u06), SUM(u07), SUM(u08), SUM(u09), SUM(u10), SUM(u11), SUM(u12), SUM(u13), SUM(u14), SUM(u15), SUM(u16), SUM(u17), SUM(u18), SUM(u19), SUM(u20), SUM(u21), SUM(u22), SUM(u23)
+FROM click_rollups GROUP BY vendor_id, hour, link_id;
