@@ -57,10 +57,12 @@ func (s *Gaps) GapFacts(ctx context.Context, v *attribution.Vendor, start, end t
 	if err != nil {
 		return nil, classify(err)
 	}
-	clicks, err := s.clicksBy(ctx, v, attribution.GroupByLink, start, end)
+	// The period's clicks by link, UTM source and variant in one pass.
+	period, err := s.clicksBy(ctx, v, start, end, attribution.GroupByLink, attribution.GroupByUTMSource, attribution.GroupByVariant)
 	if err != nil {
 		return nil, err
 	}
+	clicks, sources, during := period[0], period[1], period[2]
 	for _, l := range links {
 		f.Links = append(f.Links, attribution.LinkClicks{LinkID: l.ID, Key: l.Key, PartnerID: l.PartnerID, Clicks: clicks[l.ID]})
 		for field, value := range map[string]string{"utm_source": l.UTM.Source, "utm_medium": l.UTM.Medium, "utm_campaign": l.UTM.Campaign} {
@@ -69,38 +71,33 @@ func (s *Gaps) GapFacts(ctx context.Context, v *attribution.Vendor, start, end t
 			}
 		}
 	}
-	sources, err := s.clicksBy(ctx, v, attribution.GroupByUTMSource, start, end)
-	if err != nil {
-		return nil, err
-	}
 	for value, n := range sources {
 		f.UTM = append(f.UTM, attribution.UTMCount{Field: "utm_source", Value: value, Clicks: n})
 	}
 
-	before, err := s.clicksBy(ctx, v, attribution.GroupByVariant, start.Add(-attribution.VariantLookback), start)
+	lookback, err := s.clicksBy(ctx, v, start.Add(-attribution.VariantLookback), start, attribution.GroupByVariant)
 	if err != nil {
 		return nil, err
 	}
-	during, err := s.clicksBy(ctx, v, attribution.GroupByVariant, start, end)
-	if err != nil {
-		return nil, err
-	}
-	for variant, n := range before {
+	for variant, n := range lookback[0] {
 		f.Variants = append(f.Variants, attribution.VariantClicks{Variant: variant, Before: n, Clicks: during[variant]})
 	}
 	return f, nil
 }
 
-// clicksBy counts the non-bot clicks of [start, end) by one analytics
-// dimension.
-func (s *Gaps) clicksBy(ctx context.Context, v *attribution.Vendor, groupBy string, start, end time.Time) (map[string]int64, error) {
-	rep, err := s.analytics.Analytics(ctx, v.ID, attribution.AnalyticsQuery{Start: start, End: end, Location: v.Location(), GroupBy: groupBy})
+// clicksBy counts the non-bot clicks of [start, end) by each of groupBys
+// (analytics dimensions), in one pass.
+func (s *Gaps) clicksBy(ctx context.Context, v *attribution.Vendor, start, end time.Time, groupBys ...string) ([]map[string]int64, error) {
+	reps, err := s.analytics.Breakdowns(ctx, v.ID, attribution.AnalyticsQuery{Start: start, End: end, Location: v.Location()}, groupBys)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]int64{}
-	for _, r := range rep.Rows {
-		out[r.Key] += r.Clicks
+	out := make([]map[string]int64, len(reps))
+	for i, rep := range reps {
+		out[i] = map[string]int64{}
+		for _, r := range rep.Rows {
+			out[i][r.Key] += r.Clicks
+		}
 	}
 	return out, nil
 }
