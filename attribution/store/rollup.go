@@ -76,19 +76,30 @@ type clickFact struct {
 // partnerID and linkID, when set, narrow the clicks (a visitor's uniqueness
 // is per link, so this changes no count).
 func rollUp(ctx context.Context, db bun.IDB, vendorID, partnerID, linkID string, from, to time.Time) (map[rollupKey]*rollupCounts, error) {
-	q := `SELECT link_id, partner_id, clicked_at, visitor_hash, bot, variant, utm_source, utm_medium, utm_campaign, source,
-		referrer_host, country, device, browser, os
-		FROM clicks WHERE vendor_id = ? AND clicked_at >= ? AND clicked_at < ?`
-	args := []any{vendorID, from.Add(-uniqueContext).UTC(), to.UTC()}
-	if partnerID != "" {
-		q += " AND partner_id = ?"
-		args = append(args, partnerID)
+	// The clicks of [from, to), and of the day before only those that can
+	// be an earlier click of one of their visitors on the same link (human,
+	// with a visitor): reading that whole day cost every analytics query
+	// reaching the present a day of clicks.
+	var args []any
+	where := func(start, end time.Time) string {
+		w := "vendor_id = ? AND clicked_at >= ? AND clicked_at < ?"
+		args = append(args, vendorID, start.UTC(), end.UTC())
+		if partnerID != "" {
+			w += " AND partner_id = ?"
+			args = append(args, partnerID)
+		}
+		if linkID != "" {
+			w += " AND link_id = ?"
+			args = append(args, linkID)
+		}
+		return w
 	}
-	if linkID != "" {
-		q += " AND link_id = ?"
-		args = append(args, linkID)
-	}
-	q += " ORDER BY link_id, visitor_hash, clicked_at"
+	const cols = `SELECT link_id, partner_id, clicked_at, visitor_hash, bot, variant, utm_source, utm_medium, utm_campaign, source,
+		referrer_host, country, device, browser, os FROM clicks WHERE `
+	q := cols + where(from, to) +
+		" UNION ALL " + cols + where(from.Add(-uniqueContext), from) + " AND NOT bot AND visitor_hash <> ''" +
+		" AND (link_id, visitor_hash) IN (SELECT link_id, visitor_hash FROM clicks WHERE " + where(from, to) + ")" +
+		" ORDER BY link_id, visitor_hash, clicked_at"
 	var facts []clickFact
 	if err := db.NewRaw(q, args...).Scan(ctx, &facts); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
