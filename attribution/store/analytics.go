@@ -62,8 +62,7 @@ func (r *report) row(key string, hour time.Time) *attribution.AnalyticsRow {
 // Analytics implements attribution.AnalyticsService: rollups for the hours
 // rolled up, raw clicks after them, conversions from their own tables.
 func (s *Analytics) Analytics(ctx context.Context, vendorID string, q attribution.AnalyticsQuery) (*attribution.AnalyticsReport, error) {
-	dim, ok := rollupDims[q.GroupBy]
-	if !ok {
+	if _, ok := rollupDims[q.GroupBy]; !ok {
 		return nil, attribution.Errorf(attribution.EINVALID, "group_by must be one of %s.", strings.Join(attribution.AnalyticsGroupBys, ", "))
 	}
 	if q.Location == nil {
@@ -76,33 +75,8 @@ func (s *Analytics) Analytics(ctx context.Context, vendorID string, q attributio
 	}
 	r := &report{q: q, rows: map[string]*attribution.AnalyticsRow{}}
 	segs := attribution.UniqueSegments(q.Start, q.End, q.Location)
-	if q.Start.Before(through) {
-		end := q.End
-		if through.Before(end) {
-			end = through
-		}
-		if err := s.rollupPart(ctx, r, vendorID, q.Start, end, segs); err != nil {
-			return nil, classify(err)
-		}
-	}
-	if through.Before(q.End) {
-		from := q.Start
-		if from.Before(through) {
-			from = through
-		}
-		rows, err := rollUp(ctx, s.db, vendorID, q.PartnerID, q.LinkID, from, q.End)
-		if err != nil {
-			return nil, classify(err)
-		}
-		for k, c := range rows {
-			if (q.Variant != "" && k.variant != q.Variant) || (q.UTMSource != "" && k.utmSource != q.UTMSource) {
-				continue
-			}
-			row := r.row(dim.key(&k), k.hour)
-			row.Clicks += c.clicks
-			row.BotClicks += c.bots
-			row.UniqueClicks += c.u[uniqueHour(segs, k.hour)]
-		}
+	if err := s.clickCounts(ctx, r, vendorID, through, segs); err != nil {
+		return nil, classify(err)
 	}
 	if err := s.conversions(ctx, r, vendorID); err != nil {
 		return nil, classify(err)
@@ -133,6 +107,42 @@ func (s *Analytics) Analytics(ctx context.Context, vendorID string, q attributio
 	return out, nil
 }
 
+// clickCounts adds the clicks of r's query: the rollups of the hours
+// rolled up (before through), raw clicks after them. The partner portal's
+// figures read clicks through it too.
+func (c core) clickCounts(ctx context.Context, r *report, vendorID string, through time.Time, segs []attribution.UniqueSegment) error {
+	dim := rollupDims[r.q.GroupBy]
+	if r.q.Start.Before(through) {
+		end := r.q.End
+		if through.Before(end) {
+			end = through
+		}
+		if err := c.rollupPart(ctx, r, vendorID, r.q.Start, end, segs); err != nil {
+			return err
+		}
+	}
+	if through.Before(r.q.End) {
+		from := r.q.Start
+		if from.Before(through) {
+			from = through
+		}
+		rows, err := rollUp(ctx, c.db, vendorID, r.q.PartnerID, r.q.LinkID, from, r.q.End)
+		if err != nil {
+			return err
+		}
+		for k, n := range rows {
+			if (r.q.Variant != "" && k.variant != r.q.Variant) || (r.q.UTMSource != "" && k.utmSource != r.q.UTMSource) {
+				continue
+			}
+			row := r.row(dim.key(&k), k.hour)
+			row.Clicks += n.clicks
+			row.BotClicks += n.bots
+			row.UniqueClicks += n.u[uniqueHour(segs, k.hour)]
+		}
+	}
+	return nil
+}
+
 // uniqueHour returns the unique counter to read for the hour h.
 func uniqueHour(segs []attribution.UniqueSegment, h time.Time) int {
 	for _, s := range segs {
@@ -147,7 +157,7 @@ func uniqueHour(segs []attribution.UniqueSegment, h time.Time) int {
 }
 
 // rollupPart adds the rollups of the hours starting in [from, to).
-func (s *Analytics) rollupPart(ctx context.Context, r *report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) error {
+func (c core) rollupPart(ctx context.Context, r *report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) error {
 	q := r.q
 	var uniq strings.Builder
 	var args []any
@@ -183,7 +193,7 @@ func (s *Analytics) rollupPart(ctx context.Context, r *report, vendorID string, 
 		Bots   int64     `bun:"bots"`
 		Uniq   int64     `bun:"uniq"`
 	}
-	if err := s.db.NewRaw(sqlq, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := c.db.NewRaw(sqlq, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
 	for _, x := range rows {

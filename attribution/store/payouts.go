@@ -333,8 +333,12 @@ func (s *Payouts) enqueuePayoutMails(ctx context.Context, tx bun.Tx, vendorID st
 		if !settings.Notifications.Wants(attribution.MailPayoutSent) {
 			continue
 		}
+		unsubscribe, err := unsubscribeURL(ctx, tx, s.publicURL, vendorID, it.Partner.ID, "", attribution.MailPayoutSent, now)
+		if err != nil {
+			return err
+		}
 		msg, err := attribution.PayoutSentMail(program, it.Partner.Email, it.Partner.Name, it.Amount, it.Currency,
-			s.publicURL+"/partner/payouts", s.publicURL+"/partner/notifications")
+			s.publicURL+"/partner/payouts", unsubscribe)
 		if err != nil {
 			return err
 		}

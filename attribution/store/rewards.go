@@ -217,6 +217,9 @@ func rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *a
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, nil
 	}
+	if err := enqueueNewRewardMail(ctx, db, v, facts.Partner, r, now); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

@@ -43,6 +43,10 @@ type Store struct {
 	Gaps      *Gaps
 	Payouts   *Payouts
 	Mail      *Mail
+
+	// the partner portal's sign-in, and the unsubscribe links of optional emails
+	PartnerAccounts *PartnerAccounts
+	Unsubscribes    *Unsubscribes
 }
 
 // core is what every service shares.
@@ -57,9 +61,10 @@ type core struct {
 	mailWake chan struct{}
 }
 
-// tx runs fn in a transaction.
+// tx runs fn in a transaction; its context carries the base URL of
+// emails' links (withMailBase).
 func (c core) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return classify(c.db.RunInTx(ctx, nil, fn))
+	return classify(c.db.RunInTx(withMailBase(ctx, c.publicURL), nil, fn))
 }
 
 // Options tune a Store.
@@ -110,6 +115,9 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 		Gaps:      &Gaps{core: c, analytics: analytics},
 		Payouts:   &Payouts{c},
 		Mail:      &Mail{c},
+
+		PartnerAccounts: &PartnerAccounts{c},
+		Unsubscribes:    &Unsubscribes{c},
 	}, nil
 }
 
