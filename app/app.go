@@ -147,6 +147,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Customers: st.Customers, Diagnosis: st.Diagnosis, Purchases: st.Purchases, Exports: st.Exports, Audit: st.Audit,
 		Links: st.Links, Health: st.Health, Gaps: st.Gaps, Team: a.Accounts, StripeEvents: st.Payments,
 		LinkChecker: check.New(check.Options{AllowPrivate: cfg.CheckAllowPrivate}),
+		// the partner portal
+		PartnerAccounts: st.PartnerAccounts, Portal: st.Portal, Payouts: st.Payouts, Unsubscribes: st.Unsubscribes,
+		MailEnabled: a.Mailer.Enabled(),
 	})
 	if cfg.MetricsAddr != "" {
 		if err := a.serveMetrics(cfg.MetricsAddr); err != nil {

@@ -2,6 +2,8 @@ package attribution
 
 import (
 	"context"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -147,3 +149,19 @@ func OwnLink(l *Link, partnerID string) error {
 	}
 	return nil
 }
+
+// VariantURL is a referral link that records variant with each click
+// (?v=, read by NewClick): a partner shares one link per placement and
+// compares them. An empty variant leaves the link as it is. EINVALID.
+func VariantURL(linkURL, variant string) (string, error) {
+	variant = strings.TrimSpace(variant)
+	if variant == "" {
+		return linkURL, nil
+	}
+	if len(variant) > maxClickVariant || !variantRE.MatchString(variant) {
+		return "", Errorf(EINVALID, "Variant must be up to %d letters, digits, '-' or '_'.", maxClickVariant)
+	}
+	return linkURL + "?v=" + variant, nil
+}
+
+var variantRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)

@@ -65,6 +65,7 @@ type UnsubscribeInfo struct {
 	Kind    string
 	Email   string
 	Off     bool
+	Partner bool // a partner's (else a user's)
 }
 
 // UnsubscribeService turns optional emails off through their links.

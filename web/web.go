@@ -49,6 +49,15 @@ type Deps struct {
 	Team         attribution.TeamService
 	StripeEvents attribution.StripeEventService
 	LinkChecker  LinkChecker
+
+	// the partner portal (/partner) and the unsubscribe pages
+	PartnerAccounts attribution.PartnerAccountService
+	Portal          attribution.PartnerPortalService
+	Payouts         attribution.PayoutService
+	Unsubscribes    attribution.UnsubscribeService
+	// MailEnabled is false when no email is sent: the portal's sign-in
+	// page then shows the link an email would carry.
+	MailEnabled bool
 }
 
 // RewardService is what the pages do with rewards: list and change them,
@@ -142,6 +151,8 @@ func Mount(e *echo.Echo, deps Deps) {
 	d.GET("/gaps", p.gaps)
 	d.GET("/gaps/diagnose", p.findCustomer)
 	d.POST("/gaps/links/:id/check", p.checkLink)
+
+	p.mountPortal(e, page)
 }
 
 // pageHeaders give pages their own Content-Security-Policy (the API's is

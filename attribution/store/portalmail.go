@@ -104,7 +104,7 @@ func (s *Unsubscribes) info(ctx context.Context, u *attribution.Unsubscription) 
 		if err != nil {
 			return nil, err
 		}
-		out.Email, out.Off = p.Email, !settings.Notifications.Wants(u.Kind)
+		out.Email, out.Off, out.Partner = p.Email, !settings.Notifications.Wants(u.Kind), true
 		return out, nil
 	}
 	usr, err := findUser(ctx, s.db, "id = ?", u.UserID)
