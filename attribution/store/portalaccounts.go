@@ -127,7 +127,7 @@ func findSignInLink(ctx context.Context, db bun.IDB, token string) (*attribution
 		return nil, errNoSignInLink()
 	}
 	l := new(attribution.PartnerSignInLink)
-	err := db.NewSelect().Model(l).ModelTableExpr("partner_sign_in_links").
+	err := db.NewSelect().Model(l).
 		Where("token_hash = ?", attribution.HashKey(token)).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNoSignInLink()
@@ -161,7 +161,7 @@ func (s *PartnerAccounts) SpendSignInLink(ctx context.Context, token string, met
 		if err := l.Usable(now); err != nil {
 			return err
 		}
-		res, err := tx.NewUpdate().Model(l).ModelTableExpr("partner_sign_in_links").Set("used_at = ?", now).
+		res, err := tx.NewUpdate().Model(l).Set("used_at = ?", now).
 			Where("token_hash = ? AND used_at IS NULL", l.TokenHash).Exec(ctx)
 		if err != nil {
 			return err
@@ -180,7 +180,7 @@ func (s *PartnerAccounts) SpendSignInLink(ctx context.Context, token string, met
 		ps := &attribution.PartnerSession{ID: attribution.NewID(attribution.PrefixPartnerSession, now),
 			TokenHash: attribution.HashKey(token), VendorID: p.VendorID, PartnerID: p.ID,
 			UserAgent: attribution.SessionUserAgent(meta.UserAgent), CreatedAt: now, LastSeenAt: now}
-		if _, err := tx.NewInsert().Model(ps).ModelTableExpr("partner_sessions").Exec(ctx); err != nil {
+		if _, err := tx.NewInsert().Model(ps).Exec(ctx); err != nil {
 			return err
 		}
 		out = &attribution.PartnerSignedIn{Partner: p, Token: token}
@@ -198,7 +198,7 @@ func (s *PartnerAccounts) PartnerSession(ctx context.Context, token string) (*at
 		return nil, nil, none
 	}
 	ps := new(attribution.PartnerSession)
-	err := s.db.NewSelect().Model(ps).ModelTableExpr("partner_sessions").
+	err := s.db.NewSelect().Model(ps).
 		Where("token_hash = ?", attribution.HashKey(token)).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, none

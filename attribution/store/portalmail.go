@@ -80,7 +80,7 @@ func (s *Unsubscribes) find(ctx context.Context, token string) (*attribution.Uns
 		return nil, none
 	}
 	u := new(attribution.Unsubscription)
-	err := s.db.NewSelect().Model(u).ModelTableExpr("unsubscribe_links").
+	err := s.db.NewSelect().Model(u).ModelTableExpr("unsubscribe_links AS unsubscription").
 		Where("token_hash = ?", attribution.HashKey(token)).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, none
