@@ -163,6 +163,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	go func() { defer a.jobs.Done(); a.rollupAndRetention(jobs, time.Minute, time.Hour) }()
 	go func() { defer a.jobs.Done(); a.applyQueuedEvents(jobs, time.Second) }()
 	go func() { defer a.jobs.Done(); a.Mailer.Run(jobs, time.Second) }()
+	a.jobs.Add(1)
+	go func() { defer a.jobs.Done(); a.weeklySummaries(jobs, time.Hour) }()
 	ok = true
 	return a, nil
 }
