@@ -209,6 +209,11 @@ func kindOf(r walkRoute) routeKind {
 		// Web pages: a session cookie only, never a key; each page's web
 		// tests check another vendor's objects are not found.
 		return kindSkipped
+	case r.path == "/partner" || strings.HasPrefix(r.path, "/partner/") || strings.HasPrefix(r.path, "/unsubscribe/"):
+		// The partner portal's pages: a partner session cookie or a
+		// one-time token only, never a key; web/portal_routewalk_test.go
+		// walks them with another partner's and vendor's ids.
+		return kindSkipped
 	case strings.HasPrefix(r.path, "/v1/partner/") || r.path == "/v1/partner":
 		return kindPartner
 	case strings.HasPrefix(r.path, "/admin/v1/") || r.path == "/metrics":
