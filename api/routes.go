@@ -60,6 +60,7 @@ func (s *Server) routes() {
 	analytics := &analyticsHandlers{svc: d.Analytics, clock: d.Clock}
 	payouts := &payoutHandlers{payouts: d.Payouts, vendors: d.Vendors}
 	stripeEvents := &stripeEventHandlers{events: d.StripeEvents}
+	program := &programHandlers{partners: d.Partners, program: d.Program}
 	portal := &partnerPortal{
 		vendors: d.Vendors, links: d.Links, customers: d.Customers, rewards: d.Rewards, portal: d.Portal,
 		clock: d.Clock, publicURL: cfg.PublicURL,
@@ -114,6 +115,9 @@ func (s *Server) routes() {
 	v1.PATCH("/partners/:id", partners.patchPartner)
 	v1.POST("/partners/:id/codes", m.addPromotionCode)
 	v1.GET("/partners/:id/codes", m.listPromotionCodes)
+	v1.POST("/partners/:id/approve", program.decide(attribution.PartnerApprove))
+	v1.POST("/partners/:id/reject", program.decide(attribution.PartnerReject))
+	v1.POST("/partners/:id/invite", program.invite)
 	v1.POST("/links", links.createLink)
 	v1.GET("/links", links.listLinks)
 	v1.GET("/links/:id", links.getLink)

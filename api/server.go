@@ -70,6 +70,8 @@ type Deps struct {
 	Analytics attribution.AnalyticsService
 	Gaps      attribution.GapService
 	Payouts   attribution.PayoutService
+	// Program: applications' decisions and partner invites.
+	Program attribution.ProgramService
 
 	Tokens  *attribution.TokenCodec
 	Clicks  attribution.ClickRecorder

@@ -127,7 +127,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Database: st, Vendors: st.Vendors, Partners: st.Partners, Links: st.Links, Customers: st.Customers,
 		Signups: st.Customers, Purchases: st.Purchases, Payments: st.Payments, Rewards: st.Rewards, Audit: st.Audit,
 		Exports: st.Exports, Health: st.Health, Diagnosis: st.Diagnosis, Erasure: st.Erasure, Portal: st.Portal,
-		Analytics: st.Analytics, Payouts: st.Payouts,
+		Analytics: st.Analytics, Payouts: st.Payouts, Program: st.Program,
 		Tokens: a.Tokens, Clicks: a.Clicks, Agents: agents,
 		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings, StripeEvents: st.Payments, Metrics: a.Metrics,
 		Accounts:         a.Accounts,
@@ -147,6 +147,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Customers: st.Customers, Diagnosis: st.Diagnosis, Purchases: st.Purchases, Exports: st.Exports, Audit: st.Audit,
 		Links: st.Links, Health: st.Health, Gaps: st.Gaps, Team: a.Accounts, StripeEvents: st.Payments,
 		LinkChecker: check.New(check.Options{AllowPrivate: cfg.CheckAllowPrivate}),
+		Program:     st.Program, MailEnabled: a.Mailer.Enabled(),
 	})
 	if cfg.MetricsAddr != "" {
 		if err := a.serveMetrics(cfg.MetricsAddr); err != nil {

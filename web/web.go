@@ -49,6 +49,11 @@ type Deps struct {
 	Team         attribution.TeamService
 	StripeEvents attribution.StripeEventService
 	LinkChecker  LinkChecker
+
+	// Program: the public program page, applications and invites.
+	Program attribution.ProgramService
+	// MailEnabled: email is on; off, screens show the links to copy.
+	MailEnabled bool
 }
 
 // RewardService is what the pages do with rewards: list and change them,
@@ -142,6 +147,16 @@ func Mount(e *echo.Echo, deps Deps) {
 	d.GET("/gaps", p.gaps)
 	d.GET("/gaps/diagnose", p.findCustomer)
 	d.POST("/gaps/links/:id/check", p.checkLink)
+
+	// program pages: public, no session; applying is rate-limited per
+	// address. "invite" is not a slug (attribution.ValidProgramSlug).
+	apply := append(append([]echo.MiddlewareFunc{}, page...), applyLimit(), p.checkCSRF)
+	e.GET("/join/:slug", p.joinPage, page...)
+	e.POST("/join/:slug", p.apply, apply...)
+	e.GET("/join/:slug/thanks", p.joinThanks, page...)
+	e.GET("/join/invite/:token", p.invitePage, page...)
+	e.POST("/join/invite/:token", p.acceptInvite, form...)
+	d.POST("/partners/:id/invite", p.sendInvite)
 }
 
 // pageHeaders give pages their own Content-Security-Policy (the API's is

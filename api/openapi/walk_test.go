@@ -82,6 +82,19 @@ func TestWalkMatchesDocument(t *testing.T) {
 	c.call(t, http.StatusConflict, "POST", "/v1/partners/"+ada.ID+"/codes", sk, map[string]any{"code": "ADA10"})
 	c.call(t, http.StatusOK, "GET", "/v1/partners/"+ada.ID+"/codes", sk, nil)
 
+	// The program: its page, applications' decisions, invites.
+	c.call(t, http.StatusOK, "PATCH", "/v1/vendor", sk, map[string]any{"program_page": map[string]any{"enabled": true, "slug": "acme"}})
+	c.refused(t, http.StatusBadRequest, "PATCH", "/v1/vendor", sk, map[string]any{"program_page": map[string]any{"slug": "Not a slug!"}})
+	var pat, ivy struct{ ID string }
+	c.call(t, http.StatusCreated, "POST", "/v1/partners", sk, map[string]any{"name": "Pat", "email": "pat@partner.example", "status": "pending"}).JSON(t, &pat)
+	c.call(t, http.StatusCreated, "POST", "/v1/partners", sk, map[string]any{"name": "Ivy", "email": "ivy@partner.example", "status": "invited"}).JSON(t, &ivy)
+	c.call(t, http.StatusOK, "POST", "/v1/partners/"+pat.ID+"/reject", sk, map[string]any{"reason": "not a fit"})
+	c.call(t, http.StatusConflict, "POST", "/v1/partners/"+pat.ID+"/approve", sk, nil)
+	c.call(t, http.StatusOK, "POST", "/v1/partners/"+ivy.ID+"/invite", sk, nil)
+	c.call(t, http.StatusConflict, "POST", "/v1/partners/"+ada.ID+"/invite", sk, nil)
+	c.call(t, http.StatusOK, "POST", "/v1/partners/"+ivy.ID+"/approve", sk, map[string]any{})
+	c.call(t, http.StatusNotFound, "POST", "/v1/partners/par_01hzzzzzzzzzzzzzzzzzzzzzzz/reject", sk, nil)
+
 	// Links.
 	var adaLink, bobLink struct{ ID, Key string }
 	c.call(t, http.StatusCreated, "POST", "/v1/links", sk, map[string]any{

@@ -43,6 +43,7 @@ type Store struct {
 	Gaps      *Gaps
 	Payouts   *Payouts
 	Mail      *Mail
+	Program   *Program
 }
 
 // core is what every service shares.
@@ -110,6 +111,7 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 		Gaps:      &Gaps{core: c, analytics: analytics},
 		Payouts:   &Payouts{c},
 		Mail:      &Mail{c},
+		Program:   &Program{core: c, vendors: vendors, links: links},
 	}, nil
 }
 
