@@ -141,6 +141,12 @@ var walkSkip = map[string]string{
 	"GET /setup/:token":                "web page, one-time link; web tests",
 	"POST /setup/:token":               "web page, one-time link; web tests",
 	"GET /dashboard":                   "web page, session cookie only; web tests",
+	// program pages
+	"GET /join/:slug":          "public program page, names its vendor by slug; web join tests",
+	"POST /join/:slug":         "public application, names its vendor by slug; web join tests",
+	"GET /join/:slug/thanks":   "public thank-you page; web join tests",
+	"GET /join/invite/:token":  "web page, one-time invite link; web join tests",
+	"POST /join/invite/:token": "web page, one-time invite link; web join tests",
 	// dash-b pages
 	"GET /dashboard/audit":                         "web page, session cookie only; web tests",
 	"GET /dashboard/customers":                     "web page, session cookie only; web tests",
