@@ -37,7 +37,7 @@ const (
 )
 
 // AuditObjectTypes lists the accepted object_type filters of the audit log.
-var AuditObjectTypes = []string{ObjectCustomer, ObjectPurchase, ObjectReward, ObjectVendor, ObjectPartner, ObjectLink, ObjectPromotionCode, ObjectStripeEvent}
+var AuditObjectTypes = []string{ObjectCustomer, ObjectPurchase, ObjectReward, ObjectVendor, ObjectPartner, ObjectLink, ObjectPromotionCode, ObjectStripeEvent, ObjectWebhookEndpoint}
 
 // RawJSON is a JSON document kept as text (a TEXT column on both
 // databases) and written into answers as is.

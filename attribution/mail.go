@@ -26,12 +26,13 @@ const (
 	MailPayoutSent          = "payout_sent"          // optional, to the partner
 	MailNewApplication      = "new_application"      // to the vendor's admins
 	MailWeeklySummary       = "weekly_summary"       // optional, to the vendor's admins
+	MailWebhookDisabled     = "webhook_disabled"     // to the vendor's admins
 )
 
 // MailKinds lists every kind.
 var MailKinds = []string{MailSetupLink, MailInviteLink, MailResetLink, MailApplicationReceived,
 	MailApplicationApproved, MailApplicationRejected, MailPartnerSignIn, MailNewReward, MailPayoutSent,
-	MailNewApplication, MailWeeklySummary}
+	MailNewApplication, MailWeeklySummary, MailWebhookDisabled}
 
 // MailOptional reports whether the recipient may opt out of kind: news
 // (a reward, a payout, the weekly summary) is optional; links to sign in

@@ -63,6 +63,9 @@ func TestMailBuilders(t *testing.T) {
 			start := mailT0.Truncate(24 * time.Hour)
 			return attribution.WeeklySummaryMail(p, "ada@acme.example", start, start.Add(7*24*time.Hour), week, "https://tally.example/", unsub)
 		}, []string{"1200", "JPY 1,500", "USD 1,234.56", "USD 123.45", "Jan 15 – Jan 21, 2026"}},
+		{attribution.MailWebhookDisabled, func() (*attribution.Message, error) {
+			return attribution.WebhookDisabledMail(p, "ada@acme.example", "https://hooks.acme.example/tally", attribution.WebhookDisabledGone, "https://tally.example/dashboard/settings")
+		}, []string{"https://hooks.acme.example/tally", "410 Gone", "https://tally.example/dashboard/settings"}},
 	}
 	if len(cases) != len(attribution.MailKinds) {
 		t.Fatalf("%d cases for %d kinds", len(cases), len(attribution.MailKinds))
