@@ -57,6 +57,7 @@ func (s *Server) routes() {
 	diag := &diagnosis{diagnosis: d.Diagnosis, erasure: d.Erasure, render: render}
 	analytics := &analyticsHandlers{svc: d.Analytics, clock: d.Clock}
 	stripeEvents := &stripeEventHandlers{events: d.StripeEvents}
+	hooks := &webhookHandlers{hooks: d.Webhooks}
 	portal := &partnerPortal{
 		vendors: d.Vendors, links: d.Links, customers: d.Customers, rewards: d.Rewards, portal: d.Portal,
 		clock: d.Clock, publicURL: cfg.PublicURL,
@@ -144,6 +145,15 @@ func (s *Server) routes() {
 	v1.GET("/analytics", analytics.getAnalytics)
 	v1.GET("/stripe_events", stripeEvents.listStripeEvents)
 	v1.POST("/stripe_events/:id/retry", stripeEvents.retryStripeEvent)
+	v1.POST("/webhook_endpoints", hooks.createEndpoint)
+	v1.GET("/webhook_endpoints", hooks.listEndpoints)
+	v1.GET("/webhook_endpoints/:id", hooks.getEndpoint)
+	v1.PATCH("/webhook_endpoints/:id", hooks.patchEndpoint)
+	v1.DELETE("/webhook_endpoints/:id", hooks.deleteEndpoint)
+	v1.POST("/webhook_endpoints/:id/rotate_secret", hooks.rotateSecret)
+	v1.GET("/webhook_endpoints/:id/deliveries", hooks.listDeliveries)
+	v1.POST("/webhook_endpoints/:id/deliveries/:delivery_id/retry", hooks.retryDelivery)
+	v1.GET("/events/:id", hooks.getEvent)
 
 	// Partner: a partner token (pt_); every answer is the partner's own.
 	partner := e.Group("/v1/partner", s.partnerAuth)
