@@ -606,3 +606,71 @@ func sendStripe(t *testing.T, e *testenv.Env, vendorID, secret, id, typ string, 
 		t.Fatal("Stripe events still queued")
 	}
 }
+
+// TestWebhooks_RolledBackChangeSendsNothing: a change whose transaction
+// fails after its event was written (here its audit entry is refused by a
+// trigger) leaves no event and no delivery, and nothing is sent.
+func TestWebhooks_RolledBackChangeSendsNothing(t *testing.T) {
+	rcv := newReceiver(t)
+	e := hookEnv(t)
+	v := e.NewVendor(t, "Acme")
+	createEndpoint(t, e, v, rcv.srv.URL)
+	db, ctx := e.App.Store.DB(), context.Background()
+	create, drop := []string{
+		`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_entries BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+	}, []string{`DROP TRIGGER refuse_audit`}
+	if testenv.IsPostgres() {
+		create = []string{
+			`CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql`,
+			`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
+		}
+		drop = []string{`DROP TRIGGER refuse_audit ON audit_entries`, `DROP FUNCTION refuse_audit()`}
+	}
+	for _, q := range create {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.Do(t, "POST", "/v1/partners", v.SecretKey, map[string]any{"name": "Pat", "email": "pat@partner.example"})
+	if r.StatusCode < 500 {
+		t.Fatalf("the refused change answered %d: %s", r.StatusCode, r.Body)
+	}
+	for _, q := range drop {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantRows(t, e.App.Store, 0, "webhook_events", "")
+	wantRows(t, e.App.Store, 0, "webhook_deliveries", "")
+	e.NewPartner(t, v, "Bo", "bo@partner.example")
+	if got := rcv.wait(t, 1); len(got) != 1 || got[0].Event.Data["email"] != "bo@partner.example" {
+		t.Errorf("sent %v", types(got))
+	}
+}
+
+// TestWebhooks_FailingForFiveDaysDisables: an endpoint whose attempts all
+// fail for five days is disabled, and the program's admins are emailed.
+func TestWebhooks_FailingForFiveDaysDisables(t *testing.T) {
+	rcv := newReceiver(t, 500, 500, 500)
+	sink := testenv.NewSMTPSink(t)
+	e := hookEnv(t, sink.Option())
+	var acme testenv.Vendor // with an admin, ada
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/admin/v1/vendors", testenv.AdminToken,
+		map[string]string{"name": "Acme", "owner_email": "ada@acme.example"})).JSON(t, &acme)
+	sink.Wait(t, 1) // the owner's setup link
+	ep := createEndpoint(t, e, acme, rcv.srv.URL)
+	e.NewPartner(t, acme, "Pat", "pat@partner.example")
+	waitAttempts(t, e, acme, ep, 1)
+	e.Clock.Advance(attribution.WebhookFailingLimit + time.Minute)
+	waitAttempts(t, e, acme, ep, 2)
+	var got endpoint
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/webhook_endpoints/"+ep.ID, acme.SecretKey, nil)).JSON(t, &got)
+	if got.Status != attribution.WebhookDisabled || got.Reason != attribution.WebhookDisabledFailing {
+		t.Fatalf("endpoint %+v", got)
+	}
+	m := sink.Wait(t, 2)[1]
+	if len(m.EnvelopeTo) != 1 || m.EnvelopeTo[0] != "ada@acme.example" || !strings.Contains(m.Subject, rcv.srv.URL) ||
+		!strings.Contains(m.Text, "five days") {
+		t.Errorf("email to %v: %q\n%s", m.EnvelopeTo, m.Subject, m.Text)
+	}
+}
