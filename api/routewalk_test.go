@@ -19,6 +19,7 @@ type world struct {
 	la, lb                testenv.Link
 	cust, purchase, rewrd string // A's
 	stripeEvent           string // A's
+	hook, delivery, event string // A's webhook endpoint, one of its deliveries and its event
 	custEmail             string
 }
 
@@ -26,6 +27,8 @@ func newWorld(t *testing.T, opts ...testenv.Option) *world {
 	t.Helper()
 	e := testenv.New(t, opts...)
 	w := &world{e: e, a: e.NewVendor(t, "Acme"), b: e.NewVendor(t, "Bravo"), custEmail: "carol@customer.example"}
+	w.hook = e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/webhook_endpoints", w.a.SecretKey, map[string]any{
+		"url": "https://hooks.acme.invalid/tally"})).Map(t)["id"].(string)
 	w.pa = e.NewPartner(t, w.a, "Ada", "ada@partner.example")
 	w.pb = e.NewPartner(t, w.b, "Bob", "bob@partner.example")
 	// A private destination: the destination check refuses it without a
@@ -48,6 +51,13 @@ func newWorld(t *testing.T, opts ...testenv.Option) *world {
 	e.Must(t, http.StatusOK, postStripe(t, e, w.a.ID, "whsec_walk_0123456789abcdef", w.stripeEvent, "customer.created", map[string]any{
 		"id": "cus_WalkAcme", "object": "customer", "email": w.custEmail,
 	}))
+	var deliveries struct {
+		Data []struct {
+			ID, EventID string `json:"event_id"`
+		}
+	}
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/webhook_endpoints/"+w.hook+"/deliveries", w.a.SecretKey, nil)).JSON(t, &deliveries)
+	w.delivery, w.event = deliveries.Data[0].ID, deliveries.Data[0].EventID
 	return w
 }
 
@@ -57,7 +67,8 @@ func (w *world) idFor(path string) (string, bool) {
 		"/v1/partners/": w.pa.ID, "/v1/links/": w.la.ID, "/v1/customers/": w.cust,
 		"/v1/purchases/": w.purchase, "/v1/rewards/": w.rewrd,
 		"/v1/partner/links/": w.la.ID, "/v1/partner/rewards/": w.rewrd,
-		"/v1/stripe_events/": w.stripeEvent,
+		"/v1/stripe_events/":     w.stripeEvent,
+		"/v1/webhook_endpoints/": w.hook, "/v1/events/": w.event,
 	} {
 		if strings.HasPrefix(path, prefix+":id") {
 			return id, true
@@ -75,6 +86,8 @@ func (w *world) fill(path string) (string, bool) {
 			return w.la.Key
 		case ":vendor_id":
 			return w.a.ID
+		case ":delivery_id":
+			return w.delivery
 		case ":id":
 			id, found := w.idFor(path)
 			ok = ok && found
@@ -108,6 +121,8 @@ func (w *world) walkBodies() map[string]any {
 		"POST /v1/purchases/:id/include":     map[string]any{"reason": "r"},
 		"POST /v1/partner/links":             map[string]any{"destination_url": "https://evil.example/"},
 		"POST /admin/v1/vendors":             map[string]any{"name": "Mallory"},
+		"POST /v1/webhook_endpoints":         map[string]any{"url": "https://evil.example/"},
+		"PATCH /v1/webhook_endpoints/:id":    map[string]any{"url": "https://evil.example/", "status": "disabled"},
 	}
 }
 
