@@ -53,8 +53,9 @@ func newWorld(t *testing.T, opts ...testenv.Option) *world {
 	}))
 	var deliveries struct {
 		Data []struct {
-			ID, EventID string `json:"event_id"`
-		}
+			ID      string `json:"id"`
+			EventID string `json:"event_id"`
+		} `json:"data"`
 	}
 	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/webhook_endpoints/"+w.hook+"/deliveries", w.a.SecretKey, nil)).JSON(t, &deliveries)
 	w.delivery, w.event = deliveries.Data[0].ID, deliveries.Data[0].EventID
