@@ -122,7 +122,9 @@ func TestAnalytics(t *testing.T) {
 		}
 		insertClick(t, e, c)
 	}
-	news := func(c *attribution.Click) { c.UTMSource, c.Variant = "news", "a" }
+	news := func(c *attribution.Click) {
+		c.UTMSource, c.UTMMedium, c.UTMCampaign, c.Variant = "news", "email", "launch", "a"
+	}
 	// 03:00 UTC on the 10th is the evening of the 9th in New York.
 	click("clk_an1", lA, pA, "2026-01-10 03:00", "v1", us, news)
 	click("clk_an2", lA, pA, "2026-01-10 20:00", "v1", us, news)
@@ -140,7 +142,7 @@ func TestAnalytics(t *testing.T) {
 	// A real click, its repeat (same visitor, same link, same day), a
 	// signup through the first one's token, two purchases and their rewards.
 	e.Clock.Set(utc("2026-01-12 15:00"))
-	resp := e.Must(t, http.StatusFound, e.Click(t, lA.Key+"?utm_source=news"))
+	resp := e.Must(t, http.StatusFound, e.Click(t, lA.Key+"?utm_source=news&utm_medium=email"))
 	r1 := anClickRow(t, e, resp)
 	e.Clock.Set(utc("2026-01-12 15:01"))
 	r2 := anClickRow(t, e, e.Must(t, http.StatusFound, e.Click(t, lA.Key)))
@@ -213,6 +215,15 @@ func TestAnalytics(t *testing.T) {
 			// visitor's second click of the day, so "" gets no unique.
 			"news": {Clicks: 4, UniqueClicks: 3, Signups: 1, Purchases: 2, Revenue: conv.Revenue, Rewards: conv.Rewards},
 			"":     {Clicks: 3, UniqueClicks: 2, BotClicks: 1, Purchases: 1, Revenue: am("usd", 1000), Rewards: am("usd", 100)},
+		}},
+		{rng + "&group_by=utm_medium", map[string]anRow{
+			"email": {Clicks: 4, UniqueClicks: 3, Signups: 1, Purchases: 2, Revenue: conv.Revenue, Rewards: conv.Rewards},
+			"":      {Clicks: 3, UniqueClicks: 2, BotClicks: 1, Purchases: 1, Revenue: am("usd", 1000), Rewards: am("usd", 100)},
+		}},
+		{rng + "&group_by=utm_campaign", map[string]anRow{
+			// r1 carried no campaign.
+			"launch": cl(3, 2, 0),
+			"":       {Clicks: 4, UniqueClicks: 3, BotClicks: 1, Signups: 1, Purchases: 3, Revenue: am("usd", 6000, "eur", 2000), Rewards: am("usd", 600, "eur", 200)},
 		}},
 		{rng + "&group_by=variant", map[string]anRow{
 			"a": cl(3, 2, 0),

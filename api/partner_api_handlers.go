@@ -47,14 +47,6 @@ func (p *partnerPortal) vendor(c echo.Context) (*attribution.Vendor, error) {
 	return p.vendors.FindVendor(c.Request().Context(), PartnerOf(c).VendorID)
 }
 
-func (p *partnerPortal) me(c echo.Context) error {
-	v, err := p.vendor(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, attribution.ProfileOf(v, PartnerOf(c)))
-}
-
 func (p *partnerPortal) listLinks(c echo.Context) error {
 	page, err := pageParams(c, attribution.PrefixLink)
 	if err != nil {

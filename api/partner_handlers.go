@@ -54,7 +54,11 @@ func (s *partnerHandlers) getPartner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, p)
+	settings, err := s.deps.Payouts.PartnerSettings(c.Request().Context(), VendorOf(c).ID, p.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, PartnerDetail{Partner: p, PayoutMethod: settings.PayoutMethod.Masked()})
 }
 
 func (s *partnerHandlers) patchPartner(c echo.Context) error {

@@ -70,7 +70,7 @@ func (s *redirectHandlers) redirect(c echo.Context) error {
 	v.ReferrerHost, v.Source = clickinfo.ClassifyReferrer(req.Referer(), s.public.Host)
 	click := attribution.NewClick(&t.Link, v)
 	token := ""
-	if ct, ok := click.Token(); ok {
+	if ct, ok := t.ClickToken(click); ok {
 		if token, err = s.tokens.Encode(ct); err != nil {
 			return err
 		}

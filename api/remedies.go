@@ -1,12 +1,10 @@
 package api
 
 import (
-	"fmt"
-	"html"
 	"net/url"
-	"strings"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/snippet"
 )
 
 // RemedyRequest is the call to this API that performs a remedy step. A
@@ -102,7 +100,7 @@ func (r remedyRenderer) step(a attribution.RemedyAction) RemedyStep {
 	case attribution.ActionCreatePromotionCode:
 		req("POST", "/v1/partners/"+pathID(a.PartnerID, "partner_id")+"/codes", map[string]any{"code": a.Code})
 	case attribution.ActionInstallSnippet:
-		s.HTML = r.embedCode(a.PublicKey)
+		s.HTML = snippet.EmbedCode(r.publicURL, a.PublicKey)
 	case attribution.ActionCheckSnippetHealth:
 		req("GET", "/v1/health/snippet", nil)
 	case attribution.ActionCheckLink:
@@ -120,11 +118,4 @@ func (r remedyRenderer) step(a attribution.RemedyAction) RemedyStep {
 			Metadata: map[string]string{"tally_customer_id": a.CustomerID}}
 	}
 	return s
-}
-
-// embedCode is the snippet's two script tags for this deployment.
-func (r remedyRenderer) embedCode(publicKey string) string {
-	base := strings.TrimRight(r.publicURL, "/")
-	return "<script>window.tally=window.tally||function(){(tally.q=tally.q||[]).push(arguments)};</script>\n" +
-		fmt.Sprintf("<script async src=\"%s/snippet.js\" data-key=\"%s\"></script>", html.EscapeString(base), html.EscapeString(publicKey))
 }

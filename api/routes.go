@@ -22,6 +22,7 @@ type handlerDeps struct {
 	Payments  PaymentQueue
 	Health    attribution.HealthService
 	Accounts  attribution.AccountService // a new vendor's owner (owner_email)
+	Payouts   attribution.PayoutService
 }
 
 // routes registers every route of the binary, grouped by who may call it
@@ -31,6 +32,7 @@ func (s *Server) routes() {
 	stores := handlerDeps{
 		Database: d.Database, Vendors: d.Vendors, Partners: d.Partners, Links: d.Links,
 		Customers: d.Customers, Signups: d.Signups, Payments: d.Payments, Health: d.Health, Accounts: d.Accounts,
+		Payouts: d.Payouts,
 	}
 	render := remedyRenderer{publicURL: cfg.PublicURL}
 
@@ -56,6 +58,7 @@ func (s *Server) routes() {
 	}
 	diag := &diagnosis{diagnosis: d.Diagnosis, erasure: d.Erasure, render: render}
 	analytics := &analyticsHandlers{svc: d.Analytics, clock: d.Clock}
+	payouts := &payoutHandlers{payouts: d.Payouts, vendors: d.Vendors}
 	stripeEvents := &stripeEventHandlers{events: d.StripeEvents}
 	hooks := &webhookHandlers{hooks: d.Webhooks}
 	portal := &partnerPortal{
@@ -143,6 +146,13 @@ func (s *Server) routes() {
 	v1.GET("/health/snippet", health.snippetHealth)
 	v1.GET("/diagnose", diag.diagnose)
 	v1.GET("/analytics", analytics.getAnalytics)
+	v1.GET("/gaps", (&gapHandlers{svc: d.Gaps, clock: d.Clock, render: render}).gaps)
+	v1.GET("/payouts/due", payouts.due)
+	v1.POST("/payouts", payouts.create)
+	v1.GET("/payouts", payouts.list)
+	v1.GET("/payouts/:id.csv", payouts.get) // the same route as the next (see payoutHandlers.get)
+	v1.GET("/payouts/:id", payouts.get)
+	v1.POST("/payouts/:id/paid", payouts.markPaid)
 	v1.GET("/stripe_events", stripeEvents.listStripeEvents)
 	v1.POST("/stripe_events/:id/retry", stripeEvents.retryStripeEvent)
 	v1.POST("/webhook_endpoints", hooks.createEndpoint)
@@ -157,7 +167,9 @@ func (s *Server) routes() {
 
 	// Partner: a partner token (pt_); every answer is the partner's own.
 	partner := e.Group("/v1/partner", s.partnerAuth)
-	partner.GET("/me", portal.me)
+	partner.GET("/me", payouts.getPartnerMe)
+	partner.PATCH("/me", payouts.patchPartnerMe)
+	partner.GET("/payouts", payouts.partnerPayouts)
 	partner.GET("/links", portal.listLinks)
 	partner.POST("/links", portal.createLink)
 	partner.GET("/rewards", portal.listRewards)

@@ -18,6 +18,7 @@ type world struct {
 	pa, pb                testenv.Partner
 	la, lb                testenv.Link
 	cust, purchase, rewrd string // A's
+	payout                string // A's
 	stripeEvent           string // A's
 	hook, delivery, event string // A's webhook endpoint, one of its deliveries and its event
 	custEmail             string
@@ -47,6 +48,10 @@ func newWorld(t *testing.T, opts ...testenv.Option) *world {
 	w.rewrd = pur["rewards"].([]any)[0].(map[string]any)["id"].(string)
 	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/partners/"+w.pa.ID+"/codes", w.a.SecretKey, map[string]any{"code": "ADA10"}))
 	e.Must(t, http.StatusFound, e.Click(t, w.la.Key))
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/rewards", w.a.SecretKey, map[string]any{"partner_id": w.pa.ID, "amount": 700, "currency": "usd", "reason": "walk"}))
+	var batches struct{ Data []struct{ ID string } }
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/payouts", w.a.SecretKey, nil)).JSON(t, &batches)
+	w.payout = batches.Data[0].ID
 	w.stripeEvent = "evt_walk_acme"
 	e.Must(t, http.StatusOK, postStripe(t, e, w.a.ID, "whsec_walk_0123456789abcdef", w.stripeEvent, "customer.created", map[string]any{
 		"id": "cus_WalkAcme", "object": "customer", "email": w.custEmail,
@@ -67,7 +72,7 @@ func (w *world) idFor(path string) (string, bool) {
 	for prefix, id := range map[string]string{
 		"/v1/partners/": w.pa.ID, "/v1/links/": w.la.ID, "/v1/customers/": w.cust,
 		"/v1/purchases/": w.purchase, "/v1/rewards/": w.rewrd,
-		"/v1/partner/links/": w.la.ID, "/v1/partner/rewards/": w.rewrd,
+		"/v1/partner/links/": w.la.ID, "/v1/partner/rewards/": w.rewrd, "/v1/payouts/": w.payout,
 		"/v1/stripe_events/":     w.stripeEvent,
 		"/v1/webhook_endpoints/": w.hook, "/v1/events/": w.event,
 	} {
@@ -124,6 +129,8 @@ func (w *world) walkBodies() map[string]any {
 		"POST /admin/v1/vendors":             map[string]any{"name": "Mallory"},
 		"POST /v1/webhook_endpoints":         map[string]any{"url": "https://evil.example/"},
 		"PATCH /v1/webhook_endpoints/:id":    map[string]any{"url": "https://evil.example/", "status": "disabled"},
+		"POST /v1/payouts":                   map[string]any{"partner_ids": []string{w.pa.ID}},
+		"PATCH /v1/partner/me":               map[string]any{"notifications": map[string]any{"payout_sent": false}},
 	}
 }
 
@@ -150,6 +157,31 @@ var walkSkip = map[string]string{
 	"GET /setup/:token":                "web page, one-time link; web tests",
 	"POST /setup/:token":               "web page, one-time link; web tests",
 	"GET /dashboard":                   "web page, session cookie only; web tests",
+	// dash-b pages
+	"GET /dashboard/audit":                         "web page, session cookie only; web tests",
+	"GET /dashboard/customers":                     "web page, session cookie only; web tests",
+	"GET /dashboard/customers/:id":                 "web page, session cookie only; web tests",
+	"GET /dashboard/gaps":                          "web page, session cookie only; web tests",
+	"GET /dashboard/gaps/diagnose":                 "web page, session cookie only; web tests",
+	"GET /dashboard/purchases":                     "web page, session cookie only; web tests",
+	"GET /dashboard/purchases.csv":                 "web page, session cookie only; web tests",
+	"GET /dashboard/rewards":                       "web page, session cookie only; web tests",
+	"GET /dashboard/rewards.csv":                   "web page, session cookie only; web tests",
+	"GET /dashboard/settings":                      "web page, session cookie only; web tests",
+	"POST /dashboard/customers/:id/credit":         "web page, session cookie only; web tests",
+	"POST /dashboard/gaps/links/:id/check":         "web page, session cookie only; web tests",
+	"POST /dashboard/purchases":                    "web page, session cookie only; web tests",
+	"POST /dashboard/purchases/:id/exclude":        "web page, session cookie only; web tests",
+	"POST /dashboard/purchases/:id/include":        "web page, session cookie only; web tests",
+	"POST /dashboard/rewards":                      "web page, session cookie only; web tests",
+	"POST /dashboard/rewards/:id/:action":          "web page, session cookie only; web tests",
+	"POST /dashboard/rewards/bulk":                 "web page, session cookie only; web tests",
+	"POST /dashboard/settings/keys/rotate":         "web page, session cookie only; web tests",
+	"POST /dashboard/settings/program":             "web page, session cookie only; web tests",
+	"POST /dashboard/settings/reward-rule":         "web page, session cookie only; web tests",
+	"POST /dashboard/settings/sessions/:id/revoke": "web page, session cookie only; web tests",
+	"POST /dashboard/settings/stripe":              "web page, session cookie only; web tests",
+	"POST /dashboard/settings/team":                "web page, session cookie only; web tests",
 }
 
 type walkRoute struct{ method, path string }
@@ -188,6 +220,10 @@ const (
 func kindOf(r walkRoute) routeKind {
 	switch {
 	case walkSkip[r.name()] != "":
+		return kindSkipped
+	case strings.HasPrefix(r.path, "/dashboard/"):
+		// Web pages: a session cookie only, never a key; each page's web
+		// tests check another vendor's objects are not found.
 		return kindSkipped
 	case strings.HasPrefix(r.path, "/v1/partner/") || r.path == "/v1/partner":
 		return kindPartner
@@ -234,13 +270,13 @@ func TestRouteWalk_Isolation(t *testing.T) {
 	w := newWorld(t)
 	e := w.e
 	bodies := w.walkBodies()
-	aSecrets := []string{w.pa.ID, w.la.ID, w.la.Key, w.cust, w.purchase, w.rewrd, w.custEmail, w.pa.Email, "ADA10", w.stripeEvent}
+	aSecrets := []string{w.pa.ID, w.la.ID, w.la.Key, w.cust, w.purchase, w.rewrd, w.custEmail, w.pa.Email, "ADA10", w.stripeEvent, w.payout}
 
 	snapshot := func() string {
 		var b strings.Builder
 		for _, p := range []string{"/v1/vendor", "/v1/partners/" + w.pa.ID, "/v1/links/" + w.la.ID, "/v1/customers/" + w.cust,
 			"/v1/purchases/" + w.purchase, "/v1/rewards/" + w.rewrd, "/v1/partners", "/v1/links", "/v1/customers",
-			"/v1/purchases", "/v1/rewards", "/v1/partners/" + w.pa.ID + "/codes", "/v1/audit"} {
+			"/v1/purchases", "/v1/rewards", "/v1/partners/" + w.pa.ID + "/codes", "/v1/audit", "/v1/payouts/" + w.payout} {
 			b.WriteString(p + " " + string(e.Must(t, http.StatusOK, e.Do(t, "GET", p, w.a.SecretKey, nil)).Body) + "\n")
 		}
 		return b.String()

@@ -68,6 +68,8 @@ type Deps struct {
 	Erasure   attribution.ErasureService
 	Portal    attribution.PartnerPortalService
 	Analytics attribution.AnalyticsService
+	Gaps      attribution.GapService
+	Payouts   attribution.PayoutService
 
 	Tokens  *attribution.TokenCodec
 	Clicks  attribution.ClickRecorder

@@ -19,6 +19,7 @@ import (
 	"github.com/tally-dev/tally/internal/mailer"
 	"github.com/tally-dev/tally/internal/metrics"
 	"github.com/tally-dev/tally/snippet"
+	"github.com/tally-dev/tally/snippet/check"
 	"github.com/tally-dev/tally/web"
 	"github.com/tally-dev/tally/webhooks"
 )
@@ -41,6 +42,10 @@ type App struct {
 	// Accounts are the dashboard's users, sessions and one-time links.
 	Accounts *store.Accounts
 
+	// closing is closed when the server starts shutting down, so that
+	// long-lived answers (the dashboard's live feed) end.
+	closing   chan struct{}
+	closeOnce sync.Once
 	// Metrics is the instance's Prometheus registry (GET /metrics);
 	// metricsServer serves it on TALLY_METRICS_ADDR when that is set.
 	Metrics       *metrics.Metrics
@@ -130,19 +135,26 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Database: st, Vendors: st.Vendors, Partners: st.Partners, Links: st.Links, Customers: st.Customers,
 		Signups: st.Customers, Purchases: st.Purchases, Payments: st.Payments, Rewards: st.Rewards, Audit: st.Audit,
 		Exports: st.Exports, Health: st.Health, Diagnosis: st.Diagnosis, Erasure: st.Erasure, Portal: st.Portal,
-		Analytics: st.Analytics,
-		Tokens:    a.Tokens, Clicks: a.Clicks, Agents: agents,
+		Analytics: st.Analytics, Payouts: st.Payouts,
+		Tokens: a.Tokens, Clicks: a.Clicks, Agents: agents,
 		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings, StripeEvents: st.Payments, Metrics: a.Metrics, Webhooks: st.Webhooks,
 		Accounts:         a.Accounts,
+		Gaps:             st.Gaps,
 		SnippetEndpoints: snippet.NewEndpoints(snippetStore{st.Vendors, st.Customers}, a.Pings, signups, cfg.Clock),
 		StripeWebhook:    webhooks.NewStripeHandler(webhookStore{st.Vendors, st.Payments}, logger, webhooks.Options{Queue: cfg.WebhookQueue, Inline: cfg.WebhookInline, Tokens: a.Tokens}),
 		SignupReader:     signups,
 	})
 	// The web interface's pages have their own route table (web/web.go),
 	// as miniflux keeps its UI's beside its API's.
+	a.closing = make(chan struct{})
 	web.Mount(a.Server.Echo, web.Deps{
 		Accounts: a.Accounts, Vendors: st.Vendors, Partners: st.Partners, Analytics: st.Analytics, Rewards: st.Rewards,
+		Dashboard: st.Dashboard, Closing: a.closing,
 		Clock: cfg.Clock, Logger: logger, PublicURL: cfg.PublicURL,
+		// dash-b pages
+		Customers: st.Customers, Diagnosis: st.Diagnosis, Purchases: st.Purchases, Exports: st.Exports, Audit: st.Audit,
+		Links: st.Links, Health: st.Health, Gaps: st.Gaps, Team: a.Accounts, StripeEvents: st.Payments,
+		LinkChecker: check.New(check.Options{AllowPrivate: cfg.CheckAllowPrivate}),
 	})
 	if cfg.MetricsAddr != "" {
 		if err := a.serveMetrics(cfg.MetricsAddr); err != nil {
@@ -190,6 +202,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(a.EndStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Logger.Info("tally listening", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL, "database", a.Store.Dialect())
@@ -207,6 +220,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	return err
 }
+
+// EndStreams ends the long-lived answers (the dashboard's live feeds), so
+// that a server shutting down does not wait for them: the browser
+// reconnects to another instance. Serve calls it when shutting down.
+func (a *App) EndStreams() { a.closeOnce.Do(func() { close(a.closing) }) }
 
 // serveMetrics serves GET /metrics, without the admin token, on a listener
 // of its own; opened here so a wrong address stops the start, closed by Close.

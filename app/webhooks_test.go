@@ -213,9 +213,9 @@ func TestWebhooks_Walk(t *testing.T) {
 
 	want := []string{"partner.created", "partner.updated", "customer.created", "customer.attributed",
 		"purchase.created", "reward.created", "purchase.refunded", "reward.updated", "purchase.excluded", "reward.updated"}
-	got := rcv.wait(t, len(want))
+	rcv.wait(t, len(want))
 	time.Sleep(200 * time.Millisecond) // nothing more comes
-	got = rcv.deliveries()
+	got := rcv.deliveries()
 	if strings.Join(types(got), ",") != strings.Join(want, ",") {
 		t.Errorf("events in order\n got %v\nwant %v", types(got), want)
 	}
@@ -672,5 +672,33 @@ func TestWebhooks_FailingForFiveDaysDisables(t *testing.T) {
 	if len(m.EnvelopeTo) != 1 || m.EnvelopeTo[0] != "ada@acme.example" || !strings.Contains(m.Subject, rcv.srv.URL) ||
 		!strings.Contains(m.Text, "five days") {
 		t.Errorf("email to %v: %q\n%s", m.EnvelopeTo, m.Subject, m.Text)
+	}
+}
+
+// TestWebhooks_PayoutPaid: marking a payout paid sends payout.paid and a
+// reward.updated for each of its rewards, now paid.
+func TestWebhooks_PayoutPaid(t *testing.T) {
+	rcv := newReceiver(t)
+	e := hookEnv(t)
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Pat", "pat@partner.example")
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/rewards", v.SecretKey, map[string]any{
+		"partner_id": p.ID, "amount": 1200, "currency": "usd", "reason": "bonus"}))
+	ep := createEndpoint(t, e, v, rcv.srv.URL, "payout.paid", "reward.updated")
+	var batches struct{ Data []struct{ ID string } }
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/payouts", v.SecretKey, nil)).JSON(t, &batches)
+	if len(batches.Data) != 1 {
+		t.Fatalf("batches %+v", batches.Data)
+	}
+	e.Must(t, http.StatusOK, e.Do(t, "POST", "/v1/payouts/"+batches.Data[0].ID+"/paid", v.SecretKey, nil))
+	got := rcv.wait(t, 2)
+	for _, d := range got {
+		verify(t, ep.Secret, d, true)
+	}
+	if strings.Join(types(got), ",") != "reward.updated,payout.paid" {
+		t.Fatalf("events %v", types(got))
+	}
+	if got[0].Event.Data["status"] != "paid" || got[1].Event.Data["id"] != batches.Data[0].ID || got[1].Event.Data["status"] != "paid" {
+		t.Errorf("reward %v, payout %v", got[0].Event.Data, got[1].Event.Data)
 	}
 }

@@ -9,22 +9,24 @@ import (
 
 // Analytics group-bys.
 const (
-	GroupByDay       = "day"
-	GroupByPartner   = "partner"
-	GroupByLink      = "link"
-	GroupByVariant   = "variant"
-	GroupByUTMSource = "utm_source"
-	GroupByReferrer  = "referrer"
-	GroupBySource    = "source"
-	GroupByCountry   = "country"
-	GroupByDevice    = "device"
-	GroupByBrowser   = "browser"
-	GroupByOS        = "os"
+	GroupByDay         = "day"
+	GroupByPartner     = "partner"
+	GroupByLink        = "link"
+	GroupByVariant     = "variant"
+	GroupByUTMSource   = "utm_source"
+	GroupByUTMMedium   = "utm_medium"
+	GroupByUTMCampaign = "utm_campaign"
+	GroupByReferrer    = "referrer"
+	GroupBySource      = "source"
+	GroupByCountry     = "country"
+	GroupByDevice      = "device"
+	GroupByBrowser     = "browser"
+	GroupByOS          = "os"
 )
 
 // AnalyticsGroupBys lists the accepted group_by values.
 var AnalyticsGroupBys = []string{GroupByDay, GroupByPartner, GroupByLink, GroupByVariant, GroupByUTMSource,
-	GroupByReferrer, GroupBySource, GroupByCountry, GroupByDevice, GroupByBrowser, GroupByOS}
+	GroupByUTMMedium, GroupByUTMCampaign, GroupByReferrer, GroupBySource, GroupByCountry, GroupByDevice, GroupByBrowser, GroupByOS}
 
 // Analytics limits.
 const (

@@ -19,6 +19,8 @@ const (
 	ActionVendorUpdate        = "vendor.update"
 	ActionPartnerCreate       = "partner.create"
 	ActionPartnerUpdate       = "partner.update"
+	ActionPartnerApprove      = "partner.approve"
+	ActionPartnerReject       = "partner.reject"
 	ActionLinkCreate          = "link.create"
 	ActionLinkUpdate          = "link.update"
 	ActionLinkArchive         = "link.archive"
@@ -37,7 +39,7 @@ const (
 )
 
 // AuditObjectTypes lists the accepted object_type filters of the audit log.
-var AuditObjectTypes = []string{ObjectCustomer, ObjectPurchase, ObjectReward, ObjectVendor, ObjectPartner, ObjectLink, ObjectPromotionCode, ObjectStripeEvent, ObjectWebhookEndpoint}
+var AuditObjectTypes = []string{ObjectCustomer, ObjectPurchase, ObjectReward, ObjectVendor, ObjectPartner, ObjectLink, ObjectPromotionCode, ObjectStripeEvent, ObjectPayout, ObjectWebhookEndpoint}
 
 // RawJSON is a JSON document kept as text (a TEXT column on both
 // databases) and written into answers as is.
@@ -79,6 +81,8 @@ type AuditEntry struct {
 type AuditFilter struct {
 	ObjectType string
 	ObjectID   string
+	Actor      string // exact, as written (a user's email, secret_key:sk_abcd…)
+	Action     string
 	Page       Page
 }
 

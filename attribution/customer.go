@@ -136,6 +136,7 @@ type CustomerFilter struct {
 	ExternalID string
 	PartnerID  string
 	Status     string // attributed | unattributed
+	Reason     string // the stored reason of an unattributed customer
 	Page       Page
 }
 

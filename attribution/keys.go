@@ -55,3 +55,12 @@ func KeyMatches(key, storedHash string) bool {
 	h := HashKey(key)
 	return subtle.ConstantTimeCompare([]byte(h), []byte(storedHash)) == 1
 }
+
+// ActionSecretKeyRotate is the audit action of a new secret key.
+const ActionSecretKeyRotate = "vendor.rotate_secret_key"
+
+// SecretKeyState is what the audit log keeps of a secret key: never the
+// key, only that it was set and then rotated.
+type SecretKeyState struct {
+	SecretKey string `json:"secret_key"`
+}

@@ -158,6 +158,9 @@ type RedirectTarget struct {
 	WindowDays   int
 	CookieDomain string
 	FallbackURL  string
+	// PartnerStatus is the link's partner's status: only an active
+	// partner's clicks carry a token (PartnerCarriesToken).
+	PartnerStatus string
 
 	dest    *Destination // Link.DestinationURL parsed, by NewRedirectTarget
 	destErr error
@@ -177,6 +180,16 @@ func (t *RedirectTarget) RedirectURL(incoming url.Values, token string) (string,
 		return "", t.destErr
 	}
 	return t.dest.With(t.Link.UTM, incoming, token), nil
+}
+
+// ClickToken is the token a click on this target hands the visitor, if any:
+// none for a bot (Click.Token) and none when the link's partner is not
+// active (PartnerCarriesToken).
+func (t *RedirectTarget) ClickToken(c *Click) (ClickToken, bool) {
+	if !PartnerCarriesToken(t.PartnerStatus) {
+		return ClickToken{}, false
+	}
+	return c.Token()
 }
 
 // Window returns the vendor's attribution window, the tally_ref cookie's lifetime.

@@ -7,14 +7,48 @@ import (
 	"time"
 )
 
-// Partner statuses. A disabled partner's links still redirect but earn nothing.
+// Partner statuses: pending (applied), invited (by the vendor, until they
+// accept), active, rejected (an application turned down), disabled. Only an
+// active partner's links carry a token and earn (PartnerCarriesToken); the
+// others' links still redirect.
 const (
+	PartnerPending  = "pending"
+	PartnerInvited  = "invited"
 	PartnerActive   = "active"
+	PartnerRejected = "rejected"
 	PartnerDisabled = "disabled"
 )
 
 // PartnerStatuses lists the accepted partner status values.
-var PartnerStatuses = []string{PartnerActive, PartnerDisabled}
+var PartnerStatuses = []string{PartnerPending, PartnerInvited, PartnerActive, PartnerRejected, PartnerDisabled}
+
+// PartnerCarriesToken reports whether clicks on the links of a partner with
+// this status hand the visitor a click token: only an active partner's do.
+// The others' clicks are recorded and redirected like a bot's, never credited.
+func PartnerCarriesToken(status string) bool { return status == PartnerActive }
+
+// Decisions on a partner's application.
+const (
+	PartnerApprove = "approve"
+	PartnerReject  = "reject"
+)
+
+// Decide applies an application decision to p: approve makes a pending (or
+// invited) partner active, reject makes a pending one rejected. Any other
+// starting status is ECONFLICT, so a decision is never applied twice.
+func (p *Partner) Decide(decision string) error {
+	switch {
+	case decision == PartnerApprove && (p.Status == PartnerPending || p.Status == PartnerInvited):
+		p.Status = PartnerActive
+	case decision == PartnerReject && p.Status == PartnerPending:
+		p.Status = PartnerRejected
+	case decision != PartnerApprove && decision != PartnerReject:
+		return Errorf(EINVALID, "decision must be %q or %q.", PartnerApprove, PartnerReject)
+	default:
+		return Errorf(ECONFLICT, "This partner is %s: there is no application to %s.", p.Status, decision)
+	}
+	return nil
+}
 
 // Partner shares referral links for one vendor.
 type Partner struct {
@@ -105,7 +139,7 @@ func RuleFor(v *Vendor, p *Partner) *RewardRule {
 
 func validatePartnerStatus(s string) error {
 	if !slices.Contains(PartnerStatuses, s) {
-		return Errorf(EINVALID, "status must be %q or %q.", PartnerActive, PartnerDisabled)
+		return Errorf(EINVALID, "status must be one of %s.", strings.Join(PartnerStatuses, ", "))
 	}
 	return nil
 }
@@ -140,4 +174,8 @@ type PartnerService interface {
 	AddPromotionCode(ctx context.Context, vendorID, actor, partnerID, code string) (*PromotionCode, error)
 	// ListPromotionCodes lists a partner's codes. ENOTFOUND.
 	ListPromotionCodes(ctx context.Context, vendorID, partnerID string) ([]*PromotionCode, error)
+	// DecideApplication approves or rejects a partner's application
+	// (Partner.Decide), audited as actor with the optional reason.
+	// EINVALID, ENOTFOUND, ECONFLICT (no application to decide).
+	DecideApplication(ctx context.Context, vendorID, actor, id, decision, reason string) (*Partner, error)
 }

@@ -210,6 +210,7 @@ type PurchaseFilter struct {
 	CustomerID string
 	PartnerID  string
 	Status     string
+	Reason     string // why an unattributed purchase has no partner
 	Page       Page
 }
 

@@ -34,6 +34,9 @@ type Vendor struct {
 	TimeZone              string      `json:"time_zone" bun:"time_zone"`     // IANA; the day boundaries of periods
 	CreatedAt             time.Time   `json:"created_at" bun:"created_at"`
 	UpdatedAt             time.Time   `json:"updated_at" bun:"updated_at"`
+
+	// MinimumPayout is in minor units, compared with each currency's total.
+	MinimumPayout int64 `json:"minimum_payout" bun:"minimum_payout"`
 }
 
 // DefaultTimeZone is a vendor's time zone until it sets one.
@@ -82,6 +85,7 @@ type VendorUpdate struct {
 	FallbackURL           *string          `json:"fallback_url"`
 	RewardRule            RewardRuleUpdate `json:"reward_rule"`
 	TimeZone              *string          `json:"time_zone"`
+	MinimumPayout         *int64           `json:"minimum_payout"`
 	// Reason, optional, goes to the audit log.
 	Reason string `json:"reason"`
 }
@@ -157,6 +161,12 @@ func (upd VendorUpdate) Apply(v *Vendor) error {
 		}
 		v.TimeZone = loc.String()
 	}
+	if upd.MinimumPayout != nil {
+		if m := *upd.MinimumPayout; m != 0 && !ValidAmount(m) {
+			return Errorf(EINVALID, "minimum_payout must be 0 or a positive amount in minor units, at most %d.", MaxAmount)
+		}
+		v.MinimumPayout = *upd.MinimumPayout
+	}
 	rule, err := upd.RewardRule.apply(v.RewardRule)
 	if err != nil {
 		return err
@@ -177,6 +187,7 @@ type VendorSettings struct {
 	RewardRule            *RewardRule `json:"reward_rule"`
 	TimeZone              string      `json:"time_zone"`
 	StripeWebhookSecret   string      `json:"stripe_webhook_secret"`
+	MinimumPayout         int64       `json:"minimum_payout"`
 }
 
 // Settings returns v's settings for the audit log, secrets as "set"/"unset".
@@ -185,6 +196,7 @@ func (v *Vendor) Settings() VendorSettings {
 		Name: v.Name, Domain: v.Domain, AllowedOrigins: v.AllowedOrigins, CookieDomain: v.CookieDomain,
 		AttributionWindowDays: v.AttributionWindowDays, FallbackURL: v.FallbackURL, RewardRule: v.RewardRule,
 		TimeZone: v.TimeZone, StripeWebhookSecret: secretState(v.StripeWebhookSecret),
+		MinimumPayout: v.MinimumPayout,
 	}
 }
 
@@ -228,4 +240,8 @@ type VendorService interface {
 	VendorByPublicKey(ctx context.Context, key string) (*Vendor, error)
 	// UpdateVendor applies upd and audits it as actor. EINVALID, ENOTFOUND.
 	UpdateVendor(ctx context.Context, id, actor string, upd VendorUpdate) (*Vendor, error)
+	// RotateSecretKey replaces the vendor's secret key and returns the new
+	// one, the only time it is shown; the old key stops working. Audited as
+	// actor. ENOTFOUND.
+	RotateSecretKey(ctx context.Context, id, actor string) (string, error)
 }

@@ -17,6 +17,7 @@ type overviewData struct {
 	Revenue    []money // per currency
 	Rewards    []attribution.RewardTotal
 	NoPartners bool // the program has no partner yet: say what to do first
+	More       *overviewWidgets
 }
 
 type money struct {
@@ -61,6 +62,9 @@ func (p *pages) overview(c echo.Context) error {
 		Start:  q.Start.In(q.Location).Format("2006-01-02"),
 		End:    q.End.In(q.Location).AddDate(0, 0, -1).Format("2006-01-02"), // End is exclusive
 		Totals: rep.Totals, Rewards: rewards, NoPartners: len(partners) == 0,
+	}
+	if d.More, err = p.loadOverviewWidgets(ctx, v, q, rep); err != nil {
+		return err
 	}
 	for cur, amount := range rep.Totals.Revenue {
 		d.Revenue = append(d.Revenue, money{Amount: amount, Currency: cur})

@@ -42,8 +42,9 @@ func mustParseTemplates() *templates {
 		if page == "layout" {
 			continue
 		}
+		// templates/partials/ holds the templates every page may use.
 		t.byPage[page] = template.Must(template.New("layout.html").Funcs(funcs).
-			ParseFS(files, "templates/layout.html", name))
+			ParseFS(files, "templates/layout.html", "templates/partials/*.html", name))
 	}
 	return t
 }
@@ -57,6 +58,9 @@ func (p *pages) render(c echo.Context, status int, page string, v view) error {
 	}
 	if v.CSRF == "" {
 		v.CSRF = p.csrfToken(c)
+	}
+	if err, ok := c.Get(ctxFormError).(error); ok && v.Error == "" { // a refused form's page (refused)
+		v.Error, status = attribution.ErrorMessage(err), httpx.Status(err)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {

@@ -26,11 +26,36 @@ type Deps struct {
 	Vendors   attribution.VendorService
 	Partners  attribution.PartnerService
 	Analytics attribution.AnalyticsService
-	Rewards   attribution.RewardTotalsService
-	Clock     attribution.Clock
-	Logger    *slog.Logger
+	Rewards   RewardService
+	// dash-a pages
+	Dashboard attribution.DashboardService
+	// Closing is closed when the server shuts down: live feeds end then.
+	Closing <-chan struct{}
+
+	Clock  attribution.Clock
+	Logger *slog.Logger
 	// PublicURL is the deployment's base URL; https makes cookies Secure.
 	PublicURL string
+
+	// dash-b pages: customers, purchases, rewards, audit, settings, gaps.
+	Customers    attribution.CustomerService
+	Diagnosis    attribution.DiagnosisService
+	Purchases    attribution.PurchaseService
+	Exports      attribution.ExportService
+	Audit        attribution.AuditService
+	Links        attribution.LinkService
+	Health       attribution.HealthService
+	Gaps         attribution.GapService
+	Team         attribution.TeamService
+	StripeEvents attribution.StripeEventService
+	LinkChecker  LinkChecker
+}
+
+// RewardService is what the pages do with rewards: list and change them,
+// and sum them up for the overview.
+type RewardService interface {
+	attribution.RewardService
+	attribution.RewardTotalsService
 }
 
 // pages serves the web interface.
@@ -69,6 +94,54 @@ func Mount(e *echo.Echo, deps Deps) {
 	// token and an admin, whatever the route, so no page can forget them.
 	d := e.Group("/dashboard", append(page, p.signedIn, p.checkCSRF, p.changesNeedAdmin)...)
 	d.GET("", p.overview)
+
+	// dash-a pages
+	d.GET("/feed", p.feed)
+	d.GET("/analytics", p.analytics)
+	d.GET("/analytics.csv", p.analyticsCSV)
+	d.GET("/partners", p.partners)
+	d.GET("/partners/new", p.newPartnerForm)
+	d.POST("/partners/new", p.createPartner)
+	d.GET("/partners/invite", p.invitePartnerForm)
+	d.POST("/partners/invite", p.invitePartner)
+	d.GET("/partners/:id", p.partner)
+	d.POST("/partners/:id/approve", p.approvePartner)
+	d.POST("/partners/:id/reject", p.rejectPartner)
+	d.POST("/partners/:id/status", p.changePartnerStatus)
+	d.GET("/links", p.links)
+	d.GET("/links/new", p.newLinkForm)
+	d.POST("/links/new", p.createLink)
+	d.GET("/links/:id", p.link)
+	d.POST("/links/:id/destination", p.changeDestination)
+	d.GET("/links/:id/archive", p.archiveLinkForm)
+	d.POST("/links/:id/archive", p.archiveLink)
+	d.GET("/links/:id/qr.svg", p.linkQRSVG)
+	d.GET("/links/:id/qr.png", p.linkQRPNG)
+	// dash-b pages
+	d.GET("/customers", p.customers)
+	d.GET("/customers/:id", p.customer)
+	d.POST("/customers/:id/credit", p.creditCustomer)
+	d.GET("/purchases", p.purchases)
+	d.POST("/purchases", p.recordPurchase)
+	d.GET("/purchases.csv", p.purchasesCSV)
+	d.POST("/purchases/:id/exclude", p.excludePurchase)
+	d.POST("/purchases/:id/include", p.includePurchase)
+	d.GET("/rewards", p.rewards)
+	d.POST("/rewards", p.newReward)
+	d.GET("/rewards.csv", p.rewardsCSV)
+	d.POST("/rewards/bulk", p.bulkRewards)
+	d.POST("/rewards/:id/:action", p.rewardAction)
+	d.GET("/audit", p.audit)
+	d.GET("/settings", p.settings)
+	d.POST("/settings/program", p.saveProgram)
+	d.POST("/settings/reward-rule", p.saveRewardRule)
+	d.POST("/settings/stripe", p.saveStripe)
+	d.POST("/settings/keys/rotate", p.rotateKey)
+	d.POST("/settings/team", p.invite)
+	d.POST("/settings/sessions/:id/revoke", p.revokeSession)
+	d.GET("/gaps", p.gaps)
+	d.GET("/gaps/diagnose", p.findCustomer)
+	d.POST("/gaps/links/:id/check", p.checkLink)
 }
 
 // pageHeaders give pages their own Content-Security-Policy (the API's is

@@ -236,6 +236,9 @@ func TestWalkMatchesDocument(t *testing.T) {
 	}
 	c.call(t, http.StatusOK, "GET", "/v1/analytics?partner_id="+ada.ID+"&link_id="+adaLink.ID+"&utm_source=newsletter&variant=a", sk, nil)
 	c.call(t, http.StatusBadRequest, "GET", "/v1/analytics?start=2026-01-31&end=2026-01-01", sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/gaps", sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/gaps?start=2026-01-01&end=2026-01-31&tz=UTC", sk, nil)
+	c.call(t, http.StatusBadRequest, "GET", "/v1/gaps?start=2026-01-31&end=2026-01-01", sk, nil)
 	c.call(t, http.StatusOK, "GET", "/v1/health/snippet?days=7", sk, nil)
 	c.call(t, http.StatusOK, "GET", "/v1/health/snippet", sk, nil)
 	c.call(t, http.StatusOK, "GET", "/v1/diagnose?email=carol%40customer.example", sk, nil)
@@ -261,6 +264,36 @@ func TestWalkMatchesDocument(t *testing.T) {
 	c.refused(t, http.StatusUnauthorized, "GET", "/v1/partner/me", sk, nil)
 	c.refused(t, http.StatusUnauthorized, "GET", "/v1/partners", ada.Token, nil)
 
+	// Payouts and the partner's payout settings.
+	c.call(t, http.StatusOK, "PATCH", "/v1/vendor", sk, map[string]any{"minimum_payout": 100})
+	c.call(t, http.StatusOK, "PATCH", "/v1/partner/me", ada.Token, map[string]any{
+		"payout_method": map[string]any{"type": "wise", "name": "Ada L", "iban": "DE89 3704 0044 0532 0130 00", "bic": "DEUTDEFF", "currency": "eur"},
+		"notifications": map[string]any{"new_reward": false},
+	})
+	c.call(t, http.StatusOK, "PATCH", "/v1/partner/me", bob.Token, map[string]any{"payout_method": map[string]any{"type": "paypal", "email": "bob@pay.example"}})
+	c.call(t, http.StatusBadRequest, "PATCH", "/v1/partner/me", ada.Token, map[string]any{"payout_method": map[string]any{"type": "wise", "name": "Ada", "iban": "DE00", "currency": "eur"}})
+	c.call(t, http.StatusOK, "GET", "/v1/partners/"+ada.ID, sk, nil)
+	c.call(t, http.StatusCreated, "POST", "/v1/rewards", sk, map[string]any{"partner_id": ada.ID, "amount": 1500, "currency": "usd", "reason": "launch bonus"})
+	c.call(t, http.StatusCreated, "POST", "/v1/rewards", sk, map[string]any{"partner_id": ada.ID, "amount": 900, "currency": "jpy", "reason": "launch bonus"})
+	c.call(t, http.StatusOK, "GET", "/v1/payouts/due", sk, nil)
+	var batches struct{ Data []struct{ ID string } }
+	c.call(t, http.StatusCreated, "POST", "/v1/payouts", sk, map[string]any{"partner_ids": []string{ada.ID}}).JSON(t, &batches)
+	if len(batches.Data) == 0 {
+		t.Fatal("no payout batch")
+	}
+	c.call(t, http.StatusCreated, "POST", "/v1/payouts", sk, nil)
+	c.call(t, http.StatusBadRequest, "POST", "/v1/payouts", sk, map[string]any{"partner_ids": []string{"x"}})
+	po := batches.Data[0].ID
+	c.call(t, http.StatusOK, "GET", "/v1/payouts?limit=10&status=pending", sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/payouts/"+po, sk, nil)
+	c.call(t, http.StatusNotFound, "GET", "/v1/payouts/po_01hzzzzzzzzzzzzzzzzzzzzzzz", sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/payouts/"+po+".csv?format=paypal", sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/payouts/"+po+".csv?format=wise", sk, nil)
+	c.refused(t, http.StatusBadRequest, "GET", "/v1/payouts/"+po+".csv?format=xlsx", sk, nil)
+	c.call(t, http.StatusOK, "POST", "/v1/payouts/"+po+"/paid", sk, map[string]any{"reason": "sent"})
+	c.call(t, http.StatusConflict, "POST", "/v1/payouts/"+po+"/paid", sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/partner/payouts?limit=5", ada.Token, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/audit?object_type=payout", sk, nil)
 	// Outbound webhook endpoints, their deliveries and events.
 	var hook struct {
 		ID string `json:"id"`

@@ -25,17 +25,19 @@ var rollupDims = map[string]struct {
 	col string
 	key func(*rollupKey) string
 }{
-	attribution.GroupByDay:       {"", func(*rollupKey) string { return "" }},
-	attribution.GroupByPartner:   {"partner_id", func(k *rollupKey) string { return k.partnerID }},
-	attribution.GroupByLink:      {"link_id", func(k *rollupKey) string { return k.linkID }},
-	attribution.GroupByVariant:   {"variant", func(k *rollupKey) string { return k.variant }},
-	attribution.GroupByUTMSource: {"utm_source", func(k *rollupKey) string { return k.utmSource }},
-	attribution.GroupByReferrer:  {"referrer_host", func(k *rollupKey) string { return k.referrer }},
-	attribution.GroupBySource:    {"source", func(k *rollupKey) string { return k.source }},
-	attribution.GroupByCountry:   {"country", func(k *rollupKey) string { return k.country }},
-	attribution.GroupByDevice:    {"device", func(k *rollupKey) string { return k.device }},
-	attribution.GroupByBrowser:   {"browser", func(k *rollupKey) string { return k.browse }},
-	attribution.GroupByOS:        {"os", func(k *rollupKey) string { return k.os }},
+	attribution.GroupByDay:         {"", func(*rollupKey) string { return "" }},
+	attribution.GroupByPartner:     {"partner_id", func(k *rollupKey) string { return k.partnerID }},
+	attribution.GroupByLink:        {"link_id", func(k *rollupKey) string { return k.linkID }},
+	attribution.GroupByVariant:     {"variant", func(k *rollupKey) string { return k.variant }},
+	attribution.GroupByUTMSource:   {"utm_source", func(k *rollupKey) string { return k.utmSource }},
+	attribution.GroupByUTMMedium:   {"utm_medium", func(k *rollupKey) string { return k.utmMedium }},
+	attribution.GroupByUTMCampaign: {"utm_campaign", func(k *rollupKey) string { return k.utmCampaign }},
+	attribution.GroupByReferrer:    {"referrer_host", func(k *rollupKey) string { return k.referrer }},
+	attribution.GroupBySource:      {"source", func(k *rollupKey) string { return k.source }},
+	attribution.GroupByCountry:     {"country", func(k *rollupKey) string { return k.country }},
+	attribution.GroupByDevice:      {"device", func(k *rollupKey) string { return k.device }},
+	attribution.GroupByBrowser:     {"browser", func(k *rollupKey) string { return k.browse }},
+	attribution.GroupByOS:          {"os", func(k *rollupKey) string { return k.os }},
 }
 
 // report accumulates rows by key.

@@ -36,5 +36,11 @@ func (s *Audit) ListAudit(ctx context.Context, vendorID string, f attribution.Au
 	if f.ObjectID != "" {
 		q = q.Where("object_id = ?", f.ObjectID)
 	}
+	if f.Actor != "" {
+		q = q.Where("actor = ?", f.Actor)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
 	return scanPage(ctx, q, &out, page)
 }

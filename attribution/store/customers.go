@@ -67,6 +67,9 @@ func (s *Customers) ListCustomers(ctx context.Context, vendorID string, f attrib
 	case "unattributed":
 		q = q.Where("partner_id = ''")
 	}
+	if f.Reason != "" {
+		q = q.Where("reason = ?", f.Reason)
+	}
 	return scanPage(ctx, q, &out, page)
 }
 

@@ -214,13 +214,15 @@ func (s *Links) ResolveLink(ctx context.Context, key string) (*attribution.Redir
 		WindowDays       int    `bun:"window_days"`
 		CookieDomain     string `bun:"cookie_domain"`
 		FallbackURL      string `bun:"fallback_url"`
+		PartnerStatus    string `bun:"partner_status"`
 	}
 	err := s.db.NewSelect().
 		ColumnExpr("l.*").
-		ColumnExpr("v.attribution_window_days AS window_days, v.cookie_domain, v.fallback_url").
+		ColumnExpr("v.attribution_window_days AS window_days, v.cookie_domain, v.fallback_url, p.status AS partner_status").
 		TableExpr("link_keys AS k"). // the link's key or one of its aliases
 		Join("JOIN links AS l ON l.id = k.link_id").
 		Join("JOIN vendors AS v ON v.id = l.vendor_id").
+		Join("JOIN partners AS p ON p.id = l.partner_id").
 		Where(`k."key" = ?`, key).
 		Scan(ctx, &row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -233,6 +235,7 @@ func (s *Links) ResolveLink(ctx context.Context, key string) (*attribution.Redir
 		return nil, classify(err)
 	}
 	t := attribution.NewRedirectTarget(row.Link, row.WindowDays, row.CookieDomain, row.FallbackURL)
+	t.PartnerStatus = row.PartnerStatus
 	s.cache.put(key, t, gen)
 	return t, nil
 }

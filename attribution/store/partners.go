@@ -12,7 +12,10 @@ import (
 )
 
 // Partners manages the vendors' partners and their promotion codes (codes.go).
-type Partners struct{ core }
+type Partners struct {
+	core
+	links *linkCache // a partner's status decides whether its links' clicks carry a token
+}
 
 var _ attribution.PartnerService = (*Partners)(nil)
 
@@ -100,6 +103,9 @@ func (s *Partners) UpdatePartner(ctx context.Context, vendorID, actor, id string
 		}
 		return audit(ctx, tx, vendorID, actor, attribution.ActionPartnerUpdate, attribution.ObjectPartner, p.ID, upd.Reason, &before, p, now)
 	})
+	if out != nil && err == nil {
+		s.links.purge()
+	}
 	if attribution.ErrorCode(err) == attribution.ECONFLICT {
 		return nil, attribution.Errorf(attribution.ECONFLICT, "Another partner has this email.")
 	}
@@ -126,4 +132,39 @@ func (s *Partners) PartnerByToken(ctx context.Context, token string) (*attributi
 		return nil, attribution.Errorf(attribution.EFORBIDDEN, "This partner account is disabled.")
 	}
 	return p, nil
+}
+
+// DecideApplication approves or rejects a partner's application
+// (Partner.Decide) with its audit entry, in one transaction.
+func (s *Partners) DecideApplication(ctx context.Context, vendorID, actor, id, decision, reason string) (*attribution.Partner, error) {
+	if err := attribution.ValidateOptionalReason(&reason); err != nil {
+		return nil, err
+	}
+	action := attribution.ActionPartnerApprove
+	if decision == attribution.PartnerReject {
+		action = attribution.ActionPartnerReject
+	}
+	var out *attribution.Partner
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		p, err := findPartner(ctx, tx, vendorID, id)
+		if err != nil {
+			return err
+		}
+		before := *p
+		if err := p.Decide(decision); err != nil {
+			return err
+		}
+		now := s.now()
+		p.UpdatedAt = now
+		if _, err := tx.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		out = p
+		return audit(ctx, tx, vendorID, actor, action, attribution.ObjectPartner, p.ID, reason, &before, p, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.links.purge() // the partner's links carry a token from now on, or not
+	return out, nil
 }

@@ -105,6 +105,9 @@ func (s *Purchases) ListPurchases(ctx context.Context, vendorID string, f attrib
 	default:
 		q = q.Where("status = ?", f.Status)
 	}
+	if f.Reason != "" {
+		q = q.Where("reason = ?", f.Reason)
+	}
 	return scanPage(ctx, q, &out, page)
 }
 

@@ -157,6 +157,9 @@ func (s *Rewards) ChangeReward(ctx context.Context, vendorID, actor, id, action,
 		if err != nil {
 			return err
 		}
+		if err := refuseBatched(ctx, tx, stored.ID); err != nil {
+			return err
+		}
 		storedStatus := stored.Status
 		r := stored.At(now)
 		before := *r

@@ -40,6 +40,7 @@ const (
 type rollupKey struct {
 	hour                                      time.Time
 	linkID, partnerID, variant, utmSource     string
+	utmMedium, utmCampaign                    string
 	source, referrer, country, device, browse string
 	os                                        string
 }
@@ -58,6 +59,8 @@ type clickFact struct {
 	Bot          bool      `bun:"bot"`
 	Variant      string    `bun:"variant"`
 	UTMSource    string    `bun:"utm_source"`
+	UTMMedium    string    `bun:"utm_medium"`
+	UTMCampaign  string    `bun:"utm_campaign"`
 	Source       string    `bun:"source"`
 	ReferrerHost string    `bun:"referrer_host"`
 	Country      string    `bun:"country"`
@@ -71,7 +74,7 @@ type clickFact struct {
 // partnerID and linkID, when set, narrow the clicks (a visitor's uniqueness
 // is per link, so this changes no count).
 func rollUp(ctx context.Context, db bun.IDB, vendorID, partnerID, linkID string, from, to time.Time) (map[rollupKey]*rollupCounts, error) {
-	q := `SELECT link_id, partner_id, clicked_at, visitor_hash, bot, variant, utm_source, source,
+	q := `SELECT link_id, partner_id, clicked_at, visitor_hash, bot, variant, utm_source, utm_medium, utm_campaign, source,
 		referrer_host, country, device, browser, os
 		FROM clicks WHERE vendor_id = ? AND clicked_at >= ? AND clicked_at < ?`
 	args := []any{vendorID, from.Add(-uniqueContext).UTC(), to.UTC()}
@@ -103,7 +106,7 @@ func rollUp(ctx context.Context, db bun.IDB, vendorID, partnerID, linkID string,
 			continue
 		}
 		k := rollupKey{f.ClickedAt.Truncate(time.Hour), f.LinkID, f.PartnerID, f.Variant, f.UTMSource,
-			f.Source, f.ReferrerHost, f.Country, f.Device, f.Browser, f.OS}
+			f.UTMMedium, f.UTMCampaign, f.Source, f.ReferrerHost, f.Country, f.Device, f.Browser, f.OS}
 		c := out[k]
 		if c == nil {
 			c = &rollupCounts{}
@@ -254,6 +257,8 @@ type clickRollup struct {
 	PartnerID    string    `bun:"partner_id"`
 	Variant      string    `bun:"variant"`
 	UTMSource    string    `bun:"utm_source"`
+	UTMMedium    string    `bun:"utm_medium"`
+	UTMCampaign  string    `bun:"utm_campaign"`
 	Source       string    `bun:"source"`
 	ReferrerHost string    `bun:"referrer_host"`
 	Country      string    `bun:"country"`
@@ -285,7 +290,7 @@ func insertRollups(ctx context.Context, tx bun.Tx, vendorID string, rows map[rol
 	out := make([]clickRollup, 0, len(rows))
 	for k, c := range rows {
 		r := clickRollup{VendorID: vendorID, Hour: k.hour, LinkID: k.linkID, PartnerID: k.partnerID, Variant: k.variant,
-			UTMSource: k.utmSource, Source: k.source, ReferrerHost: k.referrer, Country: k.country, Device: k.device,
+			UTMSource: k.utmSource, UTMMedium: k.utmMedium, UTMCampaign: k.utmCampaign, Source: k.source, ReferrerHost: k.referrer, Country: k.country, Device: k.device,
 			Browser: k.browse, OS: k.os, Clicks: c.clicks, BotClicks: c.bots}
 		r.set(c.u)
 		out = append(out, r)

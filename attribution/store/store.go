@@ -39,6 +39,9 @@ type Store struct {
 	Clicks    *Clicks
 	Pings     *Pings
 	Retention *Retention
+	Dashboard *Dashboard
+	Gaps      *Gaps
+	Payouts   *Payouts
 	Mail      *Mail
 	Webhooks  *Webhooks
 }
@@ -92,17 +95,18 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 		mailWake: make(chan struct{}, 1), hooks: newHookState()}
 	links := newLinkCache(opts.LinkCacheTTL, 100_000)
 	vendors := &Vendors{core: c, links: links, cache: newVendorCache(), secrets: noSecrets}
+	analytics := &Analytics{c}
 	return &Store{
 		core:      c,
 		Vendors:   vendors,
-		Partners:  &Partners{c},
+		Partners:  &Partners{core: c, links: links},
 		Links:     &Links{core: c, cache: links},
 		Customers: &Customers{c},
 		Purchases: &Purchases{c},
 		Payments:  &Payments{core: c, vendors: vendors, queued: make(chan struct{}, 1)},
 		Rewards:   &Rewards{c},
 		Audit:     &Audit{c},
-		Analytics: &Analytics{c},
+		Analytics: analytics,
 		Exports:   &Exports{c},
 		Health:    &Health{c},
 		Diagnosis: &Diagnosis{c},
@@ -111,6 +115,9 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 		Clicks:    &Clicks{c},
 		Pings:     &Pings{c},
 		Retention: &Retention{c},
+		Dashboard: &Dashboard{c},
+		Gaps:      &Gaps{core: c, analytics: analytics},
+		Payouts:   &Payouts{c},
 		Mail:      &Mail{c},
 		Webhooks:  &Webhooks{core: c, secrets: noSecrets},
 	}, nil

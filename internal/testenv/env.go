@@ -78,6 +78,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 	tb.Cleanup(func() {
+		a.EndStreams() // a browser's open live feed must not hold srv.Close
 		srv.Close()
 		a.Close(context.Background())
 	})
