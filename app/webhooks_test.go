@@ -259,6 +259,9 @@ func TestWebhooks_Walk(t *testing.T) {
 		if c.path != "" {
 			api := e.Must(t, http.StatusOK, e.Do(t, "GET", c.path, v.SecretKey, nil)).Map(t)
 			for k := range api {
+				if k == "payout_method" {
+					continue // the partner's payout details stay out of events
+				}
 				if _, ok := data[k]; !ok {
 					t.Errorf("%s data lacks %q, which the API shows", got[c.i].Event.Type, k)
 				}
