@@ -85,6 +85,8 @@ type Deps struct {
 	Accounts attribution.AccountService
 	// StripeEvents lists a vendor's Stripe events and retries dead ones.
 	StripeEvents attribution.StripeEventService
+	// Webhooks manages the outbound webhook endpoints and their deliveries.
+	Webhooks attribution.WebhookService
 	// Metrics counts requests and redirects and serves GET /metrics; nil
 	// counts nothing and serves no /metrics.
 	Metrics *metrics.Metrics

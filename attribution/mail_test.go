@@ -68,6 +68,9 @@ func TestMailBuilders(t *testing.T) {
 			l.Expires = mailT0.Add(14 * 24 * time.Hour)
 			return attribution.PartnerInviteMail(p, "ivy@example.com", "Ivy", l)
 		}, []string{link.URL, "14 days", "Hello Ivy"}},
+		{attribution.MailWebhookDisabled, func() (*attribution.Message, error) {
+			return attribution.WebhookDisabledMail(p, "ada@acme.example", "https://hooks.acme.example/tally", attribution.WebhookDisabledGone, "https://tally.example/dashboard/settings")
+		}, []string{"https://hooks.acme.example/tally", "410 Gone", "https://tally.example/dashboard/settings"}},
 	}
 	if len(cases) != len(attribution.MailKinds) {
 		t.Fatalf("%d cases for %d kinds", len(cases), len(attribution.MailKinds))

@@ -69,6 +69,7 @@ type mailData struct {
 	Revenue     []string
 	Rewards     []string
 	Unsubscribe string
+	Endpoint    string // a webhook endpoint's URL (webhook_disabled)
 }
 
 // buildMail renders kind's templates with d into a message to to.

@@ -36,6 +36,9 @@ func (s *Partners) CreatePartner(ctx context.Context, vendorID, actor string, c 
 		if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
 			return err
 		}
+		if err := emitEvent(ctx, tx, vendorID, attribution.EventPartnerCreated, p, now); err != nil {
+			return err
+		}
 		if err := audit(ctx, tx, vendorID, actor, attribution.ActionPartnerCreate, attribution.ObjectPartner, p.ID, "", nil, p, now); err != nil {
 			return err
 		}
@@ -98,6 +101,9 @@ func (s *Partners) UpdatePartner(ctx context.Context, vendorID, actor, id string
 		now := s.now()
 		p.UpdatedAt = now
 		if _, err := tx.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if err := emitEvent(ctx, tx, vendorID, attribution.EventPartnerUpdated, p, now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, vendorID, actor, attribution.ActionPartnerUpdate, attribution.ObjectPartner, p.ID, upd.Reason, &before, p, now)

@@ -66,7 +66,9 @@ func (s *Program) Apply(ctx context.Context, slug string, a attribution.Applicat
 		if err := audit(ctx, tx, v.ID, attribution.ActorApplicant, attribution.ActionPartnerApply, attribution.ObjectPartner, p.ID, "", nil, p, now); err != nil {
 			return err
 		}
-		// partner.application_submitted: the outbound event is emitted here, in this transaction.
+		if err := emitEvent(ctx, tx, v.ID, attribution.EventPartnerApplicationSubmitted, p, now); err != nil {
+			return err
+		}
 		created = true
 		return s.enqueueApplicationMails(ctx, tx, v, p, now)
 	})
