@@ -24,6 +24,7 @@ type settingsData struct {
 	NewSecretKey string
 	InviteURL    string
 	InviteEmail  string
+	JoinBase     string // the program page's address but its slug
 }
 
 // ruleForm is the reward rule as its form shows it.
@@ -64,6 +65,7 @@ func (p *pages) settingsPage(c echo.Context, d settingsData) error {
 	d.Origins = strings.Join(v.AllowedOrigins, "\n")
 	d.Rule = ruleFormOf(v.RewardRule)
 	d.WebhookURL = strings.TrimRight(p.PublicURL, "/") + "/webhooks/stripe/" + v.ID
+	d.JoinBase = strings.TrimRight(p.PublicURL, "/") + "/join/"
 	if d.Events, _, err = p.StripeEvents.ListStripeEvents(ctx, v.ID, attribution.StripeEventFilter{Page: attribution.Page{Limit: 20}}); err != nil {
 		return err
 	}
@@ -100,6 +102,9 @@ func (p *pages) saveProgram(c echo.Context) error {
 	name, domain, cookie, fallback, tz := f["name"], f["domain"], f["cookie_domain"], f["fallback_url"], f["time_zone"]
 	upd := attribution.VendorUpdate{Name: &name, Domain: &domain, AllowedOrigins: &origins, CookieDomain: &cookie,
 		AttributionWindowDays: &window, FallbackURL: &fallback, TimeZone: &tz}
+	if err := programFields(c, &upd); err != nil { // join_settings.go
+		return p.refused(c, err, p.settings)
+	}
 	if _, err := p.Vendors.UpdateVendor(c.Request().Context(), u.VendorID, u.Email, upd); err != nil {
 		return p.refused(c, err, p.settings)
 	}

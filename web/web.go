@@ -55,8 +55,10 @@ type Deps struct {
 	Portal          attribution.PartnerPortalService
 	Payouts         attribution.PayoutService
 	Unsubscribes    attribution.UnsubscribeService
-	// MailEnabled is false when no email is sent: the portal's sign-in
-	// page then shows the link an email would carry.
+	// Program: the public program page, applications and invites.
+	Program attribution.ProgramService
+	// MailEnabled is false when no email is sent: screens then show the
+	// links an email would carry.
 	MailEnabled bool
 }
 
@@ -152,6 +154,15 @@ func Mount(e *echo.Echo, deps Deps) {
 	d.GET("/gaps/diagnose", p.findCustomer)
 	d.POST("/gaps/links/:id/check", p.checkLink)
 
+	// program pages: public, no session; applying is rate-limited per
+	// address. "invite" is not a slug (attribution.ValidProgramSlug).
+	apply := append(append([]echo.MiddlewareFunc{}, page...), applyLimit(), p.checkCSRF)
+	e.GET("/join/:slug", p.joinPage, page...)
+	e.POST("/join/:slug", p.apply, apply...)
+	e.GET("/join/:slug/thanks", p.joinThanks, page...)
+	e.GET("/join/invite/:token", p.invitePage, page...)
+	e.POST("/join/invite/:token", p.acceptInvite, form...)
+	d.POST("/partners/:id/invite", p.sendInvite)
 	p.mountPortal(e, page)
 }
 

@@ -304,6 +304,9 @@ func (s *Payouts) MarkPayoutPaid(ctx context.Context, vendorID, actor, id, reaso
 		if err := s.enqueuePayoutMails(ctx, tx, vendorID, p, now); err != nil {
 			return err
 		}
+		if err := emitEvent(ctx, tx, vendorID, attribution.EventPayoutPaid, p, now); err != nil {
+			return err
+		}
 		out = p
 		return nil
 	})
@@ -369,6 +372,9 @@ func payRewards(ctx context.Context, tx bun.Tx, vendorID string, p *attribution.
 			}
 			paid, drift := attribution.PaidReward(r, br.Amount, now)
 			if _, err := tx.NewUpdate().Model(paid).WherePK().Exec(ctx); err != nil {
+				return err
+			}
+			if err := emitEvent(ctx, tx, vendorID, attribution.EventRewardUpdated, paid, now); err != nil {
 				return err
 			}
 			if drift && paid.Kind == attribution.RewardKindPurchase && paid.PurchaseID != "" {
