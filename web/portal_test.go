@@ -186,7 +186,7 @@ func TestPortal_Pages(t *testing.T) {
 		}
 		var links struct{ Data []map[string]any }
 		e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/partner/links", pp.p.Token, nil)).JSON(t, &links)
-		if len(links.Data) != 2 {
+		if len(links.Data) != 3 { // the first link, the fixture's and the new one
 			t.Fatalf("links = %v", links.Data)
 		}
 	})
@@ -203,7 +203,7 @@ func TestPortal_Pages(t *testing.T) {
 		}
 		var links struct{ Data []map[string]any }
 		e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/partner/links", pp.p.Token, nil)).JSON(t, &links)
-		if len(links.Data) != 2 {
+		if len(links.Data) != 3 {
 			t.Fatalf("links = %v", links.Data)
 		}
 	})
