@@ -18,11 +18,13 @@ import (
 )
 
 // Worker tuning. A claim's lease outlasts sending a whole batch to one
-// endpoint (each attempt takes at most attribution.WebhookTimeout), so two
-// workers never hold one delivery at the same time.
+// endpoint (each attempt takes at most attribution.WebhookTimeout: 4 × 15 s),
+// so two workers never hold one delivery at the same time; and it is short,
+// since a killed instance's claims wait for their lease to end before
+// another instance sends them.
 const (
-	Batch      = 20
-	Lease      = 10 * time.Minute
+	Batch      = 4
+	Lease      = 90 * time.Second
 	parallel   = 8 // endpoints served side by side
 	pruneEvery = time.Hour
 )
