@@ -151,7 +151,7 @@ func TestWebhooks_KillDuringABurst(t *testing.T) {
 		t.Fatalf("only %d creations answered before the kill", len(ids))
 	}
 
-	start() // the same database: the outbox is still there
+	start()                                     // the same database: the outbox is still there
 	deadline := time.Now().Add(3 * time.Minute) // the killed instance's claims wait for their lease (hookworker.Lease)
 	for {
 		mu.Lock()
