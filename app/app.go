@@ -157,7 +157,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		LinkChecker: check.New(check.Options{AllowPrivate: cfg.CheckAllowPrivate}),
 		// the partner portal
 		PartnerAccounts: st.PartnerAccounts, Portal: st.Portal, Payouts: st.Payouts, Unsubscribes: st.Unsubscribes,
-		Program: st.Program, MailEnabled: a.Mailer.Enabled(),
+		Program: st.Program, MailEnabled: a.Mailer.Enabled(), Webhooks: st.Webhooks,
 	})
 	if cfg.MetricsAddr != "" {
 		if err := a.serveMetrics(cfg.MetricsAddr); err != nil {

@@ -11,7 +11,7 @@ import (
 )
 
 // settingsData is /dashboard/settings: program, reward rule, Stripe, keys,
-// team and sessions.
+// team, sessions and webhook endpoints.
 type settingsData struct {
 	Origins    string // one per line
 	Rule       ruleForm
@@ -25,6 +25,7 @@ type settingsData struct {
 	InviteURL    string
 	InviteEmail  string
 	JoinBase     string // the program page's address but its slug
+	Webhooks     webhookSettings
 }
 
 // ruleForm is the reward rule as its form shows it.
@@ -73,6 +74,9 @@ func (p *pages) settingsPage(c echo.Context, d settingsData) error {
 		return err
 	}
 	if d.Sessions, err = p.Team.ListSessions(ctx, v.ID, u.ID); err != nil {
+		return err
+	}
+	if d.Webhooks, err = p.loadWebhookSettings(c, v.ID); err != nil { // webhooks.go
 		return err
 	}
 	if s, _, err := p.Accounts.Session(ctx, cookieValue(c, sessionCookie)); err == nil {

@@ -60,6 +60,8 @@ type Deps struct {
 	// MailEnabled is false when no email is sent: screens then show the
 	// links an email would carry.
 	MailEnabled bool
+	// Webhooks: the outbound webhook endpoints of Settings.
+	Webhooks attribution.WebhookService
 }
 
 // RewardService is what the pages do with rewards: list and change them,
@@ -155,6 +157,13 @@ func Mount(e *echo.Echo, deps Deps) {
 	d.POST("/settings/keys/rotate", p.rotateKey)
 	d.POST("/settings/team", p.invite)
 	d.POST("/settings/sessions/:id/revoke", p.revokeSession)
+	d.POST("/settings/webhooks", p.addWebhookEndpoint)
+	d.GET("/settings/webhooks/:id", p.webhookEndpoint)
+	d.POST("/settings/webhooks/:id/status", p.setWebhookEndpointStatus)
+	d.POST("/settings/webhooks/:id/rotate", p.rotateWebhookSecret)
+	d.GET("/settings/webhooks/:id/delete", p.deleteWebhookEndpointForm)
+	d.POST("/settings/webhooks/:id/delete", p.deleteWebhookEndpoint)
+	d.POST("/settings/webhooks/:id/deliveries/:delivery/retry", p.retryWebhookDelivery)
 	d.GET("/gaps", p.gaps)
 	d.GET("/gaps/diagnose", p.findCustomer)
 	d.POST("/gaps/links/:id/check", p.checkLink)
