@@ -124,6 +124,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	st.Webhooks.SetDestinationCheck(sender.CheckDestination)
 	a.Hooks = hookworker.New(st.Webhooks, sender, logger)
 	a.Hooks.OnResult = a.Metrics.Delivery
+	a.Metrics.WatchOutboxAge(st.Webhooks.OldestUndeliveredAge, st.Mail.OldestUnsentAge)
 	agents := clickinfo.NewAgentParser(50_000)
 	signups := snippet.NewSignupReader(a.Tokens, agents, salt, cfg.Clock)
 	a.Server = api.New(api.Config{
