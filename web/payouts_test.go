@@ -145,6 +145,17 @@ func TestPayoutsPage(t *testing.T) {
 		}
 	})
 
+	t.Run("OtherVendor", func(t *testing.T) {
+		_, ob := owner(t, e, "Other", "olga@other.example")
+		one := "/dashboard/payouts/" + linusPayout
+		ob.Get(t, one).Must(t, http.StatusNotFound)
+		ob.Get(t, one+"/wise.csv").Must(t, http.StatusNotFound)
+		act(t, ob, page, one+"/paid", nil).Must(t, http.StatusNotFound)
+		if got := text(ob.Get(t, page).Must(t, http.StatusOK)); strings.Contains(got, "po_") || strings.Contains(got, "Grace") {
+			t.Errorf("another vendor's payouts page shows Acme's:\n%s", got)
+		}
+	})
+
 	t.Run("Viewer", func(t *testing.T) {
 		vb := viewer(t, e, vendorOf(t, e, b), "vic@acme.example")
 		approvedReward(t, e, v, grace.ID, 3000, "usd")
