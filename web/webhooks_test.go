@@ -61,17 +61,19 @@ type deliveryState struct {
 	} `json:"attempts"`
 }
 
-// waitDelivery waits until the endpoint's one delivery has n attempts.
-func waitDelivery(t *testing.T, e *testenv.Env, v testenv.Vendor, endpointID string, n int) deliveryState {
+// waitDelivery waits until the endpoint's one delivery has n attempts and
+// status (a list reads deliveries and their attempts apart, so an attempt
+// may show before its delivery's new status).
+func waitDelivery(t *testing.T, e *testenv.Env, v testenv.Vendor, endpointID string, n int, status string) deliveryState {
 	t.Helper()
 	var l struct{ Data []deliveryState }
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/webhook_endpoints/"+endpointID+"/deliveries", v.SecretKey, nil)).JSON(t, &l)
-		if len(l.Data) == 1 && len(l.Data[0].Attempts) == n {
+		if len(l.Data) == 1 && len(l.Data[0].Attempts) == n && l.Data[0].Status == status {
 			return l.Data[0]
 		}
 	}
-	t.Fatalf("no delivery with %d attempts: %+v", n, l.Data)
+	t.Fatalf("no %s delivery with %d attempts: %+v", status, n, l.Data)
 	return deliveryState{}
 }
 
@@ -126,7 +128,7 @@ func TestWebhookEndpointsSettings(t *testing.T) {
 
 	t.Run("FailingDeliveryAndRetry", func(t *testing.T) {
 		e.NewPartner(t, v, "Grace", "grace@partners.example")
-		d := waitDelivery(t, e, v, ep.ID, 1)
+		d := waitDelivery(t, e, v, ep.ID, 1, "pending")
 		got := text(b.Get(t, page).Must(t, http.StatusOK))
 		for _, want := range []string{"partner.created", "Pending", "500", "answer 500", "ms", "Retry", "Failing", "failing since"} {
 			if !strings.Contains(got, want) {
@@ -141,7 +143,7 @@ func TestWebhookEndpointsSettings(t *testing.T) {
 		}
 		act(t, b, page, page+"/deliveries/"+d.ID+"/retry", url.Values{"back": {page + "?status=pending"}}).Must(t, http.StatusSeeOther)
 		mustAudit(t, e, v, "webhook_delivery.retry", admin, "")
-		if d := waitDelivery(t, e, v, ep.ID, 2); d.Status != "succeeded" || d.Attempts[1].StatusCode != 200 {
+		if d := waitDelivery(t, e, v, ep.ID, 2, "succeeded"); d.Attempts[1].StatusCode != 200 {
 			t.Errorf("the retried delivery: %+v", d)
 		}
 		if got := text(b.Get(t, "/dashboard").Must(t, http.StatusOK)); strings.Contains(got, "failing webhook endpoint") {
