@@ -20,7 +20,7 @@ const (
 // Invitation is a new user and the token of their one-time setup link.
 type Invitation struct {
 	User  *User
-	Token string
+	Token string // "" for a user who has a password: the link went by email only
 }
 
 // TeamService lists a vendor's users and sessions, invites users and ends

@@ -219,7 +219,7 @@ func (p *pages) invite(c echo.Context) error {
 	if err != nil {
 		return p.refused(c, err, p.settings)
 	}
-	if p.MailEnabled {
+	if p.MailEnabled || in.Token == "" {
 		return p.settingsPage(c, settingsData{InviteEmail: in.User.Email, InviteEmailed: true})
 	}
 	return p.settingsPage(c, settingsData{InviteURL: strings.TrimRight(p.PublicURL, "/") + "/setup/" + in.Token, InviteEmail: in.User.Email})

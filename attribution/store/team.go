@@ -22,8 +22,9 @@ func (a *Accounts) ListUsers(ctx context.Context, vendorID string) ([]*attributi
 // InviteUser creates the user, its invite link, the audit entry and the
 // invite email in one transaction. An email that already names a user of
 // this vendor invites that user again: a new link to choose a password
-// (their role stays), so an admin can let back in a teammate who lost
-// their password when email is off.
+// (their role stays), emailed to them. The link is returned to show the
+// admin only while the account has no password yet: a teammate's working
+// account is never opened by a link an admin holds.
 func (a *Accounts) InviteUser(ctx context.Context, vendorID, actor, email, role string) (*attribution.Invitation, error) {
 	if err := attribution.ValidateUserEmail(&email); err != nil {
 		return nil, err
@@ -69,6 +70,9 @@ func (a *Accounts) InviteUser(ctx context.Context, vendorID, actor, email, role 
 		return nil, err
 	}
 	a.wakeMailer()
+	if u.PasswordHash != "" {
+		token = "" // emailed only
+	}
 	return &attribution.Invitation{User: u, Token: token}, nil
 }
 
