@@ -156,6 +156,10 @@ var walkSkip = map[string]string{
 	"POST /logout":                     "web page, session cookie only; web tests",
 	"GET /setup/:token":                "web page, one-time link; web tests",
 	"POST /setup/:token":               "web page, one-time link; web tests",
+	"GET /password/reset":              "web page, public form; web reset tests",
+	"POST /password/reset":             "web page, public form, throttled; web reset tests",
+	"GET /password/reset/:token":       "web page, one-time link; web reset tests",
+	"POST /password/reset/:token":      "web page, one-time link; web reset tests",
 	"GET /dashboard":                   "web page, session cookie only; web tests",
 	// program pages
 	"GET /join/:slug":          "public program page, names its vendor by slug; web join tests",

@@ -268,6 +268,12 @@ func (a *App) MetricsAddr() net.Addr {
 // (reads approve due rewards too, so a missed tick is never visible). With
 // several instances, one of them approves per tick (advisory lock).
 func (a *App) approveRewards(ctx context.Context, period time.Duration) {
+	every(ctx, period, func() { a.ApproveDueRewardsOnce(ctx) })
+}
+
+// every calls tick once per period until ctx ends; the first call is one
+// period after the start.
+func every(ctx context.Context, period time.Duration, tick func()) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
@@ -275,7 +281,7 @@ func (a *App) approveRewards(ctx context.Context, period time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			a.ApproveDueRewardsOnce(ctx)
+			tick()
 		}
 	}
 }
@@ -336,23 +342,16 @@ func (a *App) RetentionOnce(ctx context.Context) (ran bool, err error) {
 // period after start. With several instances each run happens on one of
 // them at a time (advisory locks; the others skip that tick).
 func (a *App) rollupAndRetention(ctx context.Context, period, retentionPeriod time.Duration) {
-	t := time.NewTicker(period)
-	defer t.Stop()
 	var lastRetention time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, period, func() {
 		if _, err := a.RollUpOnce(ctx); err != nil {
-			continue
+			return
 		}
 		if a.Config.RetentionDays > 0 && time.Since(lastRetention) >= retentionPeriod {
 			lastRetention = time.Now()
 			a.RetentionOnce(ctx)
 		}
-	}
+	})
 }
 
 // applyQueuedEvents applies the webhook queue: at once when this instance

@@ -12,16 +12,7 @@ import (
 // summary goes out within a period of Monday 00:00 in the vendor's time
 // zone, once (store.SendWeeklySummaries), whichever instance runs it.
 func (a *App) weeklySummaries(ctx context.Context, period time.Duration) {
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			a.WeeklySummaryOnce(ctx)
-		}
-	}
+	every(ctx, period, func() { a.WeeklySummaryOnce(ctx) })
 }
 
 // WeeklySummaryOnce is one tick of the weekly summary job, unless another

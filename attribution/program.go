@@ -179,7 +179,8 @@ type ProgramService interface {
 	// Invite returns the invite of token and its program, while it can
 	// be accepted. ENOTFOUND.
 	Invite(ctx context.Context, token string) (*PartnerInvite, *Vendor, error)
-	// AcceptInvite spends token: the partner becomes active and gets a
-	// first link (FirstLink). Audited as the partner. ENOTFOUND.
-	AcceptInvite(ctx context.Context, token string) (*Partner, error)
+	// AcceptInvite spends token: the partner becomes active, gets a first
+	// link (FirstLink) and is signed in to the portal. Audited as the
+	// partner. ENOTFOUND.
+	AcceptInvite(ctx context.Context, token string, meta SessionMeta) (*PartnerSignedIn, error)
 }

@@ -69,7 +69,7 @@ func TestBrowserAcceptInvite(t *testing.T) {
 		t.Fatalf("the invite page:\n%s", got)
 	}
 	tb.checkPage(t, "/join/invite/{token}")
-	tb.submit(t, "Accept invite", "/partner/login")
+	tb.submit(t, "Accept invite", "/partner")
 	got := e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/partners/"+p["id"].(string), v.SecretKey, nil)).Map(t)
 	if got["status"] != "active" {
 		t.Errorf("after accepting: %v", got)

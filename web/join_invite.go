@@ -33,12 +33,14 @@ func (p *pages) invitePage(c echo.Context) error {
 }
 
 // acceptInvite answers "Accept invite": the partner is active, with a
-// first link, and signs in to the portal.
+// first link, and is signed in to the portal.
 func (p *pages) acceptInvite(c echo.Context) error {
-	if _, err := p.Program.AcceptInvite(c.Request().Context(), c.Param("token")); err != nil {
+	in, err := p.Program.AcceptInvite(c.Request().Context(), c.Param("token"), sessionMeta(c))
+	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, attribution.PortalSignInPath)
+	p.startPartnerSession(c, in.Token)
+	return c.Redirect(http.StatusSeeOther, "/partner")
 }
 
 // sendInvite answers the partner page's "Send invite": a new invite link,

@@ -471,8 +471,12 @@ func TestPartnerInvites(t *testing.T) {
 		visitor := e.NewBrowser(t)
 		page := visitor.Get(t, path).Must(t, http.StatusOK)
 		accepted := visitor.Post(t, path, url.Values{"csrf_token": {page.CSRF(t)}}).Must(t, http.StatusSeeOther)
-		if accepted.Location() != "/partner/login" {
-			t.Errorf("accepting leads to %q", accepted.Location())
+		if accepted.Location() != "/partner" || visitor.Cookie("tally_partner_session") == "" || visitor.Cookie("tally_session") != "" {
+			t.Errorf("accepting leads to %q, signed in to the portal only: %v", accepted.Location(), visitor.Cookie("tally_partner_session") != "")
+		}
+		// Signed in at once: the portal home shows the first link.
+		if home := text(visitor.Get(t, "/partner").Must(t, http.StatusOK)); !strings.Contains(home, "Ivy") || !strings.Contains(home, "acme.example") {
+			t.Errorf("the portal after accepting:\n%s", home)
 		}
 		ps := partnersOf(t, e, v, "?email=ivy@example.com")
 		if ps[0].Status != "active" {

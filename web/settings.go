@@ -24,8 +24,10 @@ type settingsData struct {
 	NewSecretKey string
 	InviteURL    string
 	InviteEmail  string
-	JoinBase     string // the program page's address but its slug
-	Webhooks     webhookSettings
+	// InviteEmailed: the invite link went by email, so it is not shown.
+	InviteEmailed bool
+	JoinBase      string // the program page's address but its slug
+	Webhooks      webhookSettings
 }
 
 // ruleForm is the reward rule as its form shows it.
@@ -205,7 +207,8 @@ func (p *pages) rotateKey(c echo.Context) error {
 }
 
 // invite answers the team form "Invite": a user with a one-time link,
-// shown here to copy (the invitation email is sent when email is set up).
+// emailed to them; with email off, shown here to copy (once, so on this
+// answer).
 func (p *pages) invite(c echo.Context) error {
 	u := userOf(c)
 	email, err := formText(c, "email")
@@ -219,6 +222,9 @@ func (p *pages) invite(c echo.Context) error {
 	in, err := p.Team.InviteUser(c.Request().Context(), u.VendorID, u.Email, email, role)
 	if err != nil {
 		return p.refused(c, err, p.settings)
+	}
+	if p.MailEnabled || in.Token == "" {
+		return p.settingsPage(c, settingsData{InviteEmail: in.User.Email, InviteEmailed: true})
 	}
 	return p.settingsPage(c, settingsData{InviteURL: strings.TrimRight(p.PublicURL, "/") + "/setup/" + in.Token, InviteEmail: in.User.Email})
 }

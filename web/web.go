@@ -102,6 +102,10 @@ func Mount(e *echo.Echo, deps Deps) {
 	e.POST("/logout", p.logout, form...)
 	e.GET("/setup/:token", p.setupForm, page...)
 	e.POST("/setup/:token", p.setup, form...)
+	e.GET("/password/reset", p.resetForm, page...)
+	e.POST("/password/reset", p.requestReset, form...)
+	e.GET("/password/reset/:token", p.newPasswordForm, page...)
+	e.POST("/password/reset/:token", p.resetPassword, form...)
 
 	// Everything under /dashboard needs a session; a change needs the CSRF
 	// token and an admin, whatever the route, so no page can forget them.

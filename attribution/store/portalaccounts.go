@@ -176,17 +176,24 @@ func (s *PartnerAccounts) SpendSignInLink(ctx context.Context, token string, met
 		if !attribution.PartnerMaySignIn(p.Status) {
 			return attribution.Errorf(attribution.EFORBIDDEN, "This partner account is %s: it cannot sign in.", p.Status)
 		}
-		token := attribution.NewSessionToken()
-		ps := &attribution.PartnerSession{ID: attribution.NewID(attribution.PrefixPartnerSession, now),
-			TokenHash: attribution.HashKey(token), VendorID: p.VendorID, PartnerID: p.ID,
-			UserAgent: attribution.SessionUserAgent(meta.UserAgent), CreatedAt: now, LastSeenAt: now}
-		if _, err := tx.NewInsert().Model(ps).Exec(ctx); err != nil {
-			return err
-		}
-		out = &attribution.PartnerSignedIn{Partner: p, Token: token}
-		return nil
+		out, err = startPartnerSession(ctx, tx, p, meta, now)
+		return err
 	})
 	return out, err
+}
+
+// startPartnerSession starts, through db, a portal session of partner p,
+// who may sign in (attribution.PartnerMaySignIn): spending a sign-in link
+// and accepting an invite both end here.
+func startPartnerSession(ctx context.Context, db bun.IDB, p *attribution.Partner, meta attribution.SessionMeta, now time.Time) (*attribution.PartnerSignedIn, error) {
+	token := attribution.NewSessionToken()
+	ps := &attribution.PartnerSession{ID: attribution.NewID(attribution.PrefixPartnerSession, now),
+		TokenHash: attribution.HashKey(token), VendorID: p.VendorID, PartnerID: p.ID,
+		UserAgent: attribution.SessionUserAgent(meta.UserAgent), CreatedAt: now, LastSeenAt: now}
+	if _, err := db.NewInsert().Model(ps).Exec(ctx); err != nil {
+		return nil, err
+	}
+	return &attribution.PartnerSignedIn{Partner: p, Token: token}, nil
 }
 
 // PartnerSession returns the live session of token and its partner,

@@ -99,10 +99,10 @@ func (s *Program) findInvite(ctx context.Context, db bun.IDB, token string) (*at
 }
 
 // AcceptInvite spends the invite (once, whoever races for it), makes the
-// partner active and gives them their first link, in one transaction
-// audited as the partner.
-func (s *Program) AcceptInvite(ctx context.Context, token string) (*attribution.Partner, error) {
-	var out *attribution.Partner
+// partner active, gives them their first link and starts their portal
+// session, in one transaction audited as the partner.
+func (s *Program) AcceptInvite(ctx context.Context, token string, meta attribution.SessionMeta) (*attribution.PartnerSignedIn, error) {
+	var out *attribution.PartnerSignedIn
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		inv, err := s.findInvite(ctx, tx, token)
 		if err != nil {
@@ -130,8 +130,10 @@ func (s *Program) AcceptInvite(ctx context.Context, token string) (*attribution.
 		if err := audit(ctx, tx, p.VendorID, actor, attribution.ActionPartnerAcceptInvite, attribution.ObjectPartner, p.ID, "", &before, p, now); err != nil {
 			return err
 		}
-		out = p
-		_, err = giveFirstLink(ctx, tx, p.VendorID, p, actor, now)
+		if _, err := giveFirstLink(ctx, tx, p.VendorID, p, actor, now); err != nil {
+			return err
+		}
+		out, err = startPartnerSession(ctx, tx, p, meta, now)
 		return err
 	})
 	if err != nil {
