@@ -129,24 +129,24 @@ func TestPartnerAPI_Links(t *testing.T) {
 
 	var list partnerList[map[string]any]
 	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/links", f.p1.Token, nil)).JSON(t, &list)
-	if len(list.Data) != 3 {
-		t.Fatalf("p1 links = %d, want 3", len(list.Data))
+	if len(list.Data) != 4 { // the fixture's, the two above, and the first link p1 got when created (attribution.FirstLink)
+		t.Fatalf("p1 links = %d, want 4", len(list.Data))
 	}
 	for _, l := range list.Data {
 		if l["partner_id"] != f.p1.ID {
 			t.Fatalf("p1 sees %v", l)
 		}
 	}
-	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/links?limit=2", f.p1.Token, nil)).JSON(t, &list)
-	if len(list.Data) != 2 || !list.HasMore || list.NextCursor == "" {
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/links?limit=3", f.p1.Token, nil)).JSON(t, &list)
+	if len(list.Data) != 3 || !list.HasMore || list.NextCursor == "" {
 		t.Fatalf("page = %+v", list)
 	}
-	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/links?limit=2&cursor="+list.NextCursor, f.p1.Token, nil)).JSON(t, &list)
+	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/links?limit=3&cursor="+list.NextCursor, f.p1.Token, nil)).JSON(t, &list)
 	if len(list.Data) != 1 || list.HasMore {
 		t.Fatalf("page 2 = %+v", list)
 	}
 	f.Must(t, http.StatusOK, f.Do(t, "GET", "/v1/partner/links", f.p2.Token, nil)).JSON(t, &list)
-	if len(list.Data) != 1 || list.Data[0]["partner_id"] != f.p2.ID {
+	if len(list.Data) != 2 || list.Data[0]["partner_id"] != f.p2.ID || list.Data[1]["partner_id"] != f.p2.ID { // its first link and the fixture's
 		t.Fatalf("p2 links = %v", list.Data)
 	}
 }

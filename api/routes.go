@@ -60,6 +60,8 @@ func (s *Server) routes() {
 	analytics := &analyticsHandlers{svc: d.Analytics, clock: d.Clock}
 	payouts := &payoutHandlers{payouts: d.Payouts, vendors: d.Vendors}
 	stripeEvents := &stripeEventHandlers{events: d.StripeEvents}
+	program := &programHandlers{partners: d.Partners, program: d.Program}
+	hooks := &webhookHandlers{hooks: d.Webhooks}
 	portal := &partnerPortal{
 		vendors: d.Vendors, links: d.Links, customers: d.Customers, rewards: d.Rewards, portal: d.Portal,
 		clock: d.Clock, publicURL: cfg.PublicURL,
@@ -114,6 +116,9 @@ func (s *Server) routes() {
 	v1.PATCH("/partners/:id", partners.patchPartner)
 	v1.POST("/partners/:id/codes", m.addPromotionCode)
 	v1.GET("/partners/:id/codes", m.listPromotionCodes)
+	v1.POST("/partners/:id/approve", program.decide(attribution.PartnerApprove))
+	v1.POST("/partners/:id/reject", program.decide(attribution.PartnerReject))
+	v1.POST("/partners/:id/invite", program.invite)
 	v1.POST("/links", links.createLink)
 	v1.GET("/links", links.listLinks)
 	v1.GET("/links/:id", links.getLink)
@@ -154,6 +159,15 @@ func (s *Server) routes() {
 	v1.POST("/payouts/:id/paid", payouts.markPaid)
 	v1.GET("/stripe_events", stripeEvents.listStripeEvents)
 	v1.POST("/stripe_events/:id/retry", stripeEvents.retryStripeEvent)
+	v1.POST("/webhook_endpoints", hooks.createEndpoint)
+	v1.GET("/webhook_endpoints", hooks.listEndpoints)
+	v1.GET("/webhook_endpoints/:id", hooks.getEndpoint)
+	v1.PATCH("/webhook_endpoints/:id", hooks.patchEndpoint)
+	v1.DELETE("/webhook_endpoints/:id", hooks.deleteEndpoint)
+	v1.POST("/webhook_endpoints/:id/rotate_secret", hooks.rotateSecret)
+	v1.GET("/webhook_endpoints/:id/deliveries", hooks.listDeliveries)
+	v1.POST("/webhook_endpoints/:id/deliveries/:delivery_id/retry", hooks.retryDelivery)
+	v1.GET("/events/:id", hooks.getEvent)
 
 	// Partner: a partner token (pt_); every answer is the partner's own.
 	partner := e.Group("/v1/partner", s.partnerAuth)

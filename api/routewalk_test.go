@@ -20,6 +20,7 @@ type world struct {
 	cust, purchase, rewrd string // A's
 	payout                string // A's
 	stripeEvent           string // A's
+	hook, delivery, event string // A's webhook endpoint, one of its deliveries and its event
 	custEmail             string
 }
 
@@ -27,6 +28,8 @@ func newWorld(t *testing.T, opts ...testenv.Option) *world {
 	t.Helper()
 	e := testenv.New(t, opts...)
 	w := &world{e: e, a: e.NewVendor(t, "Acme"), b: e.NewVendor(t, "Bravo"), custEmail: "carol@customer.example"}
+	w.hook = e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/webhook_endpoints", w.a.SecretKey, map[string]any{
+		"url": "https://hooks.acme.invalid/tally"})).Map(t)["id"].(string)
 	w.pa = e.NewPartner(t, w.a, "Ada", "ada@partner.example")
 	w.pb = e.NewPartner(t, w.b, "Bob", "bob@partner.example")
 	// A private destination: the destination check refuses it without a
@@ -53,6 +56,14 @@ func newWorld(t *testing.T, opts ...testenv.Option) *world {
 	e.Must(t, http.StatusOK, postStripe(t, e, w.a.ID, "whsec_walk_0123456789abcdef", w.stripeEvent, "customer.created", map[string]any{
 		"id": "cus_WalkAcme", "object": "customer", "email": w.custEmail,
 	}))
+	var deliveries struct {
+		Data []struct {
+			ID      string `json:"id"`
+			EventID string `json:"event_id"`
+		} `json:"data"`
+	}
+	e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/webhook_endpoints/"+w.hook+"/deliveries", w.a.SecretKey, nil)).JSON(t, &deliveries)
+	w.delivery, w.event = deliveries.Data[0].ID, deliveries.Data[0].EventID
 	return w
 }
 
@@ -62,7 +73,8 @@ func (w *world) idFor(path string) (string, bool) {
 		"/v1/partners/": w.pa.ID, "/v1/links/": w.la.ID, "/v1/customers/": w.cust,
 		"/v1/purchases/": w.purchase, "/v1/rewards/": w.rewrd,
 		"/v1/partner/links/": w.la.ID, "/v1/partner/rewards/": w.rewrd, "/v1/payouts/": w.payout,
-		"/v1/stripe_events/": w.stripeEvent,
+		"/v1/stripe_events/":     w.stripeEvent,
+		"/v1/webhook_endpoints/": w.hook, "/v1/events/": w.event,
 	} {
 		if strings.HasPrefix(path, prefix+":id") {
 			return id, true
@@ -80,6 +92,8 @@ func (w *world) fill(path string) (string, bool) {
 			return w.la.Key
 		case ":vendor_id":
 			return w.a.ID
+		case ":delivery_id":
+			return w.delivery
 		case ":id":
 			id, found := w.idFor(path)
 			ok = ok && found
@@ -113,6 +127,8 @@ func (w *world) walkBodies() map[string]any {
 		"POST /v1/purchases/:id/include":     map[string]any{"reason": "r"},
 		"POST /v1/partner/links":             map[string]any{"destination_url": "https://evil.example/"},
 		"POST /admin/v1/vendors":             map[string]any{"name": "Mallory"},
+		"POST /v1/webhook_endpoints":         map[string]any{"url": "https://evil.example/"},
+		"PATCH /v1/webhook_endpoints/:id":    map[string]any{"url": "https://evil.example/", "status": "disabled"},
 		"POST /v1/payouts":                   map[string]any{"partner_ids": []string{w.pa.ID}},
 		"PATCH /v1/partner/me":               map[string]any{"notifications": map[string]any{"payout_sent": false}},
 	}
@@ -140,7 +156,17 @@ var walkSkip = map[string]string{
 	"POST /logout":                     "web page, session cookie only; web tests",
 	"GET /setup/:token":                "web page, one-time link; web tests",
 	"POST /setup/:token":               "web page, one-time link; web tests",
+	"GET /password/reset":              "web page, public form; web reset tests",
+	"POST /password/reset":             "web page, public form, throttled; web reset tests",
+	"GET /password/reset/:token":       "web page, one-time link; web reset tests",
+	"POST /password/reset/:token":      "web page, one-time link; web reset tests",
 	"GET /dashboard":                   "web page, session cookie only; web tests",
+	// program pages
+	"GET /join/:slug":          "public program page, names its vendor by slug; web join tests",
+	"POST /join/:slug":         "public application, names its vendor by slug; web join tests",
+	"GET /join/:slug/thanks":   "public thank-you page; web join tests",
+	"GET /join/invite/:token":  "web page, one-time invite link; web join tests",
+	"POST /join/invite/:token": "web page, one-time invite link; web join tests",
 	// dash-b pages
 	"GET /dashboard/audit":                         "web page, session cookie only; web tests",
 	"GET /dashboard/customers":                     "web page, session cookie only; web tests",
@@ -208,6 +234,11 @@ func kindOf(r walkRoute) routeKind {
 	case strings.HasPrefix(r.path, "/dashboard/"):
 		// Web pages: a session cookie only, never a key; each page's web
 		// tests check another vendor's objects are not found.
+		return kindSkipped
+	case r.path == "/partner" || strings.HasPrefix(r.path, "/partner/") || strings.HasPrefix(r.path, "/unsubscribe/"):
+		// The partner portal's pages: a partner session cookie or a
+		// one-time token only, never a key; web/portal_routewalk_test.go
+		// walks them with another partner's and vendor's ids.
 		return kindSkipped
 	case strings.HasPrefix(r.path, "/v1/partner/") || r.path == "/v1/partner":
 		return kindPartner

@@ -70,6 +70,8 @@ type Deps struct {
 	Analytics attribution.AnalyticsService
 	Gaps      attribution.GapService
 	Payouts   attribution.PayoutService
+	// Program: applications' decisions and partner invites.
+	Program attribution.ProgramService
 
 	Tokens  *attribution.TokenCodec
 	Clicks  attribution.ClickRecorder
@@ -83,6 +85,8 @@ type Deps struct {
 	Accounts attribution.AccountService
 	// StripeEvents lists a vendor's Stripe events and retries dead ones.
 	StripeEvents attribution.StripeEventService
+	// Webhooks manages the outbound webhook endpoints and their deliveries.
+	Webhooks attribution.WebhookService
 	// Metrics counts requests and redirects and serves GET /metrics; nil
 	// counts nothing and serves no /metrics.
 	Metrics *metrics.Metrics

@@ -15,6 +15,7 @@ import (
 	"github.com/tally-dev/tally/attribution/clickinfo"
 	"github.com/tally-dev/tally/attribution/store"
 	"github.com/tally-dev/tally/attribution/store/ingest"
+	"github.com/tally-dev/tally/internal/hookworker"
 	"github.com/tally-dev/tally/internal/mailer"
 	"github.com/tally-dev/tally/internal/metrics"
 	"github.com/tally-dev/tally/snippet"
@@ -52,6 +53,8 @@ type App struct {
 	metricsLn     net.Listener
 	// Mailer sends the mail outbox; Enabled tells whether mail is on.
 	Mailer *mailer.Mailer
+	// Hooks delivers the outbound webhooks' outbox.
+	Hooks *hookworker.Worker
 }
 
 // New opens the database, migrates it, loads or creates the keys and builds
@@ -116,6 +119,12 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Accounts.SetMail(st.Mail)
 	a.Mailer = mailer.New(cfg.mail, st.Mail, logger)
 	a.Mailer.OnResult = a.Metrics.Email
+	sender := hookworker.NewSender(hookworker.SenderOptions{AllowPrivate: cfg.CheckAllowPrivate, Resolve: cfg.WebhookResolver})
+	st.Webhooks.SetSecrets(box)
+	st.Webhooks.SetDestinationCheck(sender.CheckDestination)
+	a.Hooks = hookworker.New(st.Webhooks, sender, logger)
+	a.Hooks.OnResult = a.Metrics.Delivery
+	a.Metrics.WatchOutboxAge(st.Webhooks.OldestUndeliveredAge, st.Mail.OldestUnsentAge)
 	agents := clickinfo.NewAgentParser(50_000)
 	signups := snippet.NewSignupReader(a.Tokens, agents, salt, cfg.Clock)
 	a.Server = api.New(api.Config{
@@ -127,9 +136,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Database: st, Vendors: st.Vendors, Partners: st.Partners, Links: st.Links, Customers: st.Customers,
 		Signups: st.Customers, Purchases: st.Purchases, Payments: st.Payments, Rewards: st.Rewards, Audit: st.Audit,
 		Exports: st.Exports, Health: st.Health, Diagnosis: st.Diagnosis, Erasure: st.Erasure, Portal: st.Portal,
-		Analytics: st.Analytics, Payouts: st.Payouts,
+		Analytics: st.Analytics, Payouts: st.Payouts, Program: st.Program,
 		Tokens: a.Tokens, Clicks: a.Clicks, Agents: agents,
-		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings, StripeEvents: st.Payments, Metrics: a.Metrics,
+		Geo: a.geo, Clock: cfg.Clock, Logger: logger, Snippet: script, Pings: a.Pings, StripeEvents: st.Payments, Metrics: a.Metrics, Webhooks: st.Webhooks,
 		Accounts:         a.Accounts,
 		Gaps:             st.Gaps,
 		SnippetEndpoints: snippet.NewEndpoints(snippetStore{st.Vendors, st.Customers}, a.Pings, signups, cfg.Clock),
@@ -147,6 +156,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Customers: st.Customers, Diagnosis: st.Diagnosis, Purchases: st.Purchases, Exports: st.Exports, Audit: st.Audit,
 		Links: st.Links, Health: st.Health, Gaps: st.Gaps, Team: a.Accounts, StripeEvents: st.Payments,
 		LinkChecker: check.New(check.Options{AllowPrivate: cfg.CheckAllowPrivate}),
+		// the partner portal
+		PartnerAccounts: st.PartnerAccounts, Portal: st.Portal, Payouts: st.Payouts, Unsubscribes: st.Unsubscribes,
+		Program: st.Program, MailEnabled: a.Mailer.Enabled(), Webhooks: st.Webhooks,
 	})
 	if cfg.MetricsAddr != "" {
 		if err := a.serveMetrics(cfg.MetricsAddr); err != nil {
@@ -155,11 +167,14 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}
 	jobs, stop := context.WithCancel(context.Background())
 	a.stopJobs = stop
-	a.jobs.Add(4)
+	a.jobs.Add(5)
 	go func() { defer a.jobs.Done(); a.approveRewards(jobs, time.Minute) }()
 	go func() { defer a.jobs.Done(); a.rollupAndRetention(jobs, time.Minute, time.Hour) }()
 	go func() { defer a.jobs.Done(); a.applyQueuedEvents(jobs, time.Second) }()
 	go func() { defer a.jobs.Done(); a.Mailer.Run(jobs, time.Second) }()
+	go func() { defer a.jobs.Done(); a.Hooks.Run(jobs, time.Second) }()
+	a.jobs.Add(1)
+	go func() { defer a.jobs.Done(); a.weeklySummaries(jobs, time.Hour) }()
 	ok = true
 	return a, nil
 }
@@ -253,6 +268,12 @@ func (a *App) MetricsAddr() net.Addr {
 // (reads approve due rewards too, so a missed tick is never visible). With
 // several instances, one of them approves per tick (advisory lock).
 func (a *App) approveRewards(ctx context.Context, period time.Duration) {
+	every(ctx, period, func() { a.ApproveDueRewardsOnce(ctx) })
+}
+
+// every calls tick once per period until ctx ends; the first call is one
+// period after the start.
+func every(ctx context.Context, period time.Duration, tick func()) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
@@ -260,7 +281,7 @@ func (a *App) approveRewards(ctx context.Context, period time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			a.ApproveDueRewardsOnce(ctx)
+			tick()
 		}
 	}
 }
@@ -321,23 +342,16 @@ func (a *App) RetentionOnce(ctx context.Context) (ran bool, err error) {
 // period after start. With several instances each run happens on one of
 // them at a time (advisory locks; the others skip that tick).
 func (a *App) rollupAndRetention(ctx context.Context, period, retentionPeriod time.Duration) {
-	t := time.NewTicker(period)
-	defer t.Stop()
 	var lastRetention time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, period, func() {
 		if _, err := a.RollUpOnce(ctx); err != nil {
-			continue
+			return
 		}
 		if a.Config.RetentionDays > 0 && time.Since(lastRetention) >= retentionPeriod {
 			lastRetention = time.Now()
 			a.RetentionOnce(ctx)
 		}
-	}
+	})
 }
 
 // applyQueuedEvents applies the webhook queue: at once when this instance

@@ -12,6 +12,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/internal/hookworker"
 	"github.com/tally-dev/tally/internal/mailer"
 	"github.com/tally-dev/tally/webhooks"
 )
@@ -48,7 +49,8 @@ type Config struct {
 	// rolled up (analytics keep their aggregates); 0 keeps them forever.
 	RetentionDays int `env:"TALLY_RETENTION_DAYS" envDefault:"400"`
 	// CheckAllowPrivate lets POST /v1/links/{id}/check fetch private,
-	// loopback and link-local addresses (tests, private deployments).
+	// loopback and link-local addresses, and outbound webhook endpoints be
+	// on them (tests, private deployments).
 	CheckAllowPrivate bool `env:"TALLY_CHECK_ALLOW_PRIVATE"`
 	// SMTPURL and MailFrom turn email on (internal/mailer); unset, nothing
 	// is sent and screens show the links to copy.
@@ -66,6 +68,10 @@ type Config struct {
 	// a listener of its own (keep it private); /metrics on TALLY_ADDR
 	// always takes the admin token.
 	MetricsAddr string `env:"TALLY_METRICS_ADDR"`
+
+	// WebhookResolver, for tests, replaces the system resolver of outbound
+	// webhooks (their addresses are still checked at dial time).
+	WebhookResolver hookworker.Resolver `env:"-"`
 
 	// Clock is for tests; nil means the system clock.
 	Clock attribution.Clock `env:"-"`

@@ -229,6 +229,28 @@ func (l *AccountLink) Usable(now time.Time) error {
 	return nil
 }
 
+// PasswordResetPath is the path of the reset link of token.
+func PasswordResetPath(token string) string { return "/password/reset/" + token }
+
+// Asking for a password reset link is throttled as asking for a partner's
+// sign-in link is (SignInRequestThrottled): every request counts, for the
+// email as typed and for the IP, whether or not the email has a user.
+// The keys differ from ThrottleKeys, so asking never counts as a failed
+// sign-in.
+func PasswordResetKeys(email, ip string) (emailKey, ipKey string) {
+	return HashKey("reset-email:" + NormalizeEmail(email)), HashKey("reset-ip:" + ip)
+}
+
+// ErrPasswordResetThrottled answers a throttled request, whether or not the
+// email has a user.
+func ErrPasswordResetThrottled() error {
+	return Errorf(ERATELIMIT, "Too many reset links were asked for. Wait 15 minutes, then try again.")
+}
+
+// ActionUserPasswordReset is the audit action of a password replaced
+// through a reset link; its actor is the user's email.
+const ActionUserPasswordReset = "user.password_reset"
+
 // ErrNoSuchLink answers a token that names no link.
 func ErrNoSuchLink() error {
 	return Errorf(ENOTFOUND, "This link is not valid. Check that you copied all of it.")
@@ -284,9 +306,18 @@ type AccountService interface {
 	// the vendor service) and its admin, and signs the admin in.
 	// EINVALID, ENOTFOUND (link), ECONFLICT.
 	CompleteFirstRun(ctx context.Context, token string, f FirstRun, meta SessionMeta) (*SignedIn, error)
-	// CompleteSetup spends a setup link: it sets the user's password and
-	// signs them in. EINVALID, ENOTFOUND (link).
+	// CompleteSetup spends a setup or invite link: it sets the user's
+	// password and signs them in. EINVALID, ENOTFOUND (link; a reset link
+	// is not taken).
 	CompleteSetup(ctx context.Context, token, password string, meta SessionMeta) (*SignedIn, error)
+	// RequestPasswordReset emails a reset link (LinkReset) to the user whose
+	// email is email; for an unknown email it does nothing, with the same
+	// answer. EINVALID, ERATELIMIT (ErrPasswordResetThrottled).
+	RequestPasswordReset(ctx context.Context, email string, meta SessionMeta) error
+	// CompletePasswordReset spends a reset link: it sets the user's
+	// password, ends all their sessions and their other reset links, signs
+	// them in, and audits it as the user. EINVALID, ENOTFOUND (link).
+	CompletePasswordReset(ctx context.Context, token, password string, meta SessionMeta) (*SignedIn, error)
 	// SignIn checks an email and password and starts a session.
 	// EUNAUTHORIZED (ErrWrongCredentials), ERATELIMIT (ErrSignInThrottled).
 	SignIn(ctx context.Context, email, password string, meta SessionMeta) (*SignedIn, error)

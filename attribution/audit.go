@@ -39,7 +39,7 @@ const (
 )
 
 // AuditObjectTypes lists the accepted object_type filters of the audit log.
-var AuditObjectTypes = []string{ObjectCustomer, ObjectPurchase, ObjectReward, ObjectVendor, ObjectPartner, ObjectLink, ObjectPromotionCode, ObjectStripeEvent, ObjectPayout}
+var AuditObjectTypes = []string{ObjectCustomer, ObjectPurchase, ObjectReward, ObjectVendor, ObjectPartner, ObjectLink, ObjectPromotionCode, ObjectStripeEvent, ObjectPayout, ObjectWebhookEndpoint}
 
 // RawJSON is a JSON document kept as text (a TEXT column on both
 // databases) and written into answers as is.

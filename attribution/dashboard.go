@@ -28,6 +28,9 @@ type DashboardTasks struct {
 	Applications          int64 // partners who applied (pending)
 	RewardsToApprove      int64 // rewards still pending now
 	UnattributedPurchases int64 // in the period, not excluded
+	// FailingWebhookEndpoints: endpoints whose latest attempts failed, or
+	// that a failure disabled (WebhookEndpoint.Failing).
+	FailingWebhookEndpoints int64
 }
 
 // DashboardService reads what the dashboard shows beside the analytics.
@@ -36,7 +39,8 @@ type DashboardService interface {
 	// RecentClicks returns the vendor's latest clicks, newest first, from
 	// the database (so every instance sees every click).
 	RecentClicks(ctx context.Context, vendorID string, limit int) ([]FeedClick, error)
-	// Tasks counts the applications to review, the rewards to approve and
-	// the unattributed purchases of [start, end).
+	// Tasks counts the applications to review, the rewards to approve,
+	// the unattributed purchases of [start, end) and the failing webhook
+	// endpoints.
 	Tasks(ctx context.Context, vendorID string, start, end time.Time) (*DashboardTasks, error)
 }

@@ -26,12 +26,14 @@ const (
 	MailPayoutSent          = "payout_sent"          // optional, to the partner
 	MailNewApplication      = "new_application"      // to the vendor's admins
 	MailWeeklySummary       = "weekly_summary"       // optional, to the vendor's admins
+	MailPartnerInvite       = "partner_invite"       // a partner is invited to the program
+	MailWebhookDisabled     = "webhook_disabled"     // to the vendor's admins
 )
 
 // MailKinds lists every kind.
 var MailKinds = []string{MailSetupLink, MailInviteLink, MailResetLink, MailApplicationReceived,
 	MailApplicationApproved, MailApplicationRejected, MailPartnerSignIn, MailNewReward, MailPayoutSent,
-	MailNewApplication, MailWeeklySummary}
+	MailNewApplication, MailWeeklySummary, MailPartnerInvite, MailWebhookDisabled}
 
 // MailOptional reports whether the recipient may opt out of kind: news
 // (a reward, a payout, the weekly summary) is optional; links to sign in

@@ -48,8 +48,8 @@ func TestMailBuilders(t *testing.T) {
 			return attribution.ApplicationApprovedMail(p, "pat@example.com", "Pat", "https://tally.example/partner")
 		}, []string{"approved", "https://tally.example/partner"}},
 		{attribution.MailApplicationRejected, func() (*attribution.Message, error) {
-			return attribution.ApplicationRejectedMail(p, "pat@example.com", "Pat")
-		}, []string{"your application at this time"}},
+			return attribution.ApplicationRejectedMail(p, "pat@example.com", "Pat", "Audience too small <yet>")
+		}, []string{"your application at this time", "Audience too small"}},
 		{attribution.MailNewReward, func() (*attribution.Message, error) {
 			return attribution.NewRewardMail(p, "pat@example.com", "Pat", 123456, "usd", "https://tally.example/partner/rewards", unsub)
 		}, []string{"USD 1,234.56", unsub}},
@@ -63,6 +63,14 @@ func TestMailBuilders(t *testing.T) {
 			start := mailT0.Truncate(24 * time.Hour)
 			return attribution.WeeklySummaryMail(p, "ada@acme.example", start, start.Add(7*24*time.Hour), week, "https://tally.example/", unsub)
 		}, []string{"1200", "JPY 1,500", "USD 1,234.56", "USD 123.45", "Jan 15 – Jan 21, 2026"}},
+		{attribution.MailPartnerInvite, func() (*attribution.Message, error) {
+			l := link
+			l.Expires = mailT0.Add(14 * 24 * time.Hour)
+			return attribution.PartnerInviteMail(p, "ivy@example.com", "Ivy", l)
+		}, []string{link.URL, "14 days", "Hello Ivy"}},
+		{attribution.MailWebhookDisabled, func() (*attribution.Message, error) {
+			return attribution.WebhookDisabledMail(p, "ada@acme.example", "https://hooks.acme.example/tally", attribution.WebhookDisabledGone, "https://tally.example/dashboard/settings")
+		}, []string{"https://hooks.acme.example/tally", "410 Gone", "https://tally.example/dashboard/settings"}},
 	}
 	if len(cases) != len(attribution.MailKinds) {
 		t.Fatalf("%d cases for %d kinds", len(cases), len(attribution.MailKinds))
@@ -93,7 +101,7 @@ func TestMailBuilders(t *testing.T) {
 			if got := m.UnsubscribeURL != ""; got != attribution.MailOptional(c.kind) {
 				t.Errorf("unsubscribe %q on kind %s", m.UnsubscribeURL, c.kind)
 			}
-			if strings.Contains(c.kind, "link") || c.kind == attribution.MailPartnerSignIn {
+			if strings.Contains(c.kind, "link") || c.kind == attribution.MailPartnerSignIn || c.kind == attribution.MailPartnerInvite {
 				if m.ExpiresAt == nil || m.Expired(*m.ExpiresAt) != true || m.Expired(mailT0) {
 					t.Errorf("a link message expires with its link: %v", m.ExpiresAt)
 				}

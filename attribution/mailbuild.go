@@ -59,6 +59,7 @@ type mailData struct {
 	Subject     string
 	Name        string // the recipient's name, the applicant's, or the inviter's
 	Email       string // the applicant's email
+	Reason      string // why an application was rejected, when the vendor said
 	Link        string // the one-time link, or the page the message points to
 	Action      string // the words of the link's button
 	Valid       string // how long a one-time link works: "72 hours"
@@ -68,6 +69,7 @@ type mailData struct {
 	Revenue     []string
 	Rewards     []string
 	Unsubscribe string
+	Endpoint    string // a webhook endpoint's URL (webhook_disabled)
 }
 
 // buildMail renders kind's templates with d into a message to to.
@@ -136,9 +138,16 @@ func ApplicationApprovedMail(p MailProgram, to, name, portalURL string) (*Messag
 	return buildMail(p, MailApplicationApproved, to, mailData{Name: name, Link: portalURL, Action: "Open your partner portal"})
 }
 
-// ApplicationRejectedMail tells an applicant they were not accepted.
-func ApplicationRejectedMail(p MailProgram, to, name string) (*Message, error) {
-	return buildMail(p, MailApplicationRejected, to, mailData{Name: name})
+// ApplicationRejectedMail tells an applicant they were not accepted, and
+// why when reason is given.
+func ApplicationRejectedMail(p MailProgram, to, name, reason string) (*Message, error) {
+	return buildMail(p, MailApplicationRejected, to, mailData{Name: name, Reason: reason})
+}
+
+// PartnerInviteMail invites a partner to the program: the one-time link
+// opens the program's page with "Accept invite".
+func PartnerInviteMail(p MailProgram, to, name string, l OneTimeLink) (*Message, error) {
+	return linkMail(p, MailPartnerInvite, to, l, mailData{Name: name, Action: "Accept invite"})
 }
 
 // NewRewardMail tells a partner about a new reward (optional: unsubscribeURL

@@ -62,6 +62,10 @@ type Partner struct {
 	RewardRule *RewardRule `json:"reward_rule" bun:"reward_rule"`
 	CreatedAt  time.Time   `json:"created_at" bun:"created_at"`
 	UpdatedAt  time.Time   `json:"updated_at" bun:"updated_at"`
+
+	// Website is what an applicant typed as "Website or audience" ("" for
+	// a partner the vendor created or invited).
+	Website string `json:"website" bun:"website"`
 }
 
 // PartnerCreate is the body of a partner creation.

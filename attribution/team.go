@@ -20,7 +20,7 @@ const (
 // Invitation is a new user and the token of their one-time setup link.
 type Invitation struct {
 	User  *User
-	Token string
+	Token string // "" for a user who has a password: the link went by email only
 }
 
 // TeamService lists a vendor's users and sessions, invites users and ends
@@ -29,7 +29,9 @@ type TeamService interface {
 	// ListUsers lists the vendor's users, oldest first.
 	ListUsers(ctx context.Context, vendorID string) ([]*User, error)
 	// InviteUser creates a user without a password and its invite link,
-	// audited as actor. EINVALID, ECONFLICT (the email has a user).
+	// emailed, audited as actor; an email of a user of this vendor gets a
+	// new invite link instead. EINVALID, ECONFLICT (the email has a user
+	// of another vendor).
 	InviteUser(ctx context.Context, vendorID, actor, email, role string) (*Invitation, error)
 	// ListSessions lists a user's live sessions, the last used first.
 	ListSessions(ctx context.Context, vendorID, userID string) ([]*Session, error)

@@ -37,6 +37,8 @@ type Vendor struct {
 
 	// MinimumPayout is in minor units, compared with each currency's total.
 	MinimumPayout int64 `json:"minimum_payout" bun:"minimum_payout"`
+	// ProgramPage is the public /join/{slug} page (program.go).
+	ProgramPage ProgramPage `json:"program_page" bun:"embed:program_page_"`
 }
 
 // DefaultTimeZone is a vendor's time zone until it sets one.
@@ -86,6 +88,9 @@ type VendorUpdate struct {
 	RewardRule            RewardRuleUpdate `json:"reward_rule"`
 	TimeZone              *string          `json:"time_zone"`
 	MinimumPayout         *int64           `json:"minimum_payout"`
+
+	// ProgramPage: absent unchanged; each of its fields likewise.
+	ProgramPage *ProgramPageUpdate `json:"program_page"`
 	// Reason, optional, goes to the audit log.
 	Reason string `json:"reason"`
 }
@@ -167,6 +172,11 @@ func (upd VendorUpdate) Apply(v *Vendor) error {
 		}
 		v.MinimumPayout = *upd.MinimumPayout
 	}
+	if upd.ProgramPage != nil {
+		if err := upd.ProgramPage.apply(&v.ProgramPage); err != nil {
+			return err
+		}
+	}
 	rule, err := upd.RewardRule.apply(v.RewardRule)
 	if err != nil {
 		return err
@@ -188,6 +198,8 @@ type VendorSettings struct {
 	TimeZone              string      `json:"time_zone"`
 	StripeWebhookSecret   string      `json:"stripe_webhook_secret"`
 	MinimumPayout         int64       `json:"minimum_payout"`
+
+	ProgramPage ProgramPage `json:"program_page"`
 }
 
 // Settings returns v's settings for the audit log, secrets as "set"/"unset".
@@ -196,7 +208,7 @@ func (v *Vendor) Settings() VendorSettings {
 		Name: v.Name, Domain: v.Domain, AllowedOrigins: v.AllowedOrigins, CookieDomain: v.CookieDomain,
 		AttributionWindowDays: v.AttributionWindowDays, FallbackURL: v.FallbackURL, RewardRule: v.RewardRule,
 		TimeZone: v.TimeZone, StripeWebhookSecret: secretState(v.StripeWebhookSecret),
-		MinimumPayout: v.MinimumPayout,
+		MinimumPayout: v.MinimumPayout, ProgramPage: v.ProgramPage,
 	}
 }
 

@@ -107,6 +107,9 @@ func (p *pages) addPartner(c echo.Context, invite bool) error {
 	} else if err != nil {
 		return err
 	}
+	if invite {
+		return p.invited(c, np.Partner.ID) // join_invite.go
+	}
 	return c.Redirect(http.StatusSeeOther, "/dashboard/partners/"+np.Partner.ID)
 }
 
@@ -120,21 +123,25 @@ type partnerData struct {
 	Rewards   []*attribution.Reward
 	Codes     []*attribution.PromotionCode
 	Statuses  []string // what the status form offers
+	InviteURL string   // a new invite link to copy, on the answer that made it (email is off)
 }
 
 // partner answers GET /dashboard/partners/{id}.
-func (p *pages) partner(c echo.Context) error {
+func (p *pages) partner(c echo.Context) error { return p.partnerPage(c, c.Param("id"), "") }
+
+// partnerPage renders partner id's page, with inviteURL when set.
+func (p *pages) partnerPage(c echo.Context, id, inviteURL string) error {
 	ctx, u := c.Request().Context(), userOf(c)
 	v, err := p.Vendors.FindVendor(ctx, u.VendorID)
 	if err != nil {
 		return err
 	}
-	pa, err := p.Partners.FindPartner(ctx, v.ID, c.Param("id"))
+	pa, err := p.Partners.FindPartner(ctx, v.ID, id)
 	if err != nil {
 		return err
 	}
 	d := partnerData{Partner: pa, Rule: attribution.RuleFor(v, pa), Override: pa.RewardRule != nil,
-		Statuses: []string{attribution.PartnerActive, attribution.PartnerDisabled}}
+		Statuses: []string{attribution.PartnerActive, attribution.PartnerDisabled}, InviteURL: inviteURL}
 	page := attribution.Page{Limit: 20}
 	if d.Links, _, err = p.Links.ListLinks(ctx, v.ID, attribution.LinkFilter{PartnerID: pa.ID, Page: attribution.Page{Limit: attribution.MaxPageLimit}}); err != nil {
 		return err

@@ -29,6 +29,8 @@ type view struct {
 	CSRF   string
 	Error  string // a message shown above the form
 	Data   any    // the page's own data
+
+	Portal *portalView // on portal pages: the signed-in partner, for the navigation
 }
 
 func mustParseTemplates() *templates {

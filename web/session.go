@@ -80,6 +80,11 @@ func (p *pages) csrfToken(c echo.Context) string {
 	if token := cookieValue(c, sessionCookie); token != "" {
 		return attribution.CSRFToken(token)
 	}
+	return p.preSessionCSRF(c)
+}
+
+// preSessionCSRF is the pre-session cookie's token, made and set on first use.
+func (p *pages) preSessionCSRF(c echo.Context) string {
 	if v := cookieValue(c, csrfCookie); len(v) >= 32 {
 		return v
 	}

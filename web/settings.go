@@ -11,7 +11,7 @@ import (
 )
 
 // settingsData is /dashboard/settings: program, reward rule, Stripe, keys,
-// team and sessions.
+// team, sessions and webhook endpoints.
 type settingsData struct {
 	Origins    string // one per line
 	Rule       ruleForm
@@ -24,6 +24,10 @@ type settingsData struct {
 	NewSecretKey string
 	InviteURL    string
 	InviteEmail  string
+	// InviteEmailed: the invite link went by email, so it is not shown.
+	InviteEmailed bool
+	JoinBase      string // the program page's address but its slug
+	Webhooks      webhookSettings
 }
 
 // ruleForm is the reward rule as its form shows it.
@@ -64,6 +68,7 @@ func (p *pages) settingsPage(c echo.Context, d settingsData) error {
 	d.Origins = strings.Join(v.AllowedOrigins, "\n")
 	d.Rule = ruleFormOf(v.RewardRule)
 	d.WebhookURL = strings.TrimRight(p.PublicURL, "/") + "/webhooks/stripe/" + v.ID
+	d.JoinBase = strings.TrimRight(p.PublicURL, "/") + "/join/"
 	if d.Events, _, err = p.StripeEvents.ListStripeEvents(ctx, v.ID, attribution.StripeEventFilter{Page: attribution.Page{Limit: 20}}); err != nil {
 		return err
 	}
@@ -71,6 +76,9 @@ func (p *pages) settingsPage(c echo.Context, d settingsData) error {
 		return err
 	}
 	if d.Sessions, err = p.Team.ListSessions(ctx, v.ID, u.ID); err != nil {
+		return err
+	}
+	if d.Webhooks, err = p.loadWebhookSettings(c, v.ID); err != nil { // webhooks.go
 		return err
 	}
 	if s, _, err := p.Accounts.Session(ctx, cookieValue(c, sessionCookie)); err == nil {
@@ -100,6 +108,9 @@ func (p *pages) saveProgram(c echo.Context) error {
 	name, domain, cookie, fallback, tz := f["name"], f["domain"], f["cookie_domain"], f["fallback_url"], f["time_zone"]
 	upd := attribution.VendorUpdate{Name: &name, Domain: &domain, AllowedOrigins: &origins, CookieDomain: &cookie,
 		AttributionWindowDays: &window, FallbackURL: &fallback, TimeZone: &tz}
+	if err := programFields(c, &upd); err != nil { // join_settings.go
+		return p.refused(c, err, p.settings)
+	}
 	if _, err := p.Vendors.UpdateVendor(c.Request().Context(), u.VendorID, u.Email, upd); err != nil {
 		return p.refused(c, err, p.settings)
 	}
@@ -196,7 +207,8 @@ func (p *pages) rotateKey(c echo.Context) error {
 }
 
 // invite answers the team form "Invite": a user with a one-time link,
-// shown here to copy (the invitation email is sent when email is set up).
+// emailed to them; with email off, shown here to copy (once, so on this
+// answer).
 func (p *pages) invite(c echo.Context) error {
 	u := userOf(c)
 	email, err := formText(c, "email")
@@ -210,6 +222,9 @@ func (p *pages) invite(c echo.Context) error {
 	in, err := p.Team.InviteUser(c.Request().Context(), u.VendorID, u.Email, email, role)
 	if err != nil {
 		return p.refused(c, err, p.settings)
+	}
+	if p.MailEnabled || in.Token == "" {
+		return p.settingsPage(c, settingsData{InviteEmail: in.User.Email, InviteEmailed: true})
 	}
 	return p.settingsPage(c, settingsData{InviteURL: strings.TrimRight(p.PublicURL, "/") + "/setup/" + in.Token, InviteEmail: in.User.Email})
 }

@@ -123,7 +123,9 @@ func TestSettingsPage(t *testing.T) {
 	})
 
 	t.Run("Invite", func(t *testing.T) {
-		act(t, b, page, page+"/team", url.Values{"email": {"ada@acme.example"}, "role": {"viewer"}}).Must(t, http.StatusConflict)
+		// A user of another program keeps their email; one of this program is invited again.
+		userLink(t, e, e.NewVendor(t, "Other").ID, "olga@other.example", "admin")
+		act(t, b, page, page+"/team", url.Values{"email": {"olga@other.example"}, "role": {"viewer"}}).Must(t, http.StatusConflict)
 		act(t, b, page, page+"/team", url.Values{"email": {"eve@acme.example"}, "role": {"owner"}}).Must(t, http.StatusBadRequest)
 		p := act(t, b, page, page+"/team", url.Values{"email": {"Vic@Acme.example"}, "role": {"viewer"}}).Must(t, http.StatusOK)
 		m := regexp.MustCompile(`id="invite-url">[^<]*(/setup/[A-Za-z0-9]+)<`).FindStringSubmatch(p.Body)

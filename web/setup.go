@@ -23,6 +23,9 @@ func (p *pages) setupForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if l.Kind == attribution.LinkReset { // only /password/reset/{token} takes it
+		return attribution.ErrNoSuchLink()
+	}
 	d := setupData{FirstRun: l.Kind == attribution.LinkFirstRun}
 	if u != nil {
 		d.Email = u.Email

@@ -49,6 +49,19 @@ type Deps struct {
 	Team         attribution.TeamService
 	StripeEvents attribution.StripeEventService
 	LinkChecker  LinkChecker
+
+	// the partner portal (/partner) and the unsubscribe pages
+	PartnerAccounts attribution.PartnerAccountService
+	Portal          attribution.PartnerPortalService
+	Payouts         attribution.PayoutService
+	Unsubscribes    attribution.UnsubscribeService
+	// Program: the public program page, applications and invites.
+	Program attribution.ProgramService
+	// MailEnabled is false when no email is sent: screens then show the
+	// links an email would carry.
+	MailEnabled bool
+	// Webhooks: the outbound webhook endpoints of Settings.
+	Webhooks attribution.WebhookService
 }
 
 // RewardService is what the pages do with rewards: list and change them,
@@ -89,6 +102,10 @@ func Mount(e *echo.Echo, deps Deps) {
 	e.POST("/logout", p.logout, form...)
 	e.GET("/setup/:token", p.setupForm, page...)
 	e.POST("/setup/:token", p.setup, form...)
+	e.GET("/password/reset", p.resetForm, page...)
+	e.POST("/password/reset", p.requestReset, form...)
+	e.GET("/password/reset/:token", p.newPasswordForm, page...)
+	e.POST("/password/reset/:token", p.resetPassword, form...)
 
 	// Everything under /dashboard needs a session; a change needs the CSRF
 	// token and an admin, whatever the route, so no page can forget them.
@@ -132,6 +149,11 @@ func Mount(e *echo.Echo, deps Deps) {
 	d.POST("/rewards/bulk", p.bulkRewards)
 	d.POST("/rewards/:id/:action", p.rewardAction)
 	d.GET("/audit", p.audit)
+	d.GET("/payouts", p.payouts)
+	d.POST("/payouts", p.createPayouts)
+	d.GET("/payouts/:id", p.payout)
+	d.GET("/payouts/:id/:file", p.payoutFile)
+	d.POST("/payouts/:id/paid", p.markPayoutPaid)
 	d.GET("/settings", p.settings)
 	d.POST("/settings/program", p.saveProgram)
 	d.POST("/settings/reward-rule", p.saveRewardRule)
@@ -139,9 +161,27 @@ func Mount(e *echo.Echo, deps Deps) {
 	d.POST("/settings/keys/rotate", p.rotateKey)
 	d.POST("/settings/team", p.invite)
 	d.POST("/settings/sessions/:id/revoke", p.revokeSession)
+	d.POST("/settings/webhooks", p.addWebhookEndpoint)
+	d.GET("/settings/webhooks/:id", p.webhookEndpoint)
+	d.POST("/settings/webhooks/:id/status", p.setWebhookEndpointStatus)
+	d.POST("/settings/webhooks/:id/rotate", p.rotateWebhookSecret)
+	d.GET("/settings/webhooks/:id/delete", p.deleteWebhookEndpointForm)
+	d.POST("/settings/webhooks/:id/delete", p.deleteWebhookEndpoint)
+	d.POST("/settings/webhooks/:id/deliveries/:delivery/retry", p.retryWebhookDelivery)
 	d.GET("/gaps", p.gaps)
 	d.GET("/gaps/diagnose", p.findCustomer)
 	d.POST("/gaps/links/:id/check", p.checkLink)
+
+	// program pages: public, no session; applying is rate-limited per
+	// address. "invite" is not a slug (attribution.ValidProgramSlug).
+	apply := append(append([]echo.MiddlewareFunc{}, page...), applyLimit(), p.checkCSRF)
+	e.GET("/join/:slug", p.joinPage, page...)
+	e.POST("/join/:slug", p.apply, apply...)
+	e.GET("/join/:slug/thanks", p.joinThanks, page...)
+	e.GET("/join/invite/:token", p.invitePage, page...)
+	e.POST("/join/invite/:token", p.acceptInvite, form...)
+	d.POST("/partners/:id/invite", p.sendInvite)
+	p.mountPortal(e, page)
 }
 
 // pageHeaders give pages their own Content-Security-Policy (the API's is

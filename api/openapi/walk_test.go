@@ -82,6 +82,19 @@ func TestWalkMatchesDocument(t *testing.T) {
 	c.call(t, http.StatusConflict, "POST", "/v1/partners/"+ada.ID+"/codes", sk, map[string]any{"code": "ADA10"})
 	c.call(t, http.StatusOK, "GET", "/v1/partners/"+ada.ID+"/codes", sk, nil)
 
+	// The program: its page, applications' decisions, invites.
+	c.call(t, http.StatusOK, "PATCH", "/v1/vendor", sk, map[string]any{"program_page": map[string]any{"enabled": true, "slug": "acme"}})
+	c.refused(t, http.StatusBadRequest, "PATCH", "/v1/vendor", sk, map[string]any{"program_page": map[string]any{"slug": "Not a slug!"}})
+	var pat, ivy struct{ ID string }
+	c.call(t, http.StatusCreated, "POST", "/v1/partners", sk, map[string]any{"name": "Pat", "email": "pat@partner.example", "status": "pending"}).JSON(t, &pat)
+	c.call(t, http.StatusCreated, "POST", "/v1/partners", sk, map[string]any{"name": "Ivy", "email": "ivy@partner.example", "status": "invited"}).JSON(t, &ivy)
+	c.call(t, http.StatusOK, "POST", "/v1/partners/"+pat.ID+"/reject", sk, map[string]any{"reason": "not a fit"})
+	c.call(t, http.StatusConflict, "POST", "/v1/partners/"+pat.ID+"/approve", sk, nil)
+	c.call(t, http.StatusOK, "POST", "/v1/partners/"+ivy.ID+"/invite", sk, nil)
+	c.call(t, http.StatusConflict, "POST", "/v1/partners/"+ada.ID+"/invite", sk, nil)
+	c.call(t, http.StatusOK, "POST", "/v1/partners/"+ivy.ID+"/approve", sk, map[string]any{})
+	c.call(t, http.StatusNotFound, "POST", "/v1/partners/par_01hzzzzzzzzzzzzzzzzzzzzzzz/reject", sk, nil)
+
 	// Links.
 	var adaLink, bobLink struct{ ID, Key string }
 	c.call(t, http.StatusCreated, "POST", "/v1/links", sk, map[string]any{
@@ -294,6 +307,36 @@ func TestWalkMatchesDocument(t *testing.T) {
 	c.call(t, http.StatusConflict, "POST", "/v1/payouts/"+po+"/paid", sk, nil)
 	c.call(t, http.StatusOK, "GET", "/v1/partner/payouts?limit=5", ada.Token, nil)
 	c.call(t, http.StatusOK, "GET", "/v1/audit?object_type=payout", sk, nil)
+	// Outbound webhook endpoints, their deliveries and events.
+	var hook struct {
+		ID string `json:"id"`
+	}
+	c.call(t, http.StatusCreated, "POST", "/v1/webhook_endpoints", sk, map[string]any{
+		"url": site.URL + "/hooks", "events": []string{"partner.updated", "link.clicked"}, "description": "CRM",
+	}).JSON(t, &hook)
+	c.refused(t, http.StatusBadRequest, "POST", "/v1/webhook_endpoints", sk, map[string]any{"url": "ftp://hooks.example/"})
+	c.call(t, http.StatusOK, "GET", "/v1/webhook_endpoints?limit=5", sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/webhook_endpoints/"+hook.ID, sk, nil)
+	c.call(t, http.StatusOK, "PATCH", "/v1/webhook_endpoints/"+hook.ID, sk, map[string]any{"description": "CRM sync", "status": "enabled"})
+	c.call(t, http.StatusOK, "POST", "/v1/webhook_endpoints/"+hook.ID+"/rotate_secret", sk, nil)
+	c.call(t, http.StatusOK, "PATCH", "/v1/partners/"+ada.ID, sk, map[string]any{"name": "Ada Lovelace"})
+	var deliveries struct {
+		Data []struct {
+			ID      string `json:"id"`
+			EventID string `json:"event_id"`
+		} `json:"data"`
+	}
+	c.call(t, http.StatusOK, "GET", "/v1/webhook_endpoints/"+hook.ID+"/deliveries?status=pending", sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/webhook_endpoints/"+hook.ID+"/deliveries", sk, nil).JSON(t, &deliveries)
+	if len(deliveries.Data) != 1 {
+		t.Fatalf("deliveries %+v", deliveries.Data)
+	}
+	c.call(t, http.StatusOK, "POST", "/v1/webhook_endpoints/"+hook.ID+"/deliveries/"+deliveries.Data[0].ID+"/retry", sk, map[string]any{"reason": "replay"})
+	c.call(t, http.StatusNotFound, "POST", "/v1/webhook_endpoints/"+hook.ID+"/deliveries/whd_01hzzzzzzzzzzzzzzzzzzzzzzz/retry", sk, nil)
+	c.call(t, http.StatusOK, "GET", "/v1/events/"+deliveries.Data[0].EventID, sk, nil)
+	c.call(t, http.StatusNotFound, "GET", "/v1/events/evt_01hzzzzzzzzzzzzzzzzzzzzzzz", sk, nil)
+	c.call(t, http.StatusNoContent, "DELETE", "/v1/webhook_endpoints/"+hook.ID, sk, nil)
+	c.call(t, http.StatusNotFound, "GET", "/v1/webhook_endpoints/"+hook.ID, sk, nil)
 
 	// Erasure and archiving.
 	c.call(t, http.StatusOK, "DELETE", "/v1/customers/"+erin.ID, sk, nil)

@@ -36,18 +36,27 @@ func NewAccounts(db *bun.DB, clock attribution.Clock, vendors attribution.Vendor
 // through the outbox m, besides returning them.
 func (a *Accounts) SetMail(m *Mail) { a.mail = m }
 
-// enqueueSetupMail stores, inside tx, the email that carries the setup link
-// l (token) to email; without SetMail it does nothing.
-func (a *Accounts) enqueueSetupMail(ctx context.Context, tx bun.IDB, v *attribution.Vendor, email string, l *attribution.AccountLink, token string) error {
+// enqueueLinkMail stores, inside tx, the email that carries the one-time
+// link l (token, at path) to email, built by build; without SetMail it
+// does nothing.
+func (a *Accounts) enqueueLinkMail(ctx context.Context, tx bun.IDB, v *attribution.Vendor, email string, l *attribution.AccountLink,
+	path string, build func(attribution.MailProgram, string, attribution.OneTimeLink) (*attribution.Message, error)) error {
 	if a.mail == nil || a.mail.publicURL == "" {
 		return nil
 	}
-	link := attribution.OneTimeLink{URL: a.mail.publicURL + "/setup/" + token, Issued: l.CreatedAt, Expires: l.ExpiresAt}
-	msg, err := attribution.SetupLinkMail(attribution.MailProgram{VendorID: v.ID, Name: v.Name}, email, link)
+	link := attribution.OneTimeLink{URL: a.mail.publicURL + path, Issued: l.CreatedAt, Expires: l.ExpiresAt}
+	msg, err := build(attribution.MailProgram{VendorID: v.ID, Name: v.Name}, email, link)
 	if err != nil {
 		return err
 	}
 	return EnqueueMail(ctx, tx, msg, l.CreatedAt)
+}
+
+// wakeMailer tells the mail worker that an email was committed.
+func (a *Accounts) wakeMailer() {
+	if a.mail != nil {
+		a.mail.Wake()
+	}
 }
 
 func (a *Accounts) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
@@ -116,14 +125,12 @@ func (a *Accounts) CreateUser(ctx context.Context, vendorID, email, role string)
 		if _, err := tx.NewInsert().Model(l).Exec(ctx); err != nil {
 			return err
 		}
-		return a.enqueueSetupMail(ctx, tx, v, email, l, token)
+		return a.enqueueLinkMail(ctx, tx, v, email, l, "/setup/"+token, attribution.SetupLinkMail)
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	if a.mail != nil {
-		a.mail.Wake()
-	}
+	a.wakeMailer()
 	return u, token, nil
 }
 
@@ -259,14 +266,23 @@ func (a *Accounts) CompleteFirstRun(ctx context.Context, token string, f attribu
 	return out, err
 }
 
-// CompleteSetup spends a setup link, sets the password and signs in, in
-// one transaction.
+// CompleteSetup spends a setup or invite link, sets the password and
+// signs in, in one transaction.
 func (a *Accounts) CompleteSetup(ctx context.Context, token, pw string, meta attribution.SessionMeta) (*attribution.SignedIn, error) {
+	return a.setPasswordByLink(ctx, token, pw, meta, false)
+}
+
+// setPasswordByLink spends a link that lets its user choose a password
+// (a reset link when reset, else a setup or invite link), sets the
+// password, ends the user's sessions and signs them in, in one
+// transaction. A reset also ends the user's other reset links and is
+// audited as the user.
+func (a *Accounts) setPasswordByLink(ctx context.Context, token, pw string, meta attribution.SessionMeta, reset bool) (*attribution.SignedIn, error) {
 	l, u, err := a.Link(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || l.Kind == attribution.LinkFirstRun {
+	if u == nil || l.Kind == attribution.LinkFirstRun || (l.Kind == attribution.LinkReset) != reset {
 		return nil, attribution.ErrNoSuchLink()
 	}
 	if err := attribution.ValidatePassword(pw, u.Email); err != nil {
@@ -286,6 +302,16 @@ func (a *Accounts) CompleteSetup(ctx context.Context, token, pw string, meta att
 		if _, err := tx.NewUpdate().Model(u).Column("password_hash", "updated_at").WherePK().Exec(ctx); err != nil {
 			return err
 		}
+		// Whoever knew the old password is signed out everywhere.
+		res, err := tx.NewDelete().Model((*attribution.Session)(nil)).Where("user_id = ?", u.ID).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if reset {
+			if err := a.passwordWasReset(ctx, tx, u, res, now); err != nil {
+				return err
+			}
+		}
 		out, err = startSession(ctx, tx, u, meta, now)
 		return err
 	})
@@ -300,10 +326,7 @@ func (a *Accounts) SignIn(ctx context.Context, email, pw string, meta attributio
 	email = attribution.NormalizeEmail(email)
 	now := a.now()
 	keys := attribution.ThrottleKeys(email, meta.IP)
-	var counts []int
-	err := a.db.NewSelect().TableExpr("sign_in_failures").ColumnExpr("COUNT(*)").
-		Where("key_hash IN (?) AND failed_at > ?", bun.List(keys), now.Add(-attribution.SignInFailureWindow)).
-		GroupExpr("key_hash").Scan(ctx, &counts)
+	counts, err := recentAttempts(ctx, a.db, keys, now)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -354,24 +377,48 @@ func (a *Accounts) signedIn(ctx context.Context, u *attribution.User, pw, accoun
 	return out, err
 }
 
-// recordFailure counts one failure for each key and forgets those that
-// left the window.
+// recordFailure counts one failure for each key.
 func (a *Accounts) recordFailure(ctx context.Context, keys []string, now time.Time) error {
 	return a.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewDelete().TableExpr("sign_in_failures").
-			Where("key_hash IN (?) AND failed_at <= ?", bun.List(keys), now.Add(-attribution.SignInFailureWindow)).Exec(ctx); err != nil {
-			return err
-		}
-		rows := make([]signInFailure, len(keys))
-		for i, k := range keys {
-			rows[i] = signInFailure{KeyHash: k, FailedAt: now}
-		}
-		_, err := tx.NewInsert().Model(&rows).Exec(ctx)
-		return err
+		return recordAttempt(ctx, tx, keys, now)
 	})
 }
 
-// signInFailure is one failed sign-in, counted by an account or IP hash.
+// recentAttempts counts the attempts of each key within
+// attribution.SignInFailureWindow of now.
+func recentAttempts(ctx context.Context, db bun.IDB, keys []string, now time.Time) (map[string]int, error) {
+	var rows []struct {
+		Key string `bun:"key_hash"`
+		N   int    `bun:"n"`
+	}
+	err := db.NewSelect().TableExpr("sign_in_failures").ColumnExpr("key_hash, COUNT(*) AS n").
+		Where("key_hash IN (?) AND failed_at > ?", bun.List(keys), now.Add(-attribution.SignInFailureWindow)).
+		GroupExpr("key_hash").Scan(ctx, &rows)
+	counts := map[string]int{}
+	for _, r := range rows {
+		counts[r.Key] = r.N
+	}
+	return counts, err
+}
+
+// recordAttempt counts one attempt for each key and forgets those that
+// left the window.
+func recordAttempt(ctx context.Context, db bun.IDB, keys []string, now time.Time) error {
+	if _, err := db.NewDelete().TableExpr("sign_in_failures").
+		Where("key_hash IN (?) AND failed_at <= ?", bun.List(keys), now.Add(-attribution.SignInFailureWindow)).Exec(ctx); err != nil {
+		return err
+	}
+	rows := make([]signInFailure, len(keys))
+	for i, k := range keys {
+		rows[i] = signInFailure{KeyHash: k, FailedAt: now}
+	}
+	_, err := db.NewInsert().Model(&rows).Exec(ctx)
+	return err
+}
+
+// signInFailure is one failed sign-in, counted by an account or IP hash;
+// the table also counts requests of password reset links, by keys of
+// their own (attribution.PasswordResetKeys).
 type signInFailure struct {
 	bun.BaseModel `bun:"table:sign_in_failures"`
 	KeyHash       string    `bun:"key_hash"`

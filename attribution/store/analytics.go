@@ -94,37 +94,8 @@ func (s *Analytics) Breakdowns(ctx context.Context, vendorID string, q attributi
 		reps[i] = &report{q: rq, rows: map[string]*attribution.AnalyticsRow{}}
 	}
 	segs := attribution.UniqueSegments(q.Start, q.End, q.Location)
-	if q.Start.Before(through) {
-		end := q.End
-		if through.Before(end) {
-			end = through
-		}
-		for _, r := range reps {
-			if err := s.rollupPart(ctx, r, vendorID, q.Start, end, segs); err != nil {
-				return nil, classify(err)
-			}
-		}
-	}
-	if through.Before(q.End) {
-		from := q.Start
-		if from.Before(through) {
-			from = through
-		}
-		rows, err := rollUp(ctx, s.db, vendorID, q.PartnerID, q.LinkID, from, q.End)
-		if err != nil {
-			return nil, classify(err)
-		}
-		for k, c := range rows {
-			if (q.Variant != "" && k.variant != q.Variant) || (q.UTMSource != "" && k.utmSource != q.UTMSource) {
-				continue
-			}
-			for _, r := range reps {
-				row := r.row(rollupDims[r.q.GroupBy].key(&k), k.hour)
-				row.Clicks += c.clicks
-				row.BotClicks += c.bots
-				row.UniqueClicks += c.u[uniqueHour(segs, k.hour)]
-			}
-		}
+	if err := s.clickCounts(ctx, reps, vendorID, through, segs); err != nil {
+		return nil, classify(err)
 	}
 	if err := s.conversions(ctx, reps, vendorID); err != nil {
 		return nil, classify(err)
@@ -165,6 +136,47 @@ func (r *report) finish(through time.Time) *attribution.AnalyticsReport {
 	return out
 }
 
+// clickCounts adds the clicks of reps' query (one query, several
+// group-bys): the rollups of the hours rolled up (before through), raw
+// clicks after them, read once for all the reports. The partner portal's
+// figures read clicks through it too.
+func (c core) clickCounts(ctx context.Context, reps []*report, vendorID string, through time.Time, segs []attribution.UniqueSegment) error {
+	q := reps[0].q
+	if q.Start.Before(through) {
+		end := q.End
+		if through.Before(end) {
+			end = through
+		}
+		for _, r := range reps {
+			if err := c.rollupPart(ctx, r, vendorID, q.Start, end, segs); err != nil {
+				return err
+			}
+		}
+	}
+	if through.Before(q.End) {
+		from := q.Start
+		if from.Before(through) {
+			from = through
+		}
+		rows, err := rollUp(ctx, c.db, vendorID, q.PartnerID, q.LinkID, from, q.End)
+		if err != nil {
+			return err
+		}
+		for k, n := range rows {
+			if (q.Variant != "" && k.variant != q.Variant) || (q.UTMSource != "" && k.utmSource != q.UTMSource) {
+				continue
+			}
+			for _, r := range reps {
+				row := r.row(rollupDims[r.q.GroupBy].key(&k), k.hour)
+				row.Clicks += n.clicks
+				row.BotClicks += n.bots
+				row.UniqueClicks += n.u[uniqueHour(segs, k.hour)]
+			}
+		}
+	}
+	return nil
+}
+
 // uniqueHour returns the unique counter to read for the hour h.
 func uniqueHour(segs []attribution.UniqueSegment, h time.Time) int {
 	for _, s := range segs {
@@ -179,7 +191,7 @@ func uniqueHour(segs []attribution.UniqueSegment, h time.Time) int {
 }
 
 // rollupPart adds the rollups of the hours starting in [from, to).
-func (s *Analytics) rollupPart(ctx context.Context, r *report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) error {
+func (c core) rollupPart(ctx context.Context, r *report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) error {
 	q := r.q
 	var uniq strings.Builder
 	var args []any
@@ -225,7 +237,7 @@ func (s *Analytics) rollupPart(ctx context.Context, r *report, vendorID string, 
 		Bots   int64     `bun:"bots"`
 		Uniq   int64     `bun:"uniq"`
 	}
-	if err := s.db.NewRaw(sqlq, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := c.db.NewRaw(sqlq, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
 	for _, x := range rows {

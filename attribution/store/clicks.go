@@ -11,7 +11,8 @@ import (
 type Clicks struct{ core }
 
 // InsertClicks writes clicks in one statement; ids already present are
-// skipped, so a batch retried after an ambiguous failure never duplicates.
+// skipped, so a batch retried after an ambiguous failure never duplicates
+// (nor do its link.clicked events, whose ids are the clicks').
 // NUL bytes are removed from the clicks' text first: neither database
 // takes them in a statement, and one must not hold back its whole batch
 // forever.
@@ -22,7 +23,10 @@ func (s *Clicks) InsertClicks(ctx context.Context, clicks []*attribution.Click) 
 	for _, c := range clicks {
 		stripNUL(c)
 	}
-	return classify(s.dialect.insertClicks(ctx, s.db, clicks))
+	if err := classify(s.dialect.insertClicks(ctx, s.db, clicks)); err != nil {
+		return err
+	}
+	return classify(s.emitClicks(ctx, clicks)) // link.clicked, for the endpoints that ask
 }
 
 // stripNUL removes NUL bytes from every text field of c.

@@ -107,6 +107,9 @@ func (s *Customers) CreateCustomer(ctx context.Context, v *attribution.Vendor, a
 		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
 			return err
 		}
+		if err := emitCustomer(ctx, tx, c, true, true, now); err != nil {
+			return err
+		}
 		if err := attachOrphans(ctx, tx, v, c, partner, c.StripeCustomerID, now); err != nil {
 			return err
 		}
@@ -144,6 +147,9 @@ func (s *Customers) ReassignCustomer(ctx context.Context, vendorID, actor, custo
 		before := *c
 		attribution.CreditPartner(c, partner, attribution.AttributedByManual, now)
 		if _, err := tx.NewUpdate().Model(c).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if err := emitCustomer(ctx, tx, c, false, true, now); err != nil {
 			return err
 		}
 		if r.MoveRewards {

@@ -39,10 +39,14 @@ func (s *Dashboard) Tasks(ctx context.Context, vendorID string, start, end time.
 		(SELECT COUNT(*) FROM partners WHERE vendor_id = ? AND status = ?) AS applications,
 		(SELECT COUNT(*) FROM rewards WHERE vendor_id = ? AND `+effectiveStatus("")+` = ?) AS rewards_to_approve,
 		(SELECT COUNT(*) FROM purchases WHERE vendor_id = ? AND partner_id = '' AND status <> ?
-			AND purchased_at >= ? AND purchased_at < ?) AS unattributed_purchases`,
+			AND purchased_at >= ? AND purchased_at < ?) AS unattributed_purchases,
+		(SELECT COUNT(*) FROM webhook_endpoints WHERE vendor_id = ? AND (
+			(status = ? AND failing_since IS NOT NULL) OR (status = ? AND disabled_reason IN (?, ?)))) AS failing_webhook_endpoints`,
 		vendorID, attribution.PartnerPending,
 		vendorID, s.now(), attribution.RewardPending,
-		vendorID, attribution.PurchaseExcluded, start, end).
-		Scan(ctx, &out.Applications, &out.RewardsToApprove, &out.UnattributedPurchases)
+		vendorID, attribution.PurchaseExcluded, start, end,
+		// the rule of attribution.WebhookEndpoint.Failing
+		vendorID, attribution.WebhookEnabled, attribution.WebhookDisabled, attribution.WebhookDisabledFailing, attribution.WebhookDisabledGone).
+		Scan(ctx, &out.Applications, &out.RewardsToApprove, &out.UnattributedPurchases, &out.FailingWebhookEndpoints)
 	return out, classify(err)
 }

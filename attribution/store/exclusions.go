@@ -41,6 +41,9 @@ func (s *Purchases) changeExclusion(ctx context.Context, v *attribution.Vendor, 
 		if _, err := tx.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
 			return err
 		}
+		if err := emitExclusion(ctx, tx, p, now); err != nil {
+			return err
+		}
 		if err := settleRewards(ctx, tx, p, now); err != nil {
 			return err
 		}

@@ -34,21 +34,23 @@ func (s *Portal) PartnerAnalytics(ctx context.Context, vendorID, partnerID strin
 		}
 		return days[d]
 	}
-	var clicks []struct {
-		Day    string `bun:"day"`
-		Clicks int    `bun:"clicks"`
-		Unique int    `bun:"uniq"`
-	}
-	err := s.db.NewSelect().TableExpr("clicks").
-		ColumnExpr(s.dialect.dayExpr("clicked_at")+" AS day, COUNT(*) AS clicks, COUNT(DISTINCT link_id || ':' || visitor_hash) AS uniq").
-		Where("vendor_id = ? AND partner_id = ? AND bot = ? AND clicked_at >= ? AND clicked_at < ?", vendorID, partnerID, false, start, end).
-		GroupExpr("1").Scan(ctx, &clicks)
+	// Clicks come from the hourly rollups (raw clicks only after the rolled-up
+	// hours, as analytics read them), so a partner's history outlives the
+	// retention of raw clicks. Unique clicks per UTC day: counter u00.
+	q := attribution.AnalyticsQuery{Start: start.UTC(), End: end.UTC(), GroupBy: attribution.GroupByDay, Location: time.UTC, PartnerID: partnerID}
+	through, err := rolledUpThrough(ctx, s.db)
 	if err != nil {
+		return nil, err
+	}
+	clicks := &report{q: q, rows: map[string]*attribution.AnalyticsRow{}}
+	if err := s.clickCounts(ctx, []*report{clicks}, vendorID, through, attribution.UniqueSegments(q.Start, q.End, time.UTC)); err != nil {
 		return nil, classify(err)
 	}
-	for _, r := range clicks {
-		d := get(r.Day)
-		d.Clicks, d.UniqueClicks = r.Clicks, r.Unique
+	for day, r := range clicks.rows {
+		if r.Clicks > 0 {
+			d := get(day)
+			d.Clicks, d.UniqueClicks = int(r.Clicks), int(r.UniqueClicks)
+		}
 	}
 	var signups []struct {
 		Day string `bun:"day"`

@@ -36,7 +36,14 @@ func (s *Partners) CreatePartner(ctx context.Context, vendorID, actor string, c 
 		if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
 			return err
 		}
-		return audit(ctx, tx, vendorID, actor, attribution.ActionPartnerCreate, attribution.ObjectPartner, p.ID, "", nil, p, now)
+		if err := emitEvent(ctx, tx, vendorID, attribution.EventPartnerCreated, p, now); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, vendorID, actor, attribution.ActionPartnerCreate, attribution.ObjectPartner, p.ID, "", nil, p, now); err != nil {
+			return err
+		}
+		_, err := giveFirstLink(ctx, tx, vendorID, p, actor, now)
+		return err
 	})
 	if attribution.ErrorCode(err) == attribution.ECONFLICT {
 		return nil, attribution.Errorf(attribution.ECONFLICT, "A partner with email %s exists already.", c.Email)
@@ -44,6 +51,7 @@ func (s *Partners) CreatePartner(ctx context.Context, vendorID, actor string, c 
 	if err != nil {
 		return nil, err
 	}
+	s.links.purge() // a cached "unknown key" answer may name its first link's key
 	return &attribution.NewPartner{Partner: p, Token: token}, nil
 }
 
@@ -93,6 +101,9 @@ func (s *Partners) UpdatePartner(ctx context.Context, vendorID, actor, id string
 		now := s.now()
 		p.UpdatedAt = now
 		if _, err := tx.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if err := emitEvent(ctx, tx, vendorID, attribution.EventPartnerUpdated, p, now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, vendorID, actor, attribution.ActionPartnerUpdate, attribution.ObjectPartner, p.ID, upd.Reason, &before, p, now)
@@ -154,11 +165,15 @@ func (s *Partners) DecideApplication(ctx context.Context, vendorID, actor, id, d
 			return err
 		}
 		out = p
-		return audit(ctx, tx, vendorID, actor, action, attribution.ObjectPartner, p.ID, reason, &before, p, now)
+		if err := audit(ctx, tx, vendorID, actor, action, attribution.ObjectPartner, p.ID, reason, &before, p, now); err != nil {
+			return err
+		}
+		return s.decided(ctx, tx, p, decision, actor, reason, now)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.wakeMailer()
 	s.links.purge() // the partner's links carry a token from now on, or not
 	return out, nil
 }

@@ -304,6 +304,9 @@ func (s *Payouts) MarkPayoutPaid(ctx context.Context, vendorID, actor, id, reaso
 		if err := s.enqueuePayoutMails(ctx, tx, vendorID, p, now); err != nil {
 			return err
 		}
+		if err := emitEvent(ctx, tx, vendorID, attribution.EventPayoutPaid, p, now); err != nil {
+			return err
+		}
 		out = p
 		return nil
 	})
@@ -333,8 +336,12 @@ func (s *Payouts) enqueuePayoutMails(ctx context.Context, tx bun.Tx, vendorID st
 		if !settings.Notifications.Wants(attribution.MailPayoutSent) {
 			continue
 		}
+		unsubscribe, err := unsubscribeURL(ctx, tx, s.publicURL, vendorID, it.Partner.ID, "", attribution.MailPayoutSent, now)
+		if err != nil {
+			return err
+		}
 		msg, err := attribution.PayoutSentMail(program, it.Partner.Email, it.Partner.Name, it.Amount, it.Currency,
-			s.publicURL+"/partner/payouts", s.publicURL+"/partner/notifications")
+			s.publicURL+"/partner/payouts", unsubscribe)
 		if err != nil {
 			return err
 		}
@@ -365,6 +372,9 @@ func payRewards(ctx context.Context, tx bun.Tx, vendorID string, p *attribution.
 			}
 			paid, drift := attribution.PaidReward(r, br.Amount, now)
 			if _, err := tx.NewUpdate().Model(paid).WherePK().Exec(ctx); err != nil {
+				return err
+			}
+			if err := emitEvent(ctx, tx, vendorID, attribution.EventRewardUpdated, paid, now); err != nil {
 				return err
 			}
 			if drift && paid.Kind == attribution.RewardKindPurchase && paid.PurchaseID != "" {

@@ -41,6 +41,9 @@ func (s *Purchases) RecordManualPurchase(ctx context.Context, v *attribution.Ven
 		if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
 			return err
 		}
+		if err := emitPurchaseCreated(ctx, tx, p, now); err != nil {
+			return err
+		}
 		r, err := rewardPurchase(ctx, tx, v, p, c, nil, now)
 		if err != nil {
 			return err

@@ -30,6 +30,9 @@ func (s *Rewards) ApproveDueRewardsJob(ctx context.Context) (n int, ran bool, er
 			return err
 		}
 		ran = true
+		if err := emitApprovals(ctx, tx, s.now()); err != nil {
+			return err
+		}
 		n, err = approveDue(ctx, tx, s.now())
 		return err
 	})
@@ -39,11 +42,14 @@ func (s *Rewards) ApproveDueRewardsJob(ctx context.Context) (n int, ran bool, er
 	return n, ran, nil
 }
 
+// dueForApproval selects the live-mode pending rewards whose hold has
+// passed; its arguments are RewardPending, true and now.
+const dueForApproval = "status = ? AND livemode = ? AND hold_until IS NOT NULL AND hold_until <= ?"
+
 func approveDue(ctx context.Context, db bun.IDB, now time.Time) (int, error) {
 	res, err := db.NewUpdate().Model((*attribution.Reward)(nil)).
 		Set("status = ?", attribution.RewardApproved).Set("approved_at = hold_until").Set("updated_at = ?", now).
-		Where("status = ? AND livemode = ?", attribution.RewardPending, true).
-		Where("hold_until IS NOT NULL AND hold_until <= ?", now).Exec(ctx)
+		Where(dueForApproval, attribution.RewardPending, true, now).Exec(ctx)
 	if err != nil {
 		return 0, classify(err)
 	}
@@ -127,6 +133,9 @@ func (s *Rewards) CreateManualReward(ctx context.Context, vendorID, actor string
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			return err
 		}
+		if err := emitEvent(ctx, tx, vendorID, attribution.EventRewardCreated, r, now); err != nil {
+			return err
+		}
 		out = r
 		return audit(ctx, tx, vendorID, actor, attribution.ActionRewardCreate, attribution.ObjectReward, r.ID, m.Reason, nil, r, now)
 	})
@@ -165,6 +174,9 @@ func (s *Rewards) ChangeReward(ctx context.Context, vendorID, actor, id, action,
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return attribution.Errorf(attribution.ECONFLICT, "The reward changed meanwhile; read it again.")
+		}
+		if err := emitEvent(ctx, tx, vendorID, attribution.EventRewardUpdated, r, now); err != nil {
+			return err
 		}
 		out = r
 		return audit(ctx, tx, vendorID, actor, auditAction, attribution.ObjectReward, r.ID, reason, &before, r, now)
@@ -217,7 +229,10 @@ func rewardPurchase(ctx context.Context, db bun.IDB, v *attribution.Vendor, p *a
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, nil
 	}
-	return r, nil
+	if err := enqueueNewRewardMail(ctx, db, v, facts.Partner, r, now); err != nil {
+		return nil, err
+	}
+	return r, emitEvent(ctx, db, r.VendorID, attribution.EventRewardCreated, r, now)
 }
 
 // settleRewards applies the purchase's refunds and exclusion to its reward
@@ -245,6 +260,9 @@ func settleRewards(ctx context.Context, db bun.IDB, p *attribution.Purchase, now
 		if _, err := db.NewUpdate().Model(r).WherePK().Exec(ctx); err != nil {
 			return err
 		}
+		if err := emitEvent(ctx, db, r.VendorID, attribution.EventRewardUpdated, r, now); err != nil {
+			return err
+		}
 	}
 	if o.Adjustment != 0 {
 		reason := "refund"
@@ -261,6 +279,9 @@ func settleRewards(ctx context.Context, db bun.IDB, p *attribution.Purchase, now
 			Status: attribution.RewardApproved, Reason: reason, ApprovedAt: &now, CreatedAt: now, UpdatedAt: now,
 		}
 		if _, err := db.NewInsert().Model(adj).Exec(ctx); err != nil {
+			return err
+		}
+		if err := emitEvent(ctx, db, adj.VendorID, attribution.EventRewardCreated, adj, now); err != nil {
 			return err
 		}
 	}

@@ -46,6 +46,9 @@ func (s *Customers) recordSignup(ctx context.Context, v *attribution.Vendor, r a
 			if err := saveCustomer(ctx, tx, c, res.Created); err != nil {
 				return err
 			}
+			if err := emitCustomer(ctx, tx, c, res.Created, d.Credited(), now); err != nil {
+				return err
+			}
 		} else {
 			// The public snippet never changes an existing customer: the
 			// signup is kept as an attempt, for the diagnosis.

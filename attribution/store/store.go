@@ -43,6 +43,12 @@ type Store struct {
 	Gaps      *Gaps
 	Payouts   *Payouts
 	Mail      *Mail
+	Program   *Program
+	Webhooks  *Webhooks
+
+	// the partner portal's sign-in, and the unsubscribe links of optional emails
+	PartnerAccounts *PartnerAccounts
+	Unsubscribes    *Unsubscribes
 }
 
 // core is what every service shares.
@@ -55,11 +61,20 @@ type core struct {
 	// mailWake wakes this instance's mail worker (Mail.Wake); shared by
 	// every service, so any of them can wake it after enqueueing mail.
 	mailWake chan struct{}
+	// hooks is the outbound webhooks' shared state: the worker's wake-up.
+	hooks *hookState
 }
 
-// tx runs fn in a transaction.
+// tx runs fn in a transaction; its context carries the base URL of
+// emails' links (withMailBase). Once it commits, a webhook event it wrote
+// wakes this instance's delivery worker.
 func (c core) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return classify(c.db.RunInTx(ctx, nil, fn))
+	ctx, emitted := withEmitMark(withMailBase(ctx, c.publicURL))
+	err := classify(c.db.RunInTx(ctx, nil, fn))
+	if err == nil && *emitted {
+		c.hooks.wakeWorker()
+	}
+	return err
 }
 
 // Options tune a Store.
@@ -83,7 +98,7 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	c := core{db: db, dialect: d, now: opts.Clock, publicURL: strings.TrimRight(opts.PublicURL, "/"),
-		mailWake: make(chan struct{}, 1)}
+		mailWake: make(chan struct{}, 1), hooks: newHookState()}
 	links := newLinkCache(opts.LinkCacheTTL, 100_000)
 	vendors := &Vendors{core: c, links: links, cache: newVendorCache(), secrets: noSecrets}
 	analytics := &Analytics{c}
@@ -110,6 +125,11 @@ func Open(databaseURL string, opts Options) (*Store, error) {
 		Gaps:      &Gaps{core: c, analytics: analytics},
 		Payouts:   &Payouts{c},
 		Mail:      &Mail{c},
+		Program:   &Program{core: c, vendors: vendors, links: links},
+		Webhooks:  &Webhooks{core: c, secrets: noSecrets},
+
+		PartnerAccounts: &PartnerAccounts{c},
+		Unsubscribes:    &Unsubscribes{c},
 	}, nil
 }
 

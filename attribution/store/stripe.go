@@ -231,6 +231,9 @@ func stripePurchase(ctx context.Context, tx bun.Tx, v *attribution.Vendor, pp *a
 	if _, err := tx.NewInsert().Model(p).Exec(ctx); err != nil {
 		return "", err
 	}
+	if err := emitPurchaseCreated(ctx, tx, p, now); err != nil {
+		return "", err
+	}
 	if _, err := rewardPurchase(ctx, tx, v, p, c, partner, now); err != nil {
 		return "", err
 	}
@@ -385,9 +388,12 @@ func matchCustomer(ctx context.Context, db bun.IDB, v *attribution.Vendor, pp *a
 		c = attribution.NewCustomer(v.ID, "", pp.Email, "", now)
 		created = true
 	}
-	attribution.Decide(c, winner, reason, partnerEmail, now)
+	d := attribution.Decide(c, winner, reason, partnerEmail, now)
 	c.UpdatedAt = now
 	if err := saveCustomer(ctx, db, c, created); err != nil {
+		return nil, "", err
+	}
+	if err := emitCustomer(ctx, db, c, created, d.Credited(), now); err != nil {
 		return nil, "", err
 	}
 	return c, reason, nil
@@ -428,7 +434,10 @@ func attributeByCode(ctx context.Context, db bun.IDB, v *attribution.Vendor, c *
 		created = true
 	}
 	attribution.CreditPartner(c, partner, attribution.AttributedByCode, now)
-	return c, saveCustomer(ctx, db, c, created)
+	if err := saveCustomer(ctx, db, c, created); err != nil {
+		return nil, err
+	}
+	return c, emitCustomer(ctx, db, c, created, true, now)
 }
 
 // linkStripeCustomer records c's Stripe customer id (the first one stays)
@@ -502,9 +511,13 @@ func applyRefund(ctx context.Context, db bun.IDB, v *attribution.Vendor, r *attr
 }
 
 func setRefunded(ctx context.Context, db bun.IDB, p *attribution.Purchase, refunded int64, now time.Time) error {
+	before := p.RefundedAmount
 	p.SetRefunded(refunded)
 	p.UpdatedAt = now
 	if _, err := db.NewUpdate().Model(p).WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	if err := emitRefund(ctx, db, p, before, now); err != nil {
 		return err
 	}
 	return settleRewards(ctx, db, p, now)

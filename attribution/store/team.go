@@ -19,8 +19,12 @@ func (a *Accounts) ListUsers(ctx context.Context, vendorID string) ([]*attributi
 	return out, classify(err)
 }
 
-// InviteUser creates the user, its invite link and the audit entry in one
-// transaction.
+// InviteUser creates the user, its invite link, the audit entry and the
+// invite email in one transaction. An email that already names a user of
+// this vendor invites that user again: a new link to choose a password
+// (their role stays), emailed to them. The link is returned to show the
+// admin only while the account has no password yet: a teammate's working
+// account is never opened by a link an admin holds.
 func (a *Accounts) InviteUser(ctx context.Context, vendorID, actor, email, role string) (*attribution.Invitation, error) {
 	if err := attribution.ValidateUserEmail(&email); err != nil {
 		return nil, err
@@ -29,20 +33,45 @@ func (a *Accounts) InviteUser(ctx context.Context, vendorID, actor, email, role 
 		return nil, err
 	}
 	now := a.now()
-	u := &attribution.User{ID: attribution.NewID(attribution.PrefixUser, now), VendorID: vendorID, Email: email,
-		Role: role, CreatedAt: now, UpdatedAt: now}
-	l, token := attribution.NewAccountLink(attribution.LinkInvite, vendorID, u.ID, now)
+	var u *attribution.User
+	var token string
 	err := a.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := insertUser(ctx, tx, u); err != nil {
+		v, err := findVendorRow(ctx, tx, vendorID)
+		if err != nil {
 			return err
 		}
+		u, err = findUser(ctx, tx, "email = ?", email)
+		switch {
+		case attribution.ErrorCode(err) == attribution.ENOTFOUND:
+			u = &attribution.User{ID: attribution.NewID(attribution.PrefixUser, now), VendorID: vendorID, Email: email,
+				Role: role, CreatedAt: now, UpdatedAt: now}
+			if err := insertUser(ctx, tx, u); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case u.VendorID != vendorID:
+			return errEmailTaken()
+		}
+		var l *attribution.AccountLink
+		l, token = attribution.NewAccountLink(attribution.LinkInvite, vendorID, u.ID, now)
 		if _, err := tx.NewInsert().Model(l).Exec(ctx); err != nil {
 			return err
 		}
-		return audit(ctx, tx, vendorID, actor, attribution.ActionUserInvite, attribution.ObjectUser, u.ID, "", nil, u, now)
+		if err := audit(ctx, tx, vendorID, actor, attribution.ActionUserInvite, attribution.ObjectUser, u.ID, "", nil, u, now); err != nil {
+			return err
+		}
+		return a.enqueueLinkMail(ctx, tx, v, u.Email, l, "/setup/"+token,
+			func(p attribution.MailProgram, to string, link attribution.OneTimeLink) (*attribution.Message, error) {
+				return attribution.InviteLinkMail(p, to, actor, link)
+			})
 	})
 	if err != nil {
 		return nil, err
+	}
+	a.wakeMailer()
+	if u.PasswordHash != "" {
+		token = "" // emailed only
 	}
 	return &attribution.Invitation{User: u, Token: token}, nil
 }

@@ -81,8 +81,11 @@ func (s *Vendors) UpdateVendor(ctx context.Context, id, actor string, upd attrib
 		if err != nil {
 			return err
 		}
-		before, oldSecret := attribution.ToRawJSON(v.Settings()), v.StripeWebhookSecret
+		before, oldSecret, oldPage := attribution.ToRawJSON(v.Settings()), v.StripeWebhookSecret, v.ProgramPage
 		if err := upd.Apply(v); err != nil {
+			return err
+		}
+		if err := settleProgramSlug(ctx, tx, v, oldPage); err != nil {
 			return err
 		}
 		after := attribution.ToRawJSON(v.Settings())

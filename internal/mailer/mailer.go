@@ -20,9 +20,9 @@ import (
 // (each SMTP command times out after Timeout), so two workers never hold
 // one message at the same time.
 const (
-	Batch   = 10
+	Batch   = 5
 	Timeout = 30 * time.Second
-	Lease   = 10 * time.Minute
+	Lease   = 5 * time.Minute
 )
 
 // Mailer is the sending worker of one instance.

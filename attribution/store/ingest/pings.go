@@ -23,8 +23,12 @@ type PingBuffer struct {
 	pings    PingWriter
 	logger   *slog.Logger
 	interval time.Duration
-	mu       sync.Mutex
+	mu       sync.Mutex // guards pending
 	pending  map[pingKey]*pingCounts
+	// flushing is held for a whole Flush: a Flush called while the
+	// ticker's is writing waits for it, so that when Flush returns every
+	// ping recorded before the call is in the database.
+	flushing sync.Mutex
 	stop     chan struct{}
 	done     chan struct{}
 	once     sync.Once
@@ -100,6 +104,8 @@ func (b *PingBuffer) run() {
 // Flush writes the pending aggregates; on failure they are merged back and
 // retried at the next tick.
 func (b *PingBuffer) Flush(ctx context.Context) error {
+	b.flushing.Lock()
+	defer b.flushing.Unlock()
 	b.mu.Lock()
 	batch := b.pending
 	b.pending = map[pingKey]*pingCounts{}

@@ -1,13 +1,16 @@
 package ingest_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/attribution/store"
 	"github.com/tally-dev/tally/attribution/store/ingest"
 )
 
@@ -61,5 +64,53 @@ func TestPingBuffer_FlushAccumulates(t *testing.T) {
 	}
 	if n != 601 {
 		t.Errorf("%d page rows, want 601", n)
+	}
+}
+
+// slowPings blocks each write until released, to catch a Flush that
+// returns while the ticker's write is still in flight.
+type slowPings struct {
+	started chan struct{}
+	release chan struct{}
+	mu      sync.Mutex
+	rows    int
+}
+
+func (s *slowPings) AddPings(ctx context.Context, rows []store.PagePings) error {
+	s.started <- struct{}{}
+	<-s.release
+	s.mu.Lock()
+	s.rows += len(rows)
+	s.mu.Unlock()
+	return nil
+}
+
+func TestPingBuffer_FlushWaitsForTheFlushInFlight(t *testing.T) {
+	w := &slowPings{started: make(chan struct{}, 2), release: make(chan struct{})}
+	b := ingest.NewPingBuffer(w, time.Hour, slog.New(slog.DiscardHandler))
+	defer func() { close(w.release); b.Close(context.Background()) }()
+	at := time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+	b.RecordPing(attribution.Ping{VendorID: "ven_1", PublicKey: "pk_1", Origin: "https://a.example", Path: "/", At: at})
+	first := make(chan error, 1)
+	go func() { first <- b.Flush(context.Background()) }() // as the ticker would
+	<-w.started
+	second := make(chan error, 1)
+	go func() { second <- b.Flush(context.Background()) }()
+	select {
+	case <-second:
+		t.Fatal("Flush returned while another flush was still writing the pings")
+	case <-time.After(100 * time.Millisecond):
+	}
+	w.release <- struct{}{}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.rows != 1 {
+		t.Fatalf("%d rows written, want 1", w.rows)
 	}
 }
