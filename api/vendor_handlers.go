@@ -61,7 +61,7 @@ func (s *vendorHandlers) createVendor(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		resp.OwnerSetupURL = strings.TrimRight(s.publicURL, "/") + "/setup/" + token
+		resp.OwnerSetupURL = strings.TrimRight(s.publicURL, "/") + attribution.SetupPath(token)
 	}
 	return c.JSON(http.StatusCreated, resp)
 }

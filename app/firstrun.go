@@ -1,6 +1,10 @@
 package app
 
-import "context"
+import (
+	"context"
+
+	"github.com/tally-dev/tally/attribution"
+)
 
 // FirstRunURL returns a new one-time link that creates the first program
 // and its admin, while the database has no vendor; "" once one exists.
@@ -13,4 +17,4 @@ func (a *App) FirstRunURL(ctx context.Context) (string, error) {
 }
 
 // SetupURL is the address of the one-time link of token.
-func (a *App) SetupURL(token string) string { return a.Config.PublicURL + "/setup/" + token }
+func (a *App) SetupURL(token string) string { return a.Config.PublicURL + attribution.SetupPath(token) }

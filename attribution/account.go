@@ -229,6 +229,10 @@ func (l *AccountLink) Usable(now time.Time) error {
 	return nil
 }
 
+// SetupPath is the path of the setup (or invite) link of token, where a
+// user chooses a password.
+func SetupPath(token string) string { return "/setup/" + token }
+
 // PasswordResetPath is the path of the reset link of token.
 func PasswordResetPath(token string) string { return "/password/reset/" + token }
 

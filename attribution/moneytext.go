@@ -9,6 +9,11 @@ import (
 // the ISO code first and thousands grouped: USD 1,234.56, JPY 1,500,
 // KWD 1.250.
 func FormatMoney(amount int64, currency string) string {
+	return strings.ToUpper(currency) + " " + FormatAmount(amount, currency)
+}
+
+// FormatAmount is FormatMoney without the code: 1,234.56 (USD), 1,500 (JPY).
+func FormatAmount(amount int64, currency string) string {
 	digits := CurrencyDigits(currency)
 	sign := ""
 	if amount < 0 {
@@ -31,7 +36,7 @@ func FormatMoney(amount int64, currency string) string {
 		}
 		b.WriteRune(c)
 	}
-	out := strings.ToUpper(currency) + " " + sign + b.String()
+	out := sign + b.String()
 	if digits > 0 {
 		frac := strconv.FormatUint(mag%unit, 10)
 		out += "." + strings.Repeat("0", digits-len(frac)) + frac

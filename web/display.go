@@ -34,23 +34,11 @@ func formatRate(r float64) string {
 	return strconv.FormatFloat(r*100, 'f', 1, 64) + " %"
 }
 
-// describeRule says what a reward rule pays, in words.
+// describeRule says what a reward rule pays, in the program page's words
+// (attribution.RewardSummary), with its hold.
 func describeRule(r *attribution.RewardRule) string {
 	if r == nil {
 		return "No rewards"
 	}
-	what := ""
-	switch r.Type {
-	case attribution.RewardPercent:
-		what = strconv.FormatFloat(float64(r.Percent)/100, 'f', -1, 64) + " % of"
-	default:
-		what = formatMoney(r.Amount, r.Currency) + " for"
-	}
-	span := "every purchase"
-	if d := r.DurationMonths; d != nil && *d == 0 {
-		span = "the first purchase"
-	} else if d != nil {
-		span = fmt.Sprintf("purchases within %d months of the first", *d)
-	}
-	return fmt.Sprintf("%s %s, held %d days", what, span, r.HoldDays)
+	return fmt.Sprintf("%s, held %d days", attribution.RewardSummary(r), r.HoldDays)
 }

@@ -12,8 +12,8 @@ import (
 var funcs = template.FuncMap{
 	"asset":  assetURL,
 	"num":    formatCount,
-	"money":  formatMoney,
-	"amount": formatAmount,
+	"money":  attribution.FormatMoney,
+	"amount": attribution.FormatAmount,
 	"upper":  strings.ToUpper,
 	"int64":  func(n int) int64 { return int64(n) },
 	"title": func(s string) string {
@@ -40,30 +40,4 @@ func formatCount(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
-}
-
-// formatMoney writes minor units in their currency's own decimals, with
-// the ISO code first: USD 1,234.56, JPY 1,500, KWD 1.250.
-func formatMoney(amount int64, currency string) string {
-	return strings.ToUpper(currency) + " " + formatAmount(amount, currency)
-}
-
-// formatAmount writes minor units in their currency's own decimals,
-// without the code: 1,234.56 (USD), 1,500 (JPY).
-func formatAmount(amount int64, currency string) string {
-	digits := attribution.CurrencyDigits(currency)
-	sign := ""
-	if amount < 0 {
-		sign, amount = "-", -amount
-	}
-	unit := int64(1)
-	for range digits {
-		unit *= 10
-	}
-	out := sign + formatCount(amount/unit)
-	if digits > 0 {
-		frac := strconv.FormatInt(amount%unit, 10)
-		out += "." + strings.Repeat("0", digits-len(frac)) + frac
-	}
-	return out
 }

@@ -1,6 +1,10 @@
 package web
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tally-dev/tally/attribution"
+)
 
 func TestFormatMoney(t *testing.T) {
 	for _, tt := range []struct {
@@ -16,8 +20,8 @@ func TestFormatMoney(t *testing.T) {
 		{0, "gbp", "GBP 0.00"},
 		{1_000_000_000_00, "idr", "IDR 1,000,000,000.00"},
 	} {
-		if got := formatMoney(tt.amount, tt.currency); got != tt.want {
-			t.Errorf("formatMoney(%d, %s) = %q, want %q", tt.amount, tt.currency, got, tt.want)
+		if got := attribution.FormatMoney(tt.amount, tt.currency); got != tt.want {
+			t.Errorf("attribution.FormatMoney(%d, %s) = %q, want %q", tt.amount, tt.currency, got, tt.want)
 		}
 	}
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1234: "-1,234"} {

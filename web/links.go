@@ -209,6 +209,12 @@ func (p *pages) linkQR(c echo.Context, ext, contentType string, encode func(stri
 	if err != nil {
 		return err
 	}
+	return p.sendQR(c, l, ext, contentType, encode)
+}
+
+// sendQR answers the QR code of link l as a download: the dashboard's and
+// the portal's.
+func (p *pages) sendQR(c echo.Context, l *attribution.Link, ext, contentType string, encode func(string) ([]byte, error)) error {
 	l.SetURL(p.PublicURL)
 	img, err := encode(l.URL)
 	if err != nil {

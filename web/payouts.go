@@ -45,7 +45,7 @@ func (p *pages) payouts(c echo.Context) error {
 		if due.Partner != nil {
 			due.Partner.PayoutMethod = due.Partner.PayoutMethod.Masked()
 		}
-		if m := formatMoney(v.MinimumPayout, due.Currency); !slices.Contains(d.Minimums, m) {
+		if m := attribution.FormatMoney(v.MinimumPayout, due.Currency); !slices.Contains(d.Minimums, m) {
 			d.Minimums = append(d.Minimums, m)
 		}
 	}

@@ -109,11 +109,5 @@ func (p *pages) portalLinkQR(c echo.Context, ext, contentType string, encode fun
 	if err := attribution.OwnLink(l, me.ID); err != nil {
 		return err
 	}
-	l.SetURL(p.PublicURL)
-	img, err := encode(l.URL)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+l.Key+`-qr.`+ext+`"`)
-	return c.Blob(http.StatusOK, contentType, img)
+	return p.sendQR(c, l, ext, contentType, encode)
 }

@@ -41,9 +41,9 @@ func ruleFormOf(r *attribution.RewardRule) ruleForm {
 	}
 	f := ruleForm{Type: r.Type, Currency: r.Currency, HoldDays: strconv.Itoa(r.HoldDays)}
 	if r.Type == attribution.RewardPercent {
-		f.Percent = strings.TrimSuffix(strings.TrimRight(formatAmount(int64(r.Percent), "usd"), "0"), ".")
+		f.Percent = strings.TrimSuffix(strings.TrimRight(attribution.FormatAmount(int64(r.Percent), "usd"), "0"), ".")
 	} else {
-		f.Amount = formatAmount(r.Amount, r.Currency)
+		f.Amount = attribution.FormatAmount(r.Amount, r.Currency)
 	}
 	if r.DurationMonths != nil {
 		f.Duration = strconv.Itoa(*r.DurationMonths)
@@ -226,7 +226,7 @@ func (p *pages) invite(c echo.Context) error {
 	if p.MailEnabled || in.Token == "" {
 		return p.settingsPage(c, settingsData{InviteEmail: in.User.Email, InviteEmailed: true})
 	}
-	return p.settingsPage(c, settingsData{InviteURL: strings.TrimRight(p.PublicURL, "/") + "/setup/" + in.Token, InviteEmail: in.User.Email})
+	return p.settingsPage(c, settingsData{InviteURL: strings.TrimRight(p.PublicURL, "/") + attribution.SetupPath(in.Token), InviteEmail: in.User.Email})
 }
 
 // revokeSession ends one of the user's own sessions; ending this

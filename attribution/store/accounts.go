@@ -125,7 +125,7 @@ func (a *Accounts) CreateUser(ctx context.Context, vendorID, email, role string)
 		if _, err := tx.NewInsert().Model(l).Exec(ctx); err != nil {
 			return err
 		}
-		return a.enqueueLinkMail(ctx, tx, v, email, l, "/setup/"+token, attribution.SetupLinkMail)
+		return a.enqueueLinkMail(ctx, tx, v, email, l, attribution.SetupPath(token), attribution.SetupLinkMail)
 	})
 	if err != nil {
 		return nil, "", err

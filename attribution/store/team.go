@@ -61,7 +61,7 @@ func (a *Accounts) InviteUser(ctx context.Context, vendorID, actor, email, role 
 		if err := audit(ctx, tx, vendorID, actor, attribution.ActionUserInvite, attribution.ObjectUser, u.ID, "", nil, u, now); err != nil {
 			return err
 		}
-		return a.enqueueLinkMail(ctx, tx, v, u.Email, l, "/setup/"+token,
+		return a.enqueueLinkMail(ctx, tx, v, u.Email, l, attribution.SetupPath(token),
 			func(p attribution.MailProgram, to string, link attribution.OneTimeLink) (*attribution.Message, error) {
 				return attribution.InviteLinkMail(p, to, actor, link)
 			})
