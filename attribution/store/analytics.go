@@ -147,10 +147,18 @@ func (c core) clickCounts(ctx context.Context, reps []*report, vendorID string, 
 		if through.Before(end) {
 			end = through
 		}
-		for _, r := range reps {
-			if err := c.rollupPart(ctx, r, vendorID, q.Start, end, segs); err != nil {
+		if byDimRollups(q) {
+			days, err := rolledUpDays(ctx, c.db)
+			if err != nil {
 				return err
 			}
+			for _, r := range reps {
+				if err := c.dimRollupPart(ctx, r, vendorID, q.Start, end, segs, days); err != nil {
+					return err
+				}
+			}
+		} else if err := c.filteredRollupPart(ctx, reps, vendorID, q.Start, end, segs); err != nil {
+			return err
 		}
 	}
 	if through.Before(q.End) {
@@ -190,46 +198,80 @@ func uniqueHour(segs []attribution.UniqueSegment, h time.Time) int {
 	return 0
 }
 
-// rollupPart adds the rollups of the hours starting in [from, to).
-func (c core) rollupPart(ctx context.Context, r *report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) error {
-	q := r.q
-	var uniq strings.Builder
-	var args []any
-	if len(segs) <= 1 {
-		fmt.Fprintf(&uniq, "u%02d", uniqueHour(segs, from))
-	} else {
-		uniq.WriteString("CASE")
-		for _, sg := range segs[:len(segs)-1] {
-			fmt.Fprintf(&uniq, " WHEN hour < ? THEN u%02d", sg.Hour)
-			args = append(args, sg.Until)
+// rollupPiece is a part of a period read from one table with one unique
+// counter: hourly rows, or daily rows (click_dim_days) for whole UTC days.
+type rollupPiece struct {
+	daily    bool
+	from, to time.Time
+	counter  int
+}
+
+// rollupPieces splits [from, to) (whole hours) into runs reading one
+// unique counter each (segs), and those into the whole UTC days before
+// daysEnd (the days summed; zero: none), read from daily rows, and the
+// hours around them. A day's row serves every time zone: the unique
+// counters of any set of hours add up, and the query's period is made of
+// whole days of its zone. Only days lying in one run are read whole.
+func rollupPieces(from, to time.Time, segs []attribution.UniqueSegment, daysEnd time.Time) []rollupPiece {
+	var out []rollupPiece
+	hours := func(a, b time.Time, k int) {
+		if a.Before(b) {
+			out = append(out, rollupPiece{from: a, to: b, counter: k})
 		}
-		fmt.Fprintf(&uniq, " ELSE u%02d END", segs[len(segs)-1].Hour)
 	}
-	col := rollupDims[q.GroupBy].col
-	sel, group := col+" AS k", col
-	if col == "" {
-		sel, group = "hour", "hour"
-	}
-	var sqlq string
-	if byDimRollups(q) {
-		if col != "" {
-			sel, group = "dim_value AS k", "dim_value"
-		}
-		sqlq = "SELECT " + sel + ", SUM(clicks) AS clicks, SUM(bot_clicks) AS bots, SUM(" + uniq.String() + ") AS uniq" +
-			" FROM click_dim_rollups WHERE vendor_id = ? AND dim = ? AND hour >= ? AND hour < ?"
-		args = append(args, vendorID, col, from, to)
-	} else {
-		sqlq = "SELECT " + sel + ", SUM(clicks) AS clicks, SUM(bot_clicks) AS bots, SUM(" + uniq.String() + ") AS uniq" +
-			" FROM click_rollups WHERE vendor_id = ? AND hour >= ? AND hour < ?"
-		args = append(args, vendorID, from, to)
-		for _, f := range [...]struct{ col, v string }{{"partner_id", q.PartnerID}, {"link_id", q.LinkID}, {"variant", q.Variant}, {"utm_source", q.UTMSource}} {
-			if f.v != "" {
-				sqlq += " AND " + f.col + " = ?"
-				args = append(args, f.v)
+	cur := from
+	for cur.Before(to) {
+		end, k := to, uniqueHour(segs, cur)
+		for _, sg := range segs {
+			if cur.Before(sg.Until) {
+				if sg.Until.Before(to) && sg != segs[len(segs)-1] {
+					end = sg.Until
+				}
+				break
 			}
 		}
+		d0 := cur.Add(dayLength - time.Nanosecond).Truncate(dayLength)
+		d1 := end
+		if daysEnd.Before(d1) {
+			d1 = daysEnd
+		}
+		d1 = d1.Truncate(dayLength)
+		if d0.Before(d1) {
+			hours(cur, d0, k)
+			out = append(out, rollupPiece{daily: true, from: d0, to: d1, counter: k})
+			hours(d1, end, k)
+		} else {
+			hours(cur, end, k)
+		}
+		cur = end
 	}
-	sqlq += " GROUP BY " + group
+	return out
+}
+
+// dimRollupPart adds the rollups of the hours starting in [from, to) from
+// click_dim_rollups, and from click_dim_days for whole days (not when
+// grouped by day: a UTC day is not the query's day, and the hourly totals
+// are few).
+func (c core) dimRollupPart(ctx context.Context, r *report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment, daysEnd time.Time) error {
+	col := rollupDims[r.q.GroupBy].col
+	sel := "dim_value AS k"
+	if col == "" {
+		sel, daysEnd = "hour", time.Time{}
+	}
+	var parts []string
+	var args []any
+	for _, p := range rollupPieces(from, to, segs, daysEnd) {
+		table, at, key := "click_dim_rollups", "hour", sel
+		if p.daily {
+			table, at = "click_dim_days", "day"
+		}
+		parts = append(parts, fmt.Sprintf("SELECT %s, SUM(clicks) AS clicks, SUM(bot_clicks) AS bots, SUM(u%02d) AS uniq FROM %s"+
+			" WHERE vendor_id = ? AND dim = ? AND %s >= ? AND %s < ? GROUP BY %s", key, p.counter, table, at, at, strings.Fields(key)[0]))
+		args = append(args, vendorID, col, p.from, p.to)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
 	var rows []struct {
 		K      string    `bun:"k"`
 		Hour   time.Time `bun:"hour"`
@@ -237,7 +279,7 @@ func (c core) rollupPart(ctx context.Context, r *report, vendorID string, from, 
 		Bots   int64     `bun:"bots"`
 		Uniq   int64     `bun:"uniq"`
 	}
-	if err := c.db.NewRaw(sqlq, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := c.db.NewRaw(strings.Join(parts, " UNION ALL "), args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
 	for _, x := range rows {
@@ -245,6 +287,49 @@ func (c core) rollupPart(ctx context.Context, r *report, vendorID string, from, 
 		row.Clicks += x.Clicks
 		row.BotClicks += x.Bots
 		row.UniqueClicks += x.Uniq
+	}
+	return nil
+}
+
+// filteredRollupPart adds the click_rollups of the hours starting in
+// [from, to) that match the query's filters to every report, reading them
+// once: a link's page has eleven tables.
+func (c core) filteredRollupPart(ctx context.Context, reps []*report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) error {
+	q := reps[0].q
+	var parts []string
+	var args []any
+	for _, p := range rollupPieces(from, to, segs, time.Time{}) {
+		part := fmt.Sprintf("SELECT hour, link_id, partner_id, variant, utm_source, utm_medium, utm_campaign, source, referrer_host,"+
+			" country, device, browser, os, clicks, bot_clicks, u%02d AS uniq FROM click_rollups WHERE vendor_id = ? AND hour >= ? AND hour < ?", p.counter)
+		args = append(args, vendorID, p.from, p.to)
+		for _, f := range [...]struct{ col, v string }{{"partner_id", q.PartnerID}, {"link_id", q.LinkID}, {"variant", q.Variant}, {"utm_source", q.UTMSource}} {
+			if f.v != "" {
+				part += " AND " + f.col + " = ?"
+				args = append(args, f.v)
+			}
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	var rows []struct {
+		clickRollup
+		Uniq int64 `bun:"uniq"`
+	}
+	if err := c.db.NewRaw(strings.Join(parts, " UNION ALL "), args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	for i := range rows {
+		x := &rows[i]
+		k := rollupKey{x.Hour.UTC(), x.LinkID, x.PartnerID, x.Variant, x.UTMSource, x.UTMMedium, x.UTMCampaign, x.Source,
+			x.ReferrerHost, x.Country, x.Device, x.Browser, x.OS}
+		for _, r := range reps {
+			row := r.row(rollupDims[r.q.GroupBy].key(&k), k.hour)
+			row.Clicks += x.Clicks
+			row.BotClicks += x.BotClicks
+			row.UniqueClicks += x.Uniq
+		}
 	}
 	return nil
 }

@@ -23,7 +23,14 @@ func (s *Clicks) InsertClicks(ctx context.Context, clicks []*attribution.Click) 
 	for _, c := range clicks {
 		stripNUL(c)
 	}
+	late := lateHours(clicks, s.now()) // rolled up again (rollup_late.go)
+	if err := classify(noteLateHours(ctx, s.db, late)); err != nil {
+		return err
+	}
 	if err := classify(s.dialect.insertClicks(ctx, s.db, clicks)); err != nil {
+		return err
+	}
+	if err := classify(noteLateHours(ctx, s.db, late)); err != nil {
 		return err
 	}
 	return classify(s.emitClicks(ctx, clicks)) // link.clicked, for the endpoints that ask

@@ -86,6 +86,15 @@ func (d dialect) hourExpr(col string) string {
 	return "(CAST(strftime('%s', " + col + ") AS INTEGER) / 3600)"
 }
 
+// timeParam is a time parameter where the statement gives it no type (a
+// SELECT list feeding an INSERT): PostgreSQL would take it as text.
+func (d dialect) timeParam() string {
+	if d == Postgres {
+		return "CAST(? AS TIMESTAMPTZ)"
+	}
+	return "?"
+}
+
 // dayExpr is the UTC day (YYYY-MM-DD) of a timestamp column: both
 // databases store UTC; SQLite stores times as text that starts with the date.
 func (d dialect) dayExpr(col string) string {

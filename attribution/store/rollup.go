@@ -28,9 +28,10 @@ const (
 	rollupStateClicks = "clicks"
 	// rollupSettle: an hour is rolled up once it ended this long ago.
 	rollupSettle = 2 * time.Minute
-	// rollupRelook: each run rolls the last hour up again, for clicks
-	// committed late (a click writer that retried through a short outage).
-	rollupRelook = time.Hour
+	// rollupRelook: how far before the rolled-up end an hour noted late
+	// (rollup_late_hours) is still rolled up again. Older notes are dropped:
+	// retention keeps the raw clicks only this far (and a day) back.
+	rollupRelook = 6 * time.Hour
 	// rollupChunk: hours rolled up per transaction.
 	rollupChunk = 24 * time.Hour
 	// uniqueContext: the unique counters of a click depend on the visitor's
@@ -159,12 +160,22 @@ func rolledUpThrough(ctx context.Context, db bun.IDB) (time.Time, error) {
 	return st[0].Through.UTC(), nil
 }
 
-// RollUpClicks rolls up every complete hour not rolled up yet (and the last
-// one again), a day per transaction, and returns the new end of the
-// rolled-up hours. Safe to run from several instances at once.
+// RollUpClicks rolls up every complete hour not rolled up yet, a day per
+// transaction, first rolling up again the hours that received late clicks
+// (rollup_late_hours), and returns the new end of the rolled-up hours.
+// Each hour is otherwise read once: at a steady 1,000 clicks a second,
+// rolling the last hour up again every minute read 3.6 million clicks a
+// minute. Safe to run from several instances at once.
 func (s *Analytics) RollUpClicks(ctx context.Context) (time.Time, error) {
 	target := s.now().UTC().Add(-rollupSettle).Truncate(time.Hour)
-	relook := rollupRelook
+	if err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.dialect.xactLock(ctx, tx, rollupLockID); err != nil {
+			return err
+		}
+		return s.rollUpLate(ctx, tx)
+	}); err != nil {
+		return time.Time{}, err
+	}
 	for {
 		var through time.Time
 		done := false
@@ -176,7 +187,7 @@ func (s *Analytics) RollUpClicks(ctx context.Context) (time.Time, error) {
 			if through, err = rolledUpThrough(ctx, tx); err != nil {
 				return err
 			}
-			from := through.Add(-relook)
+			from := through
 			if through.IsZero() {
 				if from, err = firstClickHour(ctx, tx, target); err != nil {
 					return err
@@ -193,17 +204,15 @@ func (s *Analytics) RollUpClicks(ctx context.Context) (time.Time, error) {
 			if err := rollUpRange(ctx, tx, from, to); err != nil {
 				return err
 			}
-			if to.After(through) {
-				through = to
+			through = to
+			if err := setRollupState(ctx, tx, rollupStateClicks, through); err != nil {
+				return err
 			}
-			_, err = tx.NewRaw(`INSERT INTO rollup_state (name, through) VALUES (?, ?)
-				ON CONFLICT (name) DO UPDATE SET through = excluded.through`, rollupStateClicks, through).Exec(ctx)
-			return err
+			return s.advanceDays(ctx, tx, through)
 		})
 		if err != nil {
 			return through, err
 		}
-		relook = 0
 		if done || !through.Before(target) {
 			return through, nil
 		}
@@ -211,6 +220,13 @@ func (s *Analytics) RollUpClicks(ctx context.Context) (time.Time, error) {
 			return through, err
 		}
 	}
+}
+
+// setRollupState records how far the rollup called name got.
+func setRollupState(ctx context.Context, tx bun.Tx, name string, through time.Time) error {
+	_, err := tx.NewRaw(`INSERT INTO rollup_state (name, through) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET through = excluded.through`, name, through.UTC()).Exec(ctx)
+	return err
 }
 
 // firstClickHour is where the first rollup starts: the hour of the oldest
