@@ -36,8 +36,8 @@ func dailyClicks(f dailyFixture, prefix string) []*attribution.Click {
 			ID: fmt.Sprintf("clk_%s%04d", prefix, i), VendorID: f.v.ID, LinkID: l.ID, PartnerID: l.PartnerID,
 			ClickedAt:   start.Add(time.Duration(next(12*24*60+180)) * time.Minute),
 			VisitorHash: visitor, Bot: next(10) == 0,
-			Country:     []string{"US", "FR", "IN"}[next(3)], Variant: []string{"", "b"}[next(2)],
-			UTMSource:   []string{"", "news", "x"}[next(3)], Device: []string{"desktop", "mobile"}[next(2)],
+			Country: []string{"US", "FR", "IN"}[next(3)], Variant: []string{"", "b"}[next(2)],
+			UTMSource: []string{"", "news", "x"}[next(3)], Device: []string{"desktop", "mobile"}[next(2)],
 		})
 	}
 	// A visitor's click just after UTC midnight: unique in UTC, not in New
