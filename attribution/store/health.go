@@ -81,20 +81,16 @@ func (s *Health) SnippetHealthData(ctx context.Context, v *attribution.Vendor, s
 		return nil, classify(err)
 	}
 	d.Signups, d.SignupsWithoutToken = sg.Total, sg.NoToken
-	clicks, err := db.NewSelect().TableExpr("clicks").
-		Where("vendor_id = ? AND clicked_at >= ? AND clicked_at <= ? AND NOT bot", v.ID, since, now).Count(ctx)
+	// Clicks from the rollups where rolled up (health_clicks.go). Both
+	// windows end inclusively, hence the microsecond.
+	through, err := rolledUpThrough(ctx, db)
 	if err != nil {
+		return nil, err
+	}
+	if d.Clicks, err = humanClicks(ctx, db, v.ID, since, now.Add(time.Microsecond), through); err != nil {
 		return nil, classify(err)
 	}
-	d.Clicks = int(clicks)
-	err = db.NewSelect().TableExpr("clicks AS c").
-		Join("JOIN links AS l ON l.id = c.link_id AND l.vendor_id = c.vendor_id").
-		ColumnExpr("c.link_id, l.destination_url, COUNT(*) AS clicks, MIN(c.clicked_at) AS first_click").
-		Where("c.vendor_id = ? AND c.clicked_at >= ? AND c.clicked_at <= ? AND NOT c.bot AND l.status = ?",
-			v.ID, since, now.Add(-attribution.LandingGrace), attribution.LinkActive).
-		GroupExpr("c.link_id, l.destination_url").OrderExpr("COUNT(*) DESC").Limit(maxHealthLinks).
-		Scan(ctx, &d.Landings)
-	if err != nil {
+	if d.Landings, err = landings(ctx, db, v.ID, since, now.Add(-attribution.LandingGrace+time.Microsecond), through); err != nil {
 		return nil, classify(err)
 	}
 	return d, nil
