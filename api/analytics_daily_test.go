@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"fmt"
+	"net/http"
+	"net/url"
 	"reflect"
 	"testing"
 	"time"
@@ -172,5 +174,43 @@ func TestAnalytics_RollupReadsEachHourOnce(t *testing.T) {
 	}
 	if _, tot := getAnalytics(t, e, v, "start=2026-02-02&end=2026-02-02&group_by=day"); tot.Clicks != 2 {
 		t.Fatalf("clicks %d, want 2 (10:00 rolled up once, 11:00 rolled up)", tot.Clicks)
+	}
+}
+
+// A signup's click dimensions come from conversion_clicks once the rollup
+// job copied them, from clicks before: the same answers either way.
+func TestAnalytics_ConversionClicks(t *testing.T) {
+	e := testenv.New(t)
+	v := e.NewVendor(t, "Acme")
+	p := e.NewPartner(t, v, "Ada", "ada@example.com")
+	l := e.NewLink(t, v, p, "https://acme.example/")
+	e.Clock.Set(utc("2026-01-12 15:00"))
+	resp := e.Must(t, http.StatusFound, e.Click(t, l.Key+"?utm_source=news"))
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/signups", v.SecretKey, map[string]any{
+		"ref": loc.Query().Get(attribution.RefParam), "email": "carol@example.com"}))
+	const q = "start=2026-01-12&end=2026-01-12&group_by=utm_source"
+	want := map[string]anRow{"news": {Clicks: 1, UniqueClicks: 1, Signups: 1, Revenue: am(), Rewards: am()}}
+	if got, _ := getAnalytics(t, e, v, q); !reflect.DeepEqual(got, want) {
+		t.Fatalf("before the copy: %+v", got)
+	}
+	copied := func() (n int) {
+		if err := e.App.Store.DB().NewRaw("SELECT COUNT(*) FROM conversion_clicks WHERE vendor_id = ? AND utm_source = 'news'", v.ID).Scan(t.Context(), &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := copied(); n != 0 {
+		t.Fatalf("copied before the job: %d", n)
+	}
+	e.Clock.Set(utc("2026-01-12 17:00"))
+	if _, err := e.App.Store.Analytics.RollUpClicks(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := copied(); n != 1 {
+		t.Fatalf("copied: %d, want 1", n)
+	}
+	if got, _ := getAnalytics(t, e, v, q); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after the copy: %+v", got)
 	}
 }

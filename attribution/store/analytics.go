@@ -359,100 +359,129 @@ func eventKey(groupBy, partner, link string) string {
 // declined) to each report (all of one period and filters). Each is
 // credited through the customer's (for purchases: the purchase's copy of
 // the customer's) partner, link and attributing click. One query per kind
-// groups by every report's key at once.
+// groups by every report's key at once; when a report needs the click's
+// dimensions, they come from conversion_clicks (rollup_conversions.go),
+// and from clicks in a second query for the clicks named since the rollup
+// job last copied them.
 func (s *Analytics) conversions(ctx context.Context, reps []*report, vendorID string) error {
 	q := reps[0].q
-	type part struct {
-		from, partner, link, at, count, currency, amount, where string
-	}
-	parts := []part{
+	parts := []conversionQuery{
 		{
-			from: "signups e JOIN customers cu ON cu.id = e.customer_id LEFT JOIN clicks c ON c.id = cu.click_id AND cu.click_id <> ''",
+			from: "signups e JOIN customers cu ON cu.id = e.customer_id", click: "cu.click_id",
 			// A repeated signup of a customer already credited ("kept") is not a new one.
 			partner: "cu.partner_id", link: "cu.link_id", at: "e.created_at", count: "COUNT(*)", currency: "''", amount: "0",
 			where: "e.vendor_id = ? AND e.outcome NOT IN ('" + attribution.OutcomeKept + "', '" + attribution.OutcomeAttempt + "') AND cu.partner_id <> ''",
 		},
 		{
-			from:    "purchases e LEFT JOIN clicks c ON c.id = e.click_id AND e.click_id <> ''",
+			from: "purchases e", click: "e.click_id",
 			partner: "e.partner_id", link: "e.link_id", at: "e.purchased_at", count: "COUNT(*)", currency: "e.currency",
 			amount: "SUM(e.amount - e.refunded_amount)",
 			where:  "e.vendor_id = ? AND e.partner_id <> '' AND e.status <> '" + attribution.PurchaseExcluded + "'",
 		},
 		{
 			from: "rewards e LEFT JOIN purchases p ON p.id = e.purchase_id AND e.purchase_id <> ''" +
-				" LEFT JOIN customers cu ON cu.id = e.customer_id AND e.customer_id <> ''" +
-				" LEFT JOIN clicks c ON c.id = CASE WHEN p.click_id <> '' THEN p.click_id ELSE cu.click_id END",
+				" LEFT JOIN customers cu ON cu.id = e.customer_id AND e.customer_id <> ''",
+			click:   "COALESCE(CASE WHEN p.click_id <> '' THEN p.click_id ELSE cu.click_id END, '')",
 			partner: "e.partner_id", link: "CASE WHEN p.link_id <> '' THEN p.link_id ELSE COALESCE(cu.link_id, '') END",
 			at: "e.created_at", count: "0", currency: "e.currency", amount: "SUM(e.amount)",
 			where: "e.vendor_id = ? AND e.status <> '" + attribution.RewardDeclined + "'",
 		},
 	}
-	byDay := false
+	byDay, byClick := false, q.Variant != "" || q.UTMSource != ""
 	for _, r := range reps {
 		byDay = byDay || r.q.GroupBy == attribution.GroupByDay
+		switch r.q.GroupBy {
+		case attribution.GroupByDay, attribution.GroupByPartner, attribution.GroupByLink:
+		default:
+			byClick = true
+		}
 	}
 	for i, p := range parts {
-		keys := make([]string, len(reps))
-		for j, r := range reps {
-			keys[j] = eventKey(r.q.GroupBy, p.partner, p.link)
-		}
-		hour := "0"
-		if byDay {
-			hour = s.dialect.hourExpr(p.at)
-		}
-		where := p.where + " AND " + p.at + " >= ? AND " + p.at + " < ?"
-		args := []any{vendorID, q.Start, q.End}
-		for _, f := range [...]struct{ col, v string }{{p.partner, q.PartnerID}, {p.link, q.LinkID},
-			{"COALESCE(c.variant, '')", q.Variant}, {"COALESCE(c.utm_source, '')", q.UTMSource}} {
-			if f.v != "" {
-				where += " AND " + f.col + " = ?"
-				args = append(args, f.v)
+		// The click's dimensions: none needed, or copied (and the others).
+		sources := [][2]string{{"", ""}}
+		if byClick {
+			sources = [][2]string{
+				{" LEFT JOIN conversion_clicks c ON c.click_id = " + p.click, " AND (" + p.click + " = '' OR c.click_id IS NOT NULL)"},
+				{" LEFT JOIN clicks c ON c.id = " + p.click, " AND " + p.click + " <> '' AND NOT EXISTS (SELECT 1 FROM conversion_clicks x WHERE x.click_id = " + p.click + ")"},
 			}
 		}
-		groups := make([]string, len(keys)+2)
-		for j := range groups {
-			groups[j] = strconv.Itoa(j + 1)
-		}
-		sqlq := "SELECT " + strings.Join(keys, ", ") + ", " + hour + ", " + p.currency + ", " + p.count + ", " + p.amount +
-			" FROM " + p.from + " WHERE " + where + " GROUP BY " + strings.Join(groups, ", ")
-		rows, err := s.db.QueryContext(ctx, sqlq, args...)
-		if err != nil {
-			return err
-		}
-		k := make([]string, len(keys))
-		var h, n, amount int64
-		var currency string
-		dst := make([]any, 0, len(keys)+4)
-		for j := range k {
-			dst = append(dst, &k[j])
-		}
-		dst = append(dst, &h, &currency, &n, &amount)
-		for rows.Next() {
-			if err := rows.Scan(dst...); err != nil {
-				rows.Close()
+		for _, src := range sources {
+			p := p
+			p.from, p.where = p.from+src[0], p.where+src[1]
+			if err := s.conversionPart(ctx, reps, vendorID, i, p, byDay); err != nil {
 				return err
 			}
-			for j, r := range reps {
-				row := r.row(k[j], time.Unix(h*3600, 0).UTC())
-				switch i {
-				case 0:
-					row.Signups += n
-				case 1:
-					row.Purchases += n
-					row.Revenue = addAmount(row.Revenue, currency, amount)
-				case 2:
-					row.Rewards = addAmount(row.Rewards, currency, amount)
-				}
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if err := rows.Err(); err != nil {
-			return err
 		}
 	}
 	return nil
+}
+
+// conversionQuery is the SQL of one kind of conversion: its tables, the
+// expressions of its click id, partner, link, time, count, currency and
+// amount, and its condition.
+type conversionQuery struct {
+	from, click, partner, link, at, count, currency, amount, where string
+}
+
+// conversionPart adds one query's conversions of kind i (0 signups, 1
+// purchases, 2 rewards) to each report.
+func (s *Analytics) conversionPart(ctx context.Context, reps []*report, vendorID string, i int, p conversionQuery, byDay bool) error {
+	q := reps[0].q
+	from, where, partner, link, at := p.from, p.where, p.partner, p.link, p.at
+	keys := make([]string, len(reps))
+	for j, r := range reps {
+		keys[j] = eventKey(r.q.GroupBy, partner, link)
+	}
+	hour := "0"
+	if byDay {
+		hour = s.dialect.hourExpr(at)
+	}
+	where += " AND " + at + " >= ? AND " + at + " < ?"
+	args := []any{vendorID, q.Start, q.End}
+	for _, f := range [...]struct{ col, v string }{{partner, q.PartnerID}, {link, q.LinkID},
+		{"COALESCE(c.variant, '')", q.Variant}, {"COALESCE(c.utm_source, '')", q.UTMSource}} {
+		if f.v != "" {
+			where += " AND " + f.col + " = ?"
+			args = append(args, f.v)
+		}
+	}
+	groups := make([]string, len(keys)+2)
+	for j := range groups {
+		groups[j] = strconv.Itoa(j + 1)
+	}
+	sqlq := "SELECT " + strings.Join(keys, ", ") + ", " + hour + ", " + p.currency + ", " + p.count + ", " + p.amount +
+		" FROM " + from + " WHERE " + where + " GROUP BY " + strings.Join(groups, ", ")
+	rows, err := s.db.QueryContext(ctx, sqlq, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	k := make([]string, len(keys))
+	var h, n, sum int64
+	var cur string
+	dst := make([]any, 0, len(keys)+4)
+	for j := range k {
+		dst = append(dst, &k[j])
+	}
+	dst = append(dst, &h, &cur, &n, &sum)
+	for rows.Next() {
+		if err := rows.Scan(dst...); err != nil {
+			return err
+		}
+		for j, r := range reps {
+			row := r.row(k[j], time.Unix(h*3600, 0).UTC())
+			switch i {
+			case 0:
+				row.Signups += n
+			case 1:
+				row.Purchases += n
+				row.Revenue = addAmount(row.Revenue, cur, sum)
+			case 2:
+				row.Rewards = addAmount(row.Rewards, cur, sum)
+			}
+		}
+	}
+	return rows.Err()
 }
 
 // addAmount adds to one currency's sum, saturating instead of wrapping

@@ -70,11 +70,15 @@ func noteLateHours(ctx context.Context, db bun.IDB, hours []time.Time) error {
 	return err
 }
 
-// rollUpLate takes the notes of late hours already rolled up (before the
+// rollUpLate copies the dimensions of newly attributing clicks
+// (rollup_conversions.go), takes the notes of late hours already rolled up (before the
 // clicks are read again, so a note written after this is kept for the next
 // run) and rolls their spans up again, with their days; then sums the days
 // not summed yet (the first run after the daily table's migration).
 func (s *Analytics) rollUpLate(ctx context.Context, tx bun.Tx) error {
+	if err := copyConversionClicks(ctx, tx); err != nil {
+		return err
+	}
 	through, err := rolledUpThrough(ctx, tx)
 	if err != nil || through.IsZero() {
 		return err
