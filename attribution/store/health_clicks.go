@@ -87,35 +87,38 @@ func humanClicksByLink(ctx context.Context, db bun.IDB, vendorID string, from, t
 }
 
 // exactFirstClicks replaces the first clicks known only by their rolled-up
-// hour by the raw click's time: one index probe per link (clicks_link_time),
-// a hundred links a statement. A link whose raw clicks are gone keeps the
-// hour.
+// hour by the raw click's time: one statement reads those hours' human
+// clicks (few distinct hours: most links are first clicked in the window's
+// first hours), a hundred hours a statement. A link whose raw clicks are
+// gone keeps the hour.
 func exactFirstClicks(ctx context.Context, db bun.IDB, vendorID string, byLink map[string]*linkClicks) error {
-	var links []string
-	for id, c := range byLink {
-		if c.hour {
-			links = append(links, id)
+	var hours []time.Time
+	for _, c := range byLink {
+		if c.hour && !slices.Contains(hours, c.first) {
+			hours = append(hours, c.first)
 		}
 	}
-	sort.Strings(links)
-	for chunk := range slices.Chunk(links, 100) {
-		parts := make([]string, len(chunk))
-		var args []any
-		for i, id := range chunk {
-			parts[i] = "SELECT link_id, MIN(clicked_at) AS first FROM clicks WHERE link_id = ? AND vendor_id = ? AND NOT bot" +
-				" AND clicked_at >= ? AND clicked_at < ? GROUP BY link_id"
-			h := byLink[id].first
-			args = append(args, id, vendorID, h, h.Add(time.Hour))
+	slices.SortFunc(hours, func(a, b time.Time) int { return a.Compare(b) })
+	for chunk := range slices.Chunk(hours, 100) {
+		ranges := make([]string, len(chunk))
+		args := []any{vendorID}
+		for i, h := range chunk {
+			ranges[i] = "(clicked_at >= ? AND clicked_at < ?)"
+			args = append(args, h, h.Add(time.Hour))
 		}
 		var rows []struct {
 			LinkID string    `bun:"link_id"`
 			First  time.Time `bun:"first"`
 		}
-		if err := db.NewRaw(strings.Join(parts, " UNION ALL "), args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err := db.NewRaw("SELECT link_id, MIN(clicked_at) AS first FROM clicks WHERE vendor_id = ? AND NOT bot AND ("+
+			strings.Join(ranges, " OR ")+") GROUP BY link_id", args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		for _, r := range rows {
-			byLink[r.LinkID].first = r.First.UTC()
+			// Only the link's own first hour: no click of it is earlier.
+			if c := byLink[r.LinkID]; c != nil && c.hour && !r.First.Before(c.first) && r.First.Before(c.first.Add(time.Hour)) {
+				c.first, c.hour = r.First.UTC(), false
+			}
 		}
 	}
 	return nil

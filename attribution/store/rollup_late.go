@@ -34,17 +34,15 @@ func clickMayBeLate(clickedAt, now time.Time) bool {
 	return !now.Before(clickedAt.Truncate(time.Hour).Add(time.Hour + rollupSettle - lateMargin))
 }
 
-// lateHours returns the hours of the clicks the rollup may have read already.
+// lateHours returns the hours of the clicks the rollup may have read
+// already (none, without allocating, for clicks on time).
 func lateHours(clicks []*attribution.Click, now time.Time) []time.Time {
 	var hours []time.Time
-	seen := map[time.Time]bool{}
 	for _, c := range clicks {
 		if !clickMayBeLate(c.ClickedAt, now) {
 			continue
 		}
-		h := c.ClickedAt.UTC().Truncate(time.Hour)
-		if !seen[h] {
-			seen[h] = true
+		if h := c.ClickedAt.UTC().Truncate(time.Hour); !slices.Contains(hours, h) {
 			hours = append(hours, h)
 		}
 	}
