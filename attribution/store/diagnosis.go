@@ -177,23 +177,34 @@ func diagClicks(ctx context.Context, db bun.IDB, v *attribution.Vendor, f *attri
 		}
 		add(list, attribution.ViaToken)
 	}
-	hashes := map[string]bool{}
-	for _, k := range found {
-		if k.VisitorHash != "" {
-			hashes[k.VisitorHash] = true
+	// A visitor hash is of the full IP, so the visitor's clicks share the
+	// truncated IP of the click or signup that named it: the search reads
+	// the (vendor_id, ip_trunc, clicked_at) index, unless a hash came
+	// without one.
+	hashes, nets := map[string]bool{}, map[string]bool{}
+	netsKnown := true
+	note := func(hash, ip string) {
+		if hash != "" {
+			hashes[hash] = true
+			nets[ip] = true
+			netsKnown = netsKnown && ip != ""
 		}
 	}
+	for _, k := range found {
+		note(k.VisitorHash, k.IPTrunc)
+	}
 	for _, sg := range f.Signups {
-		if sg.VisitorHash != "" {
-			hashes[sg.VisitorHash] = true
-		}
+		note(sg.VisitorHash, sg.IPTrunc)
 	}
 	if len(hashes) > 0 {
 		var list []*attribution.Click
-		if err := db.NewSelect().Model(&list).
+		q := db.NewSelect().Model(&list).
 			Where("vendor_id = ? AND clicked_at >= ? AND clicked_at <= ?", v.ID, from, to).
-			Where("visitor_hash IN (?)", bun.List(diagKeys(hashes))).
-			OrderExpr("clicked_at DESC").Limit(diagMaxRows).Scan(ctx); err != nil {
+			Where("visitor_hash IN (?)", bun.List(diagKeys(hashes)))
+		if netsKnown {
+			q = q.Where("ip_trunc IN (?)", bun.List(diagKeys(nets)))
+		}
+		if err := q.OrderExpr("clicked_at DESC").Limit(diagMaxRows).Scan(ctx); err != nil {
 			return classify(err)
 		}
 		add(list, attribution.ViaVisitor)

@@ -123,7 +123,7 @@ func Clicks(ctx context.Context, db DB, n, days int, firstVendor string) error {
 			visitor_hash, browser, os, device, bot, referrer_host, source, utm_source, utm_medium, utm_campaign, variant, country)
 			SELECT 'clk_' || lpad(g.n::text, 26, '0'), l.vendor_id, l.id, l.partner_id,
 				now() - make_interval(secs => ? * 86400 * power(1 - (g.n - 0.5) / ?, 1 / 0.7)),
-				'203.0.113.0', md5(g.v::text), md5('v' || g.v), g.browser, g.os, g.device, g.bot,
+				'10.' || (g.v / 65536) || '.' || (g.v / 256 % 256) || '.0', md5(g.v::text), md5('v' || g.v), g.browser, g.os, g.device, g.bot,
 				g.referrer, g.source, g.utm, '', '', g.variant, g.country
 			FROM (SELECT n,
 				floor(power(random(), 2) * ?)::int AS li,
