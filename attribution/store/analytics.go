@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -296,11 +297,23 @@ func (c core) dimRollupPart(ctx context.Context, r *report, vendorID string, fro
 // once: a link's page has eleven tables.
 func (c core) filteredRollupPart(ctx context.Context, reps []*report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) error {
 	q := reps[0].q
+	// Only the reports' columns, summed: a partner's days read a row an hour.
+	var cols []string
+	for _, r := range reps {
+		col := rollupDims[r.q.GroupBy].col
+		if col == "" {
+			col = "hour"
+		}
+		if !slices.Contains(cols, col) {
+			cols = append(cols, col)
+		}
+	}
+	keys := strings.Join(cols, ", ")
 	var parts []string
 	var args []any
 	for _, p := range rollupPieces(from, to, segs, time.Time{}) {
-		part := fmt.Sprintf("SELECT hour, link_id, partner_id, variant, utm_source, utm_medium, utm_campaign, source, referrer_host,"+
-			" country, device, browser, os, clicks, bot_clicks, u%02d AS uniq FROM click_rollups WHERE vendor_id = ? AND hour >= ? AND hour < ?", p.counter)
+		part := fmt.Sprintf("SELECT %s, SUM(clicks) AS clicks, SUM(bot_clicks) AS bot_clicks, SUM(u%02d) AS uniq FROM click_rollups"+
+			" WHERE vendor_id = ? AND hour >= ? AND hour < ?", keys, p.counter)
 		args = append(args, vendorID, p.from, p.to)
 		for _, f := range [...]struct{ col, v string }{{"partner_id", q.PartnerID}, {"link_id", q.LinkID}, {"variant", q.Variant}, {"utm_source", q.UTMSource}} {
 			if f.v != "" {
@@ -308,7 +321,7 @@ func (c core) filteredRollupPart(ctx context.Context, reps []*report, vendorID s
 				args = append(args, f.v)
 			}
 		}
-		parts = append(parts, part)
+		parts = append(parts, part+" GROUP BY "+keys)
 	}
 	if len(parts) == 0 {
 		return nil
