@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,7 +86,11 @@ func TestAnalytics_DailyRollups(t *testing.T) {
 			}
 		}
 	}
-	queries = append(queries, "start=2026-03-01&end=2026-03-12&group_by=country&link_id="+b.links[0].ID)
+	// Filtered: a link's breakdown, a partner's and a link's days (the
+	// partner portal's), in fixture terms.
+	queries = append(queries, "start=2026-03-01&end=2026-03-12&group_by=country&link_id={L0}",
+		"start=2026-03-01&end=2026-03-13&group_by=day&partner_id={P0}", "start=2026-03-02&end=2026-03-12&tz=America/New_York&group_by=day&link_id={L0}",
+		"start=2026-03-02&end=2026-03-12&tz=America/New_York&group_by=device&partner_id={P0}")
 	// b's link and partner ids, as a's answers name them.
 	same := map[string]string{}
 	for i, l := range a.links {
@@ -94,10 +99,7 @@ func TestAnalytics_DailyRollups(t *testing.T) {
 	answers := func(f dailyFixture, rename map[string]string) map[string]map[string]anRow {
 		out := map[string]map[string]anRow{}
 		for _, q := range queries {
-			ask := q
-			if f.v.ID != b.v.ID && q == queries[len(queries)-1] {
-				ask = "start=2026-03-01&end=2026-03-12&group_by=country&link_id=" + a.links[0].ID
-			}
+			ask := strings.NewReplacer("{L0}", f.links[0].ID, "{P0}", f.links[0].PartnerID).Replace(q)
 			rows, totals := getAnalytics(t, e, f.v, ask)
 			got := map[string]anRow{"totals": totals}
 			for k, r := range rows {

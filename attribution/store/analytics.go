@@ -148,7 +148,7 @@ func (c core) clickCounts(ctx context.Context, reps []*report, vendorID string, 
 		if through.Before(end) {
 			end = through
 		}
-		if byDimRollups(q) {
+		if byDimRollups(reps) {
 			days, err := rolledUpDays(ctx, c.db)
 			if err != nil {
 				return err
@@ -259,6 +259,10 @@ func (c core) dimRollupPart(ctx context.Context, r *report, vendorID string, fro
 	if col == "" {
 		sel, daysEnd = "hour", time.Time{}
 	}
+	where, value := "", ""
+	if dim, v, ok := dayByOneDim(r.q); ok { // a partner's or link's days
+		col, where, value = dim, " AND dim_value = ?", v
+	}
 	var parts []string
 	var args []any
 	for _, p := range rollupPieces(from, to, segs, daysEnd) {
@@ -267,8 +271,12 @@ func (c core) dimRollupPart(ctx context.Context, r *report, vendorID string, fro
 			table, at = "click_dim_days", "day"
 		}
 		parts = append(parts, fmt.Sprintf("SELECT %s, SUM(clicks) AS clicks, SUM(bot_clicks) AS bots, SUM(u%02d) AS uniq FROM %s"+
-			" WHERE vendor_id = ? AND dim = ? AND %s >= ? AND %s < ? GROUP BY %s", key, p.counter, table, at, at, strings.Fields(key)[0]))
-		args = append(args, vendorID, col, p.from, p.to)
+			" WHERE vendor_id = ? AND dim = ?%s AND %s >= ? AND %s < ? GROUP BY %s", key, p.counter, table, where, at, at, strings.Fields(key)[0]))
+		args = append(args, vendorID, col)
+		if where != "" {
+			args = append(args, value)
+		}
+		args = append(args, p.from, p.to)
 	}
 	if len(parts) == 0 {
 		return nil
@@ -347,11 +355,32 @@ func (c core) filteredRollupPart(ctx context.Context, reps []*report, vendorID s
 	return nil
 }
 
-// byDimRollups reports whether q reads click_dim_rollups (a few rows an
-// hour per dimension) rather than click_rollups: any query without a
-// filter.
-func byDimRollups(q attribution.AnalyticsQuery) bool {
-	return q.PartnerID == "" && q.LinkID == "" && q.Variant == "" && q.UTMSource == ""
+// byDimRollups reports whether reports of one query read click_dim_rollups
+// (a few rows an hour per dimension) rather than click_rollups: any query
+// without a filter, and the days of one partner or link (the partner
+// portal's).
+func byDimRollups(reps []*report) bool {
+	if q := reps[0].q; q.PartnerID == "" && q.LinkID == "" && q.Variant == "" && q.UTMSource == "" {
+		return true
+	}
+	for _, r := range reps {
+		if _, _, ok := dayByOneDim(r.q); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// dayByOneDim returns the click_dim_rollups dimension and value of a query
+// by day filtered by one partner or one link only.
+func dayByOneDim(q attribution.AnalyticsQuery) (dim, value string, ok bool) {
+	if q.GroupBy != attribution.GroupByDay || q.Variant != "" || q.UTMSource != "" || (q.PartnerID == "") == (q.LinkID == "") {
+		return "", "", false
+	}
+	if q.PartnerID != "" {
+		return "partner_id", q.PartnerID, true
+	}
+	return "link_id", q.LinkID, true
 }
 
 // eventKey is the SQL of the group key of a conversion, given the aliases
