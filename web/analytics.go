@@ -75,10 +75,17 @@ func (p *pages) analytics(c echo.Context) error {
 
 // analyticsWidgets runs the day report and each table's report for q.
 func (p *pages) analyticsWidgets(ctx context.Context, vendorID string, q attribution.AnalyticsQuery, form periodForm) (*analyticsData, error) {
-	days, err := p.Analytics.Analytics(ctx, vendorID, q)
+	// The day report with the tables' in one read of the clicks after the
+	// rollup.
+	groupBys := []string{attribution.GroupByDay}
+	for _, t := range analyticsTables {
+		groupBys = append(groupBys, t.groupBy)
+	}
+	all, err := p.Analytics.Breakdowns(ctx, vendorID, q, groupBys)
 	if err != nil {
 		return nil, err
 	}
+	days, reps := all[0], all[1:]
 	d := &analyticsData{Form: form, Totals: days.Totals, Revenue: moneyList(days.Totals.Revenue), Chart: clicksChart(days), Days: days.Rows}
 	base := url.Values{"start": {form.Start}, "end": {form.End}}
 	if form.PartnerID != "" {
@@ -86,14 +93,6 @@ func (p *pages) analyticsWidgets(ctx context.Context, vendorID string, q attribu
 	}
 	if form.LinkID != "" {
 		base.Set("link_id", form.LinkID)
-	}
-	groupBys := make([]string, len(analyticsTables))
-	for i, t := range analyticsTables {
-		groupBys[i] = t.groupBy
-	}
-	reps, err := p.Analytics.Breakdowns(ctx, vendorID, q, groupBys)
-	if err != nil {
-		return nil, err
 	}
 	for i, t := range analyticsTables {
 		rep := reps[i]

@@ -30,22 +30,23 @@ type topRow struct {
 // topSize is how many partners and links the overview lists.
 const topSize = 5
 
-// loadOverviewWidgets reads the widgets for the period of q (group_by day).
-func (p *pages) loadOverviewWidgets(ctx context.Context, v *attribution.Vendor, q attribution.AnalyticsQuery, days *attribution.AnalyticsReport) (*overviewWidgets, error) {
+// loadOverviewWidgets reads the widgets for the period of q (group_by day),
+// given its reports by day, partner and link.
+func (p *pages) loadOverviewWidgets(ctx context.Context, v *attribution.Vendor, q attribution.AnalyticsQuery, days, byPartner, byLink *attribution.AnalyticsReport) (*overviewWidgets, error) {
 	w := &overviewWidgets{Chart: clicksChart(days), Days: days.Rows}
 	for _, g := range []struct {
-		groupBy string
-		out     *[]topRow
-		name    func(id string) (string, string, error)
+		rep  *attribution.AnalyticsReport
+		out  *[]topRow
+		name func(id string) (string, string, error)
 	}{
-		{attribution.GroupByPartner, &w.TopPartners, func(id string) (string, string, error) {
+		{byPartner, &w.TopPartners, func(id string) (string, string, error) {
 			pa, err := p.Partners.FindPartner(ctx, v.ID, id)
 			if err != nil {
 				return "", "", err
 			}
 			return pa.Name, "/dashboard/partners/" + pa.ID, nil
 		}},
-		{attribution.GroupByLink, &w.TopLinks, func(id string) (string, string, error) {
+		{byLink, &w.TopLinks, func(id string) (string, string, error) {
 			l, err := p.Links.FindLink(ctx, v.ID, id)
 			if err != nil {
 				return "", "", err
@@ -53,12 +54,7 @@ func (p *pages) loadOverviewWidgets(ctx context.Context, v *attribution.Vendor, 
 			return l.Key, "/dashboard/links/" + l.ID, nil
 		}},
 	} {
-		q.GroupBy = g.groupBy
-		rep, err := p.Analytics.Analytics(ctx, v.ID, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rep.Rows {
+		for _, r := range g.rep.Rows {
 			if len(*g.out) == topSize {
 				break
 			}

@@ -75,6 +75,12 @@ func (s *Analytics) Analytics(ctx context.Context, vendorID string, q attributio
 // as Analytics reads them; the conversions of all of them in one query per
 // kind (joining conversions to their clicks is the costly part).
 func (s *Analytics) Breakdowns(ctx context.Context, vendorID string, q attribution.AnalyticsQuery, groupBys []string) ([]*attribution.AnalyticsReport, error) {
+	return s.breakdowns(ctx, vendorID, q, groupBys, true)
+}
+
+// breakdowns is Breakdowns, with or without the conversions (the gaps
+// report counts clicks only).
+func (s *Analytics) breakdowns(ctx context.Context, vendorID string, q attribution.AnalyticsQuery, groupBys []string, withConversions bool) ([]*attribution.AnalyticsReport, error) {
 	for _, g := range groupBys {
 		if _, ok := rollupDims[g]; !ok {
 			return nil, attribution.Errorf(attribution.EINVALID, "group_by must be one of %s.", strings.Join(attribution.AnalyticsGroupBys, ", "))
@@ -98,8 +104,10 @@ func (s *Analytics) Breakdowns(ctx context.Context, vendorID string, q attributi
 	if err := s.clickCounts(ctx, reps, vendorID, through, segs); err != nil {
 		return nil, classify(err)
 	}
-	if err := s.conversions(ctx, reps, vendorID); err != nil {
-		return nil, classify(err)
+	if withConversions {
+		if err := s.conversions(ctx, reps, vendorID); err != nil {
+			return nil, classify(err)
+		}
 	}
 	out := make([]*attribution.AnalyticsReport, len(reps))
 	for i, r := range reps {

@@ -88,7 +88,7 @@ func (s *Gaps) GapFacts(ctx context.Context, v *attribution.Vendor, start, end t
 // clicksBy counts the non-bot clicks of [start, end) by each of groupBys
 // (analytics dimensions), in one pass.
 func (s *Gaps) clicksBy(ctx context.Context, v *attribution.Vendor, start, end time.Time, groupBys ...string) ([]map[string]int64, error) {
-	reps, err := s.analytics.Breakdowns(ctx, v.ID, attribution.AnalyticsQuery{Start: start, End: end, Location: v.Location()}, groupBys)
+	reps, err := s.analytics.breakdowns(ctx, v.ID, attribution.AnalyticsQuery{Start: start, End: end, Location: v.Location()}, groupBys, false)
 	if err != nil {
 		return nil, err
 	}
