@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/tally-dev/tally/attribution"
 )
 
@@ -271,39 +273,36 @@ func (c core) dimRollupPart(ctx context.Context, r *report, vendorID string, fro
 	if dim, v, ok := dayByOneDim(r.q); ok { // a partner's or link's days
 		col, where, value = dim, " AND dim_value = ?", v
 	}
-	var parts []string
-	var args []any
+	// One statement a piece: a UNION ALL of them is planned as a parallel
+	// append, whose workers cost more than these small reads.
 	for _, p := range rollupPieces(from, to, segs, daysEnd) {
 		table, at, key := "click_dim_rollups", "hour", sel
 		if p.daily {
 			table, at = "click_dim_days", "day"
 		}
-		parts = append(parts, fmt.Sprintf("SELECT %s, SUM(clicks) AS clicks, SUM(bot_clicks) AS bots, SUM(u%02d) AS uniq FROM %s"+
-			" WHERE vendor_id = ? AND dim = ?%s AND %s >= ? AND %s < ? GROUP BY %s", key, p.counter, table, where, at, at, strings.Fields(key)[0]))
-		args = append(args, vendorID, col)
+		args := []any{vendorID, col}
 		if where != "" {
 			args = append(args, value)
 		}
 		args = append(args, p.from, p.to)
-	}
-	if len(parts) == 0 {
-		return nil
-	}
-	var rows []struct {
-		K      string    `bun:"k"`
-		Hour   time.Time `bun:"hour"`
-		Clicks int64     `bun:"clicks"`
-		Bots   int64     `bun:"bots"`
-		Uniq   int64     `bun:"uniq"`
-	}
-	if err := c.db.NewRaw(strings.Join(parts, " UNION ALL "), args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	for _, x := range rows {
-		row := r.row(x.K, x.Hour.UTC())
-		row.Clicks += x.Clicks
-		row.BotClicks += x.Bots
-		row.UniqueClicks += x.Uniq
+		var rows []struct {
+			K      string    `bun:"k"`
+			Hour   time.Time `bun:"hour"`
+			Clicks int64     `bun:"clicks"`
+			Bots   int64     `bun:"bots"`
+			Uniq   int64     `bun:"uniq"`
+		}
+		q := fmt.Sprintf("SELECT %s, SUM(clicks) AS clicks, SUM(bot_clicks) AS bots, SUM(u%02d) AS uniq FROM %s"+
+			" WHERE vendor_id = ? AND dim = ?%s AND %s >= ? AND %s < ? GROUP BY %s", key, p.counter, table, where, at, at, strings.Fields(key)[0])
+		if err := c.db.NewRaw(q, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		for _, x := range rows {
+			row := r.row(x.K, x.Hour.UTC())
+			row.Clicks += x.Clicks
+			row.BotClicks += x.Bots
+			row.UniqueClicks += x.Uniq
+		}
 	}
 	return nil
 }
@@ -325,39 +324,33 @@ func (c core) filteredRollupPart(ctx context.Context, reps []*report, vendorID s
 		}
 	}
 	keys := strings.Join(cols, ", ")
-	var parts []string
-	var args []any
-	for _, p := range rollupPieces(from, to, segs, time.Time{}) {
+	for _, p := range rollupPieces(from, to, segs, time.Time{}) { // one statement a piece, as in dimRollupPart
 		part := fmt.Sprintf("SELECT %s, SUM(clicks) AS clicks, SUM(bot_clicks) AS bot_clicks, SUM(u%02d) AS uniq FROM click_rollups"+
 			" WHERE vendor_id = ? AND hour >= ? AND hour < ?", keys, p.counter)
-		args = append(args, vendorID, p.from, p.to)
+		args := []any{vendorID, p.from, p.to}
 		for _, f := range [...]struct{ col, v string }{{"partner_id", q.PartnerID}, {"link_id", q.LinkID}, {"variant", q.Variant}, {"utm_source", q.UTMSource}} {
 			if f.v != "" {
 				part += " AND " + f.col + " = ?"
 				args = append(args, f.v)
 			}
 		}
-		parts = append(parts, part+" GROUP BY "+keys)
-	}
-	if len(parts) == 0 {
-		return nil
-	}
-	var rows []struct {
-		clickRollup
-		Uniq int64 `bun:"uniq"`
-	}
-	if err := c.db.NewRaw(strings.Join(parts, " UNION ALL "), args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	for i := range rows {
-		x := &rows[i]
-		k := rollupKey{x.Hour.UTC(), x.LinkID, x.PartnerID, x.Variant, x.UTMSource, x.UTMMedium, x.UTMCampaign, x.Source,
-			x.ReferrerHost, x.Country, x.Device, x.Browser, x.OS}
-		for _, r := range reps {
-			row := r.row(rollupDims[r.q.GroupBy].key(&k), k.hour)
-			row.Clicks += x.Clicks
-			row.BotClicks += x.BotClicks
-			row.UniqueClicks += x.Uniq
+		var rows []struct {
+			clickRollup
+			Uniq int64 `bun:"uniq"`
+		}
+		if err := c.db.NewRaw(part+" GROUP BY "+keys, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		for i := range rows {
+			x := &rows[i]
+			k := rollupKey{x.Hour.UTC(), x.LinkID, x.PartnerID, x.Variant, x.UTMSource, x.UTMMedium, x.UTMCampaign, x.Source,
+				x.ReferrerHost, x.Country, x.Device, x.Browser, x.OS}
+			for _, r := range reps {
+				row := r.row(rollupDims[r.q.GroupBy].key(&k), k.hour)
+				row.Clicks += x.Clicks
+				row.BotClicks += x.BotClicks
+				row.UniqueClicks += x.Uniq
+			}
 		}
 	}
 	return nil
@@ -414,6 +407,29 @@ func eventKey(groupBy, partner, link string) string {
 // and from clicks in a second query for the clicks named since the rollup
 // job last copied them.
 func (s *Analytics) conversions(ctx context.Context, reps []*report, vendorID string) error {
+	// The day reports apart: grouped with the others by hour, a year of
+	// conversions came back one row each.
+	var days, others []*report
+	for _, r := range reps {
+		if r.q.GroupBy == attribution.GroupByDay {
+			days = append(days, r)
+		} else {
+			others = append(others, r)
+		}
+	}
+	for _, set := range [][]*report{days, others} {
+		if len(set) > 0 {
+			if err := s.conversionsOf(ctx, set, vendorID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// conversionsOf adds the conversions to reports of one query, all by day or
+// none.
+func (s *Analytics) conversionsOf(ctx context.Context, reps []*report, vendorID string) error {
 	q := reps[0].q
 	parts := []conversionQuery{
 		{
@@ -446,19 +462,39 @@ func (s *Analytics) conversions(ctx context.Context, reps []*report, vendorID st
 			byClick = true
 		}
 	}
+	var pending []string
+	if byClick {
+		var err error
+		if pending, err = uncopiedClicks(ctx, s.db, vendorID); err != nil {
+			return err
+		}
+	}
 	for i, p := range parts {
-		// The click's dimensions: none needed, or copied (and the others).
-		sources := [][2]string{{"", ""}}
-		if byClick {
-			sources = [][2]string{
-				{" LEFT JOIN conversion_clicks c ON c.click_id = " + p.click, " AND (" + p.click + " = '' OR c.click_id IS NOT NULL)"},
-				{" LEFT JOIN clicks c ON c.id = " + p.click, " AND " + p.click + " <> '' AND NOT EXISTS (SELECT 1 FROM conversion_clicks x WHERE x.click_id = " + p.click + ")"},
+		// The click's dimensions: none needed, or copied, and the few not
+		// copied yet from clicks.
+		var sources []conversionQuery
+		switch {
+		case !byClick:
+			sources = append(sources, p)
+		default:
+			main := p
+			main.from += " LEFT JOIN conversion_clicks c ON c.click_id = " + p.click
+			main.where += " AND (" + p.click + " = '' OR c.click_id IS NOT NULL)"
+			sources = append(sources, main)
+			if len(pending) > 0 {
+				rest := p
+				rest.from += " LEFT JOIN clicks c ON c.id = " + p.click
+				if len(pending) > maxUncopied {
+					rest.where += " AND " + p.click + " <> '' AND NOT EXISTS (SELECT 1 FROM conversion_clicks x WHERE x.click_id = " + p.click + ")"
+				} else {
+					rest.where += " AND " + p.click + " IN (?)"
+					rest.whereArgs = []any{bun.List(pending)}
+				}
+				sources = append(sources, rest)
 			}
 		}
 		for _, src := range sources {
-			p := p
-			p.from, p.where = p.from+src[0], p.where+src[1]
-			if err := s.conversionPart(ctx, reps, vendorID, i, p, byDay); err != nil {
+			if err := s.conversionPart(ctx, reps, vendorID, i, src, byDay); err != nil {
 				return err
 			}
 		}
@@ -466,11 +502,32 @@ func (s *Analytics) conversions(ctx context.Context, reps []*report, vendorID st
 	return nil
 }
 
+// maxUncopied bounds the click ids read by uncopiedClicks; past it the
+// conversions not copied are found by their own query.
+const maxUncopied = 1000
+
+// uncopiedClicks returns the ids of the vendor's clicks that customers and
+// purchases name and conversion_clicks does not hold yet: usually none (the
+// rollup job copies them every minute); up to maxUncopied+1.
+func uncopiedClicks(ctx context.Context, db bun.IDB, vendorID string) ([]string, error) {
+	var ids []string
+	err := db.NewRaw(`SELECT click_id FROM customers cu WHERE vendor_id = ? AND click_id <> ''
+			AND NOT EXISTS (SELECT 1 FROM conversion_clicks x WHERE x.click_id = cu.click_id)
+		UNION SELECT click_id FROM purchases p WHERE vendor_id = ? AND click_id <> ''
+			AND NOT EXISTS (SELECT 1 FROM conversion_clicks x WHERE x.click_id = p.click_id)
+		LIMIT ?`, vendorID, vendorID, maxUncopied+1).Scan(ctx, &ids)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	return ids, err
+}
+
 // conversionQuery is the SQL of one kind of conversion: its tables, the
 // expressions of its click id, partner, link, time, count, currency and
 // amount, and its condition.
 type conversionQuery struct {
 	from, click, partner, link, at, count, currency, amount, where string
+	whereArgs                                                      []any // after the vendor id
 }
 
 // conversionPart adds one query's conversions of kind i (0 signups, 1
@@ -487,7 +544,7 @@ func (s *Analytics) conversionPart(ctx context.Context, reps []*report, vendorID
 		hour = s.dialect.hourExpr(at)
 	}
 	where += " AND " + at + " >= ? AND " + at + " < ?"
-	args := []any{vendorID, q.Start, q.End}
+	args := append(append([]any{vendorID}, p.whereArgs...), q.Start, q.End)
 	for _, f := range [...]struct{ col, v string }{{partner, q.PartnerID}, {link, q.LinkID},
 		{"COALESCE(c.variant, '')", q.Variant}, {"COALESCE(c.utm_source, '')", q.UTMSource}} {
 		if f.v != "" {
