@@ -177,7 +177,14 @@ func (c core) clickCounts(ctx context.Context, reps []*report, vendorID string, 
 		if from.Before(through) {
 			from = through
 		}
-		rows, err := rollUp(ctx, c.db, vendorID, q.PartnerID, q.LinkID, from, q.End)
+		// Only the unique counter of the query's days is read: its window
+		// holding from starts at most a day before.
+		k := uniqueHour(segs, from)
+		since := time.Date(from.Year(), from.Month(), from.Day(), k, 0, 0, 0, time.UTC)
+		if since.After(from) {
+			since = since.Add(-uniqueContext)
+		}
+		rows, err := rollUp(ctx, c.db, vendorID, q.PartnerID, q.LinkID, since, from, q.End)
 		if err != nil {
 			return err
 		}

@@ -73,10 +73,12 @@ type clickFact struct {
 }
 
 // rollUp aggregates a vendor's clicks in [from, to) per hour and
-// dimensions, reading the day before from for the unique counters.
+// dimensions, reading the clicks of [since, from) for the unique counters:
+// the day before from gets every counter right (the rollup); a query
+// reading one counter passes the start of its window holding from.
 // partnerID and linkID, when set, narrow the clicks (a visitor's uniqueness
 // is per link, so this changes no count).
-func rollUp(ctx context.Context, db bun.IDB, vendorID, partnerID, linkID string, from, to time.Time) (map[rollupKey]*rollupCounts, error) {
+func rollUp(ctx context.Context, db bun.IDB, vendorID, partnerID, linkID string, since, from, to time.Time) (map[rollupKey]*rollupCounts, error) {
 	// The clicks of [from, to), and of the day before only those that can
 	// be an earlier click of one of their visitors on the same link (human,
 	// with a visitor): reading that whole day cost every analytics query
@@ -98,7 +100,7 @@ func rollUp(ctx context.Context, db bun.IDB, vendorID, partnerID, linkID string,
 	const cols = `SELECT link_id, partner_id, clicked_at, visitor_hash, bot, variant, utm_source, utm_medium, utm_campaign, source,
 		referrer_host, country, device, browser, os FROM clicks WHERE `
 	q := cols + where(from, to) +
-		" UNION ALL " + cols + where(from.Add(-uniqueContext), from) + " AND NOT bot AND visitor_hash <> ''" +
+		" UNION ALL " + cols + where(since, from) + " AND NOT bot AND visitor_hash <> ''" +
 		" AND (link_id, visitor_hash) IN (SELECT link_id, visitor_hash FROM clicks WHERE " + where(from, to) + ")" +
 		" ORDER BY link_id, visitor_hash, clicked_at"
 	var facts []clickFact
@@ -265,7 +267,7 @@ func rollUpRange(ctx context.Context, tx bun.Tx, from, to time.Time) error {
 		return err
 	}
 	for _, v := range vendors {
-		rows, err := rollUp(ctx, tx, v, "", "", from, to)
+		rows, err := rollUp(ctx, tx, v, "", "", from.Add(-uniqueContext), from, to)
 		if err != nil {
 			return err
 		}
