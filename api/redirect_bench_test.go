@@ -96,4 +96,4 @@ func BenchmarkRedirect(b *testing.B) {
 
 type discardClicks struct{}
 
-func (discardClicks) Record(context.Context, *attribution.Click) error { return nil }
+func (discardClicks) Record(context.Context, *attribution.Click, time.Duration) error { return nil }
