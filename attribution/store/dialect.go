@@ -186,11 +186,11 @@ func (d dialect) writers(n int) int {
 }
 
 // insertClicks writes clicks, skipping ids already present: on PostgreSQL
-// with COPY (clickcopy.go), falling back to INSERT … ON CONFLICT DO NOTHING
-// when COPY meets an id that is already there.
+// in one statement (clickcopy.go), falling back to INSERT … ON CONFLICT DO NOTHING
+// when it meets an id that is already there.
 func (d dialect) insertClicks(ctx context.Context, db *bun.DB, clicks []*attribution.Click) error {
 	if d == Postgres {
-		err := copyClicks(ctx, db, clicks)
+		err := writeNewClicks(ctx, db, clicks)
 		if err == nil || !isUniqueViolation(err) {
 			return err
 		}
