@@ -117,21 +117,30 @@ func (d *Destination) With(linkUTM UTM, incoming url.Values, token string) strin
 // queryValue is url.QueryEscape(v) without a copy when nothing needs escaping.
 func queryValue(v string) string {
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
+		if !unreservedByte[v[i]] {
 			return url.QueryEscape(v)
 		}
 	}
 	return v
 }
 
+// unreservedByte marks what url.QueryEscape leaves as it is; tokenByte
+// adds '=' (base64 padding). Tables, because a token is checked byte by
+// byte on every redirect.
+var unreservedByte, tokenByte = func() (u, t [256]bool) {
+	for c := range 256 {
+		u[c] = 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
+		t[c] = u[c] && c != '.' && c != '~' || c == '='
+	}
+	return u, t
+}()
+
 // refValue escapes a token for the query. Tokens are URL-safe base64, legal
 // in a query value as they are ('=' padding included, which keeps the URL's
 // token equal to the cookie's), so the common case copies nothing.
 func refValue(v string) string {
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '=') {
+		if !tokenByte[v[i]] {
 			return strings.ReplaceAll(url.QueryEscape(v), "%3D", "=")
 		}
 	}
