@@ -92,8 +92,8 @@ func (s *redirectHandlers) redirect(c echo.Context) error {
 	h["Cache-Control"] = noStore
 	if token != "" {
 		window := t.Window()
-		cookie := refCookie(token, t.CookieDomain, v.At.Add(window), window, s.public.Scheme == "https")
-		h["Location"], h["Set-Cookie"] = []string{dest}, []string{cookie}
+		vals := []string{dest, refCookie(token, t.CookieDomain, v.At.Add(window), window, s.public.Scheme == "https")}
+		h["Location"], h["Set-Cookie"] = vals[:1:1], vals[1:] // one allocation for both
 	} else {
 		h["Location"] = []string{dest}
 	}
@@ -111,8 +111,8 @@ var noStore = []string{"no-store"}
 // sanitising of a value that is always URL-safe base64 here (the token) and
 // a domain validated when the vendor set it.
 func refCookie(token, domain string, expires time.Time, maxAge time.Duration, secure bool) string {
-	b := make([]byte, 0, len(attribution.RefParam)+len(token)+len(domain)+128)
-	b = append(b, attribution.RefParam...)
+	var room [512]byte // on the stack: the string below is the one allocation
+	b := append(room[:0], attribution.RefParam...)
 	b = append(b, '=')
 	b = append(b, token...)
 	b = append(b, "; Path=/"...)

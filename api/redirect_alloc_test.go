@@ -23,11 +23,10 @@ func (w *reusedWriter) reset() {
 	w.code = 0
 }
 
-// BenchmarkRedirectHandler measures GET /r/{key} through the real router
-// (every middleware) with clicks kept nowhere and one ResponseWriter reused:
-// the redirect's own CPU and allocations.
-func BenchmarkRedirectHandler(b *testing.B) {
-	a, keys := benchApp(b)
+// redirectOnly returns the real router with clicks kept nowhere, and one
+// request per link (with a user agent, a referrer and a UTM parameter).
+func redirectOnly(tb testing.TB) (http.Handler, []*http.Request) {
+	a, keys := benchApp(tb)
 	deps := a.Server.Deps()
 	deps.Clicks = discardClicks{}
 	h := api.New(a.Server.Config(), deps)
@@ -35,13 +34,21 @@ func BenchmarkRedirectHandler(b *testing.B) {
 	for i, k := range keys {
 		req, err := http.NewRequest(http.MethodGet, "/r/"+k+"?utm_medium=email", nil)
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 		req.RemoteAddr = "198.51.100.7:41234"
 		req.Header.Set("User-Agent", benchAgents[i%len(benchAgents)])
 		req.Header.Set("Referer", "https://news.example.org/story")
 		reqs = append(reqs, req)
 	}
+	return h, reqs
+}
+
+// BenchmarkRedirectHandler measures GET /r/{key} through the real router
+// (every middleware) with clicks kept nowhere and one ResponseWriter reused:
+// the redirect's own CPU and allocations.
+func BenchmarkRedirectHandler(b *testing.B) {
+	h, reqs := redirectOnly(b)
 	w := &reusedWriter{h: http.Header{}}
 	b.ReportAllocs()
 	i := 0
@@ -52,5 +59,27 @@ func BenchmarkRedirectHandler(b *testing.B) {
 			b.Fatalf("status %d", w.code)
 		}
 		i++
+	}
+}
+
+// maxRedirectAllocs is the redirect's allocation budget (issue 15): the
+// handler through every middleware, the click handed to a sink.
+const maxRedirectAllocs = 30
+
+func TestRedirect_AllocationBudget(t *testing.T) {
+	h, reqs := redirectOnly(t)
+	w := &reusedWriter{h: http.Header{}}
+	i := 0
+	allocs := testing.AllocsPerRun(2000, func() {
+		w.reset()
+		h.ServeHTTP(w, reqs[i%len(reqs)])
+		if w.code != http.StatusFound {
+			t.Fatalf("status %d", w.code)
+		}
+		i++
+	})
+	t.Logf("%.1f allocations per redirect", allocs)
+	if allocs > maxRedirectAllocs {
+		t.Errorf("a redirect allocates %.1f times, budget %d", allocs, maxRedirectAllocs)
 	}
 }
