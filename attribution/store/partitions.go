@@ -213,19 +213,19 @@ func lockClickPartitions(ctx context.Context, d dialect, tx bun.Tx) error {
 // createClickPartition creates the partition of the month starting at m,
 // moving into it the clicks of that month the default partition took (a
 // range partition cannot be attached while the default holds rows of its
-// range). It is built apart and attached, which locks clicks only in SHARE
-// UPDATE EXCLUSIVE mode (CREATE TABLE … PARTITION OF would lock out every
-// reader and writer), with a CHECK constraint so that the attach does not
-// scan it. The default partition is locked first, so that no click lands
-// there between the move and the attach.
+// range). It is built apart, with a CHECK constraint so that attaching it
+// does not scan it. Writers of clicks wait while it moves rows and attaches
+// (milliseconds: the default holds few rows): a write that had chosen the
+// default partition before the attach would fail its new constraint (a
+// click of that month), so none may be under way. Readers do not wait.
 func createClickPartition(ctx context.Context, tx bun.Tx, m time.Time) error {
 	name, end := clickMonthPartition(m), m.AddDate(0, 1, 0)
 	stmts := []struct {
 		sql  string
 		args []any
 	}{
-		{"LOCK TABLE " + clickDefaultPartition + " IN SHARE ROW EXCLUSIVE MODE", nil},
 		{"CREATE TABLE " + name + " (LIKE clicks INCLUDING DEFAULTS) WITH (" + strings.Join(clickPartitionOptions, ",") + ")", nil},
+		{"LOCK TABLE ONLY clicks IN SHARE ROW EXCLUSIVE MODE", nil},
 		{"WITH moved AS (DELETE FROM " + clickDefaultPartition + " WHERE clicked_at >= ? AND clicked_at < ? RETURNING *) " +
 			"INSERT INTO " + name + " SELECT * FROM moved", []any{m, end}},
 		{"ALTER TABLE " + name + " ADD CONSTRAINT " + name + "_range CHECK (clicked_at >= ? AND clicked_at < ?)", []any{m, end}},
@@ -274,7 +274,7 @@ func dropClickPartitions(ctx context.Context, d dialect, db *bun.DB, before time
 			if err := lockClickPartitions(ctx, d, tx); err != nil {
 				return err
 			}
-			if err := tx.NewRaw("SELECT COUNT(*) FROM " + p.name).Scan(ctx, &total); err != nil {
+			if err := tx.NewRaw("SELECT COUNT(*) FROM "+p.name).Scan(ctx, &total); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, "CREATE TEMPORARY TABLE clicks_kept ON COMMIT DROP AS SELECT * FROM "+p.name+
