@@ -175,6 +175,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	go func() { defer a.jobs.Done(); a.Hooks.Run(jobs, time.Second) }()
 	a.jobs.Add(1)
 	go func() { defer a.jobs.Done(); a.weeklySummaries(jobs, time.Hour) }()
+	a.jobs.Add(1)
+	go func() { defer a.jobs.Done(); a.clickPartitions(jobs, time.Hour) }()
 	ok = true
 	return a, nil
 }
