@@ -324,9 +324,9 @@ func (a *App) RollUpOnce(ctx context.Context) (ran bool, err error) {
 func (a *App) RetentionOnce(ctx context.Context) (ran bool, err error) {
 	ran, err = a.Store.RunJob(ctx, store.JobRetention, func(ctx context.Context) error {
 		res, err := a.Store.Retention.ApplyRetention(ctx, a.Config.RetentionDays)
-		if err == nil && (res.ClicksDeleted > 0 || res.ClicksKept > 0) {
+		if err == nil && (res.ClicksDeleted > 0 || res.ClicksKept > 0 || res.PartitionsDropped > 0) {
 			a.Logger.Info("retention applied", "before", res.Before, "clicks_deleted", res.ClicksDeleted,
-				"attributing_clicks_erased", res.ClicksKept, "pings_pruned", res.PingsPruned)
+				"attributing_clicks_erased", res.ClicksKept, "partitions_dropped", res.PartitionsDropped, "pings_pruned", res.PingsPruned)
 		}
 		return err
 	})
