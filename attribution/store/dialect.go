@@ -192,6 +192,12 @@ func (d dialect) writers(n int) int {
 // SQLite; a retried click keeps its clicked_at, so either key finds it.
 func (d dialect) insertClicks(ctx context.Context, db *bun.DB, clicks []*attribution.Click) error {
 	if d == Postgres {
+		// PostgreSQL keeps microseconds, COPY rounds to them and bun's
+		// INSERT truncates: cut each time here, so that both writes of a
+		// retried click carry the same key (id, clicked_at).
+		for _, c := range clicks {
+			c.ClickedAt = c.ClickedAt.Truncate(time.Microsecond)
+		}
 		err := copyClicks(ctx, db, clicks)
 		if err == nil || !isUniqueViolation(err) {
 			return err

@@ -307,3 +307,23 @@ func TestRetention_DropsWholeMonthsKeepsAttributingClicks(t *testing.T) {
 		t.Fatalf("second retention = %+v, %v", res, err)
 	}
 }
+
+// A click retried in a batch that COPY refuses (an id already written) and
+// the INSERT fallback writes is stored once, whatever its nanoseconds:
+// COPY rounds them and the INSERT would truncate them, which on the key
+// (id, clicked_at) would make two rows of one click.
+func TestInsertClicks_RetriedWithNanoseconds(t *testing.T) {
+	t.Parallel()
+	s, _ := openStore(t)
+	at := time.Date(2026, 1, 15, 12, 0, 0, 999, time.UTC) // 999 ns: rounds up, truncates down
+	if err := s.Clicks.InsertClicks(t.Context(), []*attribution.Click{clickAt("clk_ns", at)}); err != nil {
+		t.Fatal(err)
+	}
+	retried := []*attribution.Click{clickAt("clk_ns", at), clickAt("clk_other", at)}
+	if err := s.Clicks.InsertClicks(t.Context(), retried); err != nil {
+		t.Fatal(err)
+	}
+	if n := countClicks(t, s); n != 2 {
+		t.Fatalf("clicks = %d, want 2", n)
+	}
+}
