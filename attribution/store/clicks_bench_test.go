@@ -57,7 +57,7 @@ func BenchmarkInsertClicks(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("insert/%d", n), func(b *testing.B) {
 			for b.Loop() {
-				if _, err := s.DB().NewInsert().Model(new(mk())).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
+				if _, err := s.DB().NewInsert().Model(new(mk())).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
 					b.Fatal(err)
 				}
 			}
