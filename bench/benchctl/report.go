@@ -462,11 +462,13 @@ const notes = `### How it is measured
   handler needs no database at all. Anything else using the machine or the same
   PostgreSQL cluster (another test suite's CREATE DATABASE forces checkpoints and fsync
   storms) lengthens every commit: read the figures together with the idle and CPU columns.
-- Group commit (attribution/store/ingest/clickwriter.go): two writers (database connections)
-  gather and commit batches side by side; a batch stays open at most 1 ms from its first
-  click or 1,000 rows, and clicks arriving while a batch commits go in the next one.
-  Batches are written with COPY (attribution/store/clickcopy.go), falling back to
-  INSERT … ON CONFLICT DO NOTHING when a retried batch meets ids already written.
+- Group commit (attribution/store/ingest/clickwriter.go): one writer (database
+  connection) by default; the next batch gathers while one commits; a batch waits, at
+  most 5 ms from its first click, only for the clicks the recent arrival rate says are
+  due, and an idle writer writes a lone click at once. A lone click is one INSERT, two
+  or more one COPY (attribution/store/clickcopy.go), into the month's partition of
+  ` + "`clicks`" + `; a retried batch that meets ids already written falls back to
+  INSERT … ON CONFLICT DO NOTHING.
 - The durations are the ones in the issue; a run can be shortened with the variables at
   the top of ` + "`bench/run.sh`" + ` (the section then says the durations used).
 
