@@ -25,7 +25,7 @@ var benchAgents = []string{
 
 // benchApp starts Tally on a fresh database (TALLY_TEST_DB) with 20 links,
 // logging at warn like production, and returns it with the link keys.
-func benchApp(b *testing.B) (*app.App, []string) {
+func benchApp(b testing.TB) (*app.App, []string) {
 	b.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := app.New(context.Background(), app.Config{
@@ -96,4 +96,4 @@ func BenchmarkRedirect(b *testing.B) {
 
 type discardClicks struct{}
 
-func (discardClicks) Record(context.Context, *attribution.Click) error { return nil }
+func (discardClicks) Record(context.Context, *attribution.Click, time.Duration) error { return nil }

@@ -29,7 +29,7 @@ type redirectHandlers struct {
 	clock         attribution.Clock
 	logger        *slog.Logger
 	public        *url.URL
-	ipSalt        []byte
+	hashes        *clickinfo.Hasher // keyed with the deployment's IP salt
 	clickWait     time.Duration
 	countryHeader string // a trusted CDN header carrying the visitor's country
 	metrics       *metrics.Metrics
@@ -63,7 +63,7 @@ func (s *redirectHandlers) redirect(c echo.Context) error {
 	query := req.URL.Query()
 	v := attribution.Visit{At: s.clock(), Query: query, Country: s.country(req, addr),
 		Browser: agent.Browser, OS: agent.OS, Device: agent.Device, Bot: agent.Bot}
-	v.IPHash, v.VisitorHash = clickinfo.ClickHashes(s.ipSalt, addr, ua)
+	v.IPHash, v.VisitorHash = s.hashes.ClickHashes(addr, ua)
 	if addr.IsValid() {
 		v.IPTrunc = clickinfo.TruncateIP(addr).String()
 	}
@@ -80,29 +80,39 @@ func (s *redirectHandlers) redirect(c echo.Context) error {
 		return err
 	}
 
-	wait, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.clickWait)
-	if err := s.clicks.Record(wait, click); err != nil {
+	// A visitor who leaves does not cut the wait short: the click is
+	// committed in order either way (the request's context is not used).
+	if err := s.clicks.Record(context.Background(), click, s.clickWait); err != nil {
 		s.logger.Warn("click not yet committed; answering anyway", "link_id", click.LinkID, "err", err)
 	}
-	cancel()
 
+	// Header values set straight into the map with canonical keys: Set
+	// would allocate a slice per value.
 	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
+	h["Cache-Control"] = noStore
 	if token != "" {
 		window := t.Window()
-		h.Add(echo.HeaderSetCookie, refCookie(token, t.CookieDomain, v.At.Add(window), window, s.public.Scheme == "https"))
+		vals := []string{dest, refCookie(token, t.CookieDomain, v.At.Add(window), window, s.public.Scheme == "https")}
+		h["Location"], h["Set-Cookie"] = vals[:1:1], vals[1:] // one allocation for both
+	} else {
+		h["Location"] = []string{dest}
 	}
 	s.metrics.Redirected(v.Bot)
-	return c.Redirect(http.StatusFound, dest)
+	c.Response().WriteHeader(http.StatusFound)
+	return nil
 }
+
+// noStore is shared by every answer: header values are never written in
+// place (Set replaces the slice, Add appends to a full one, which copies).
+var noStore = []string{"no-store"}
 
 // refCookie renders the tally_ref Set-Cookie value directly: the same
 // attributes net/http's Cookie.String writes, without its per-call
 // sanitising of a value that is always URL-safe base64 here (the token) and
 // a domain validated when the vendor set it.
 func refCookie(token, domain string, expires time.Time, maxAge time.Duration, secure bool) string {
-	b := make([]byte, 0, len(attribution.RefParam)+len(token)+len(domain)+128)
-	b = append(b, attribution.RefParam...)
+	var room [512]byte // on the stack: the string below is the one allocation
+	b := append(room[:0], attribution.RefParam...)
 	b = append(b, '=')
 	b = append(b, token...)
 	b = append(b, "; Path=/"...)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tally-dev/tally/api/openapi"
 	"github.com/tally-dev/tally/attribution"
+	"github.com/tally-dev/tally/attribution/clickinfo"
 	"github.com/tally-dev/tally/snippet"
 	"github.com/tally-dev/tally/snippet/check"
 )
@@ -39,7 +40,7 @@ func (s *Server) routes() {
 	probes := &probeHandlers{deps: stores}
 	redirects := &redirectHandlers{
 		deps: stores, tokens: d.Tokens, clicks: d.Clicks, agents: d.Agents, geo: d.Geo,
-		clock: d.Clock, logger: d.Logger, public: s.public, ipSalt: cfg.IPSalt,
+		clock: d.Clock, logger: d.Logger, public: s.public, hashes: clickinfo.NewHasher(cfg.IPSalt),
 		clickWait: cfg.ClickWait, countryHeader: cfg.CountryHeader, metrics: d.Metrics,
 	}
 	vendors := &vendorHandlers{deps: stores, publicURL: cfg.PublicURL}

@@ -174,18 +174,27 @@ func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
 // securityHeaders are set on every answer; Strict-Transport-Security too
 // when the public URL is https (behind a TLS-terminating proxy the request
 // itself may arrive over plain HTTP, so the public URL decides).
+// The values are made once and shared by every answer (keys canonical, set
+// straight into the map): header values are never written in place.
 func securityHeaders(https bool) echo.MiddlewareFunc {
+	var (
+		nosniff  = []string{"nosniff"}
+		deny     = []string{"DENY"}
+		referrer = []string{"strict-origin-when-cross-origin"}
+		hsts     = []string{"max-age=31536000; includeSubDomains"}
+		csp      = []string{"default-src 'none'; frame-ancestors 'none'"}
+	)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+			h["X-Content-Type-Options"] = nosniff
+			h["X-Frame-Options"] = deny
+			h["Referrer-Policy"] = referrer
 			if https {
-				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+				h["Strict-Transport-Security"] = hsts
 			}
 			if !strings.HasPrefix(c.Request().URL.Path, "/snippet.js") {
-				h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+				h["Content-Security-Policy"] = csp
 			}
 			return next(c)
 		}

@@ -175,6 +175,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	go func() { defer a.jobs.Done(); a.Hooks.Run(jobs, time.Second) }()
 	a.jobs.Add(1)
 	go func() { defer a.jobs.Done(); a.weeklySummaries(jobs, time.Hour) }()
+	a.jobs.Add(1)
+	go func() { defer a.jobs.Done(); a.clickPartitions(jobs, time.Hour) }()
 	ok = true
 	return a, nil
 }
@@ -322,9 +324,9 @@ func (a *App) RollUpOnce(ctx context.Context) (ran bool, err error) {
 func (a *App) RetentionOnce(ctx context.Context) (ran bool, err error) {
 	ran, err = a.Store.RunJob(ctx, store.JobRetention, func(ctx context.Context) error {
 		res, err := a.Store.Retention.ApplyRetention(ctx, a.Config.RetentionDays)
-		if err == nil && (res.ClicksDeleted > 0 || res.ClicksKept > 0) {
+		if err == nil && (res.ClicksDeleted > 0 || res.ClicksKept > 0 || res.PartitionsDropped > 0) {
 			a.Logger.Info("retention applied", "before", res.Before, "clicks_deleted", res.ClicksDeleted,
-				"attributing_clicks_erased", res.ClicksKept, "pings_pruned", res.PingsPruned)
+				"attributing_clicks_erased", res.ClicksKept, "partitions_dropped", res.PartitionsDropped, "pings_pruned", res.PingsPruned)
 		}
 		return err
 	})

@@ -32,7 +32,7 @@ type Config struct {
 	ClickMode      string        `env:"TALLY_CLICK_MODE" envDefault:"durable"`
 	ClickWait      time.Duration `env:"TALLY_CLICK_WAIT" envDefault:"2s"`
 	ClickQueue     int           `env:"TALLY_CLICK_QUEUE" envDefault:"200000"`
-	ClickWriters   int           `env:"TALLY_CLICK_WRITERS" envDefault:"2"`
+	ClickWriters   int           `env:"TALLY_CLICK_WRITERS" envDefault:"1"`
 	ShutdownWait   time.Duration `env:"TALLY_SHUTDOWN_TIMEOUT" envDefault:"30s"`
 	// WebhookQueue: auto applies Stripe events while Stripe waits up to
 	// WebhookInline at once and queues the rest for the worker; always

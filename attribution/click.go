@@ -33,8 +33,10 @@ type Click struct {
 }
 
 // ClickRecorder persists clicks. Record returns once the click is committed,
-// or with an error when it could not be within ctx: the click then stays
-// queued and is written when the database is back.
+// or with an error when it could not be within wait (no bound when wait <= 0)
+// or before ctx ended: the click then stays queued and is written when the
+// database is back. The wait is a duration, not a context deadline, so that
+// the redirect builds no timer context per click.
 type ClickRecorder interface {
-	Record(ctx context.Context, c *Click) error
+	Record(ctx context.Context, c *Click, wait time.Duration) error
 }

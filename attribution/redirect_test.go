@@ -115,6 +115,29 @@ func TestRedirectURL(t *testing.T) {
 			want:        "https://shop.example/p?a=1&utm_medium=affiliate#f",
 		},
 		{
+			name:        "FragmentEscapedAsURLWritesIt",
+			destination: "https://shop.example/p#a b",
+			token:       "TOKEN",
+			want:        "https://shop.example/p?tally_ref=TOKEN#a%20b",
+		},
+		{
+			name:        "EmptySegmentsKept",
+			destination: "https://shop.example/p?a=1&&b=2",
+			token:       "TOKEN",
+			want:        "https://shop.example/p?a=1&&b=2&tally_ref=TOKEN",
+		},
+		{
+			name:        "NothingToAdd",
+			destination: "https://shop.example/p?",
+			want:        "https://shop.example/p",
+		},
+		{
+			name:        "OnlyOverriddenSegment",
+			destination: "https://shop.example/p?utm_source=old#f",
+			utm:         attribution.UTM{Source: "partner"},
+			want:        "https://shop.example/p?utm_source=partner#f",
+		},
+		{
 			name:        "PortAndPathKept",
 			destination: "http://shop.example:8443/a/b%20c/?q=1",
 			token:       "TOKEN",

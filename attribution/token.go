@@ -24,7 +24,8 @@ func (t ClickToken) Time() time.Time { return time.Unix(t.ClickedAt, 0).UTC() }
 // Several key pairs may be given: the first signs, all are accepted, so keys
 // can be rotated without invalidating tokens in flight.
 type TokenCodec struct {
-	codecs []securecookie.Codec
+	codecs []securecookie.Codec // verify: every pair
+	signer *tokenSigner         // encode: the first pair, in securecookie's encoding
 }
 
 // NewTokenCodec takes key pairs (hash key, block key, hash key, block key…);
@@ -44,7 +45,21 @@ func NewTokenCodec(keyPairs ...[]byte) (*TokenCodec, error) {
 			}
 		}
 	}
-	codecs := securecookie.CodecsFromPairs(keyPairs...)
+	pairs := make([][]byte, len(keyPairs))
+	for i, k := range keyPairs {
+		if len(k) > 0 { // an empty block key means no encryption, as nil does
+			pairs[i] = k
+		}
+	}
+	var blockKey []byte
+	if len(pairs) > 1 {
+		blockKey = pairs[1]
+	}
+	signer, err := newTokenSigner(pairs[0], blockKey)
+	if err != nil {
+		return nil, err
+	}
+	codecs := securecookie.CodecsFromPairs(pairs...)
 	for _, c := range codecs {
 		sc := c.(*securecookie.SecureCookie)
 		// The window is checked against clicked_at with the service clock,
@@ -52,12 +67,13 @@ func NewTokenCodec(keyPairs ...[]byte) (*TokenCodec, error) {
 		sc.MaxAge(0)
 		sc.SetSerializer(tokenWire{})
 	}
-	return &TokenCodec{codecs: codecs}, nil
+	return &TokenCodec{codecs: codecs, signer: signer}, nil
 }
 
-// Encode returns the URL- and cookie-safe token.
+// Encode returns the URL- and cookie-safe token, signed (and encrypted) with
+// the first key pair.
 func (c *TokenCodec) Encode(t ClickToken) (string, error) {
-	return securecookie.EncodeMulti(RefParam, t, c.codecs...)
+	return c.signer.encode(RefParam, t, time.Now().Unix())
 }
 
 // Decode verifies and decrypts a token. It returns EINVALID for anything

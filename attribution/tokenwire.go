@@ -27,13 +27,17 @@ func (tokenWire) Serialize(src any) ([]byte, error) {
 		}
 		t = *p
 	}
-	b := make([]byte, 0, 80)
+	return appendToken(make([]byte, 0, 80), t), nil
+}
+
+// appendToken appends the wire form of t to b.
+func appendToken(b []byte, t ClickToken) []byte {
 	b = append(b, tokenWireVersion)
 	b = appendID(b, PrefixClick, t.ClickID)
 	b = appendID(b, PrefixLink, t.LinkID)
 	b = appendID(b, PrefixPartner, t.PartnerID)
 	b = appendID(b, PrefixVendor, t.VendorID)
-	return binary.AppendVarint(b, t.ClickedAt), nil
+	return binary.AppendVarint(b, t.ClickedAt)
 }
 
 func (tokenWire) Deserialize(src []byte, dst any) error {

@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# `make bench`: the redirect load run of issue 2 (item 9).
+# `make bench`: the redirect's cost, tail and durability (issue 15; the
+# design's quality bars).
 #
 # Builds bin/tally, makes PostgreSQL available (scripts/pg-setup.sh), creates
 # a fresh database tally_bench, starts `tally serve` on it and the bare
 # net/http reference (bench/barehttp) beside it, all on 127.0.0.1, then:
-#   (a) saturated: wrk, 64 and 256 connections, tally and bare in turn;
-#   (b) constant rate: vegeta, 5,000 req/s for 30 s (tally, then bare);
-#   (c) after each run: click rows added == 302s answered;
+#   (a) saturated: wrk, 64 and 256 connections, tally (durable), tally-async
+#       and bare in turn, with each process's CPU time and PostgreSQL's;
+#   (b) constant rate: vegeta, 5,000 req/s for 60 s (tally, then bare);
+#   (c) ordinary load: vegeta, 1,000 req/s for 60 s (tally, then bare), with
+#       CPU per request of Tally and of PostgreSQL;
+#   after each run: click rows added == 302s answered;
 #   (d) crash: vegeta at 5,000 req/s, `kill -9` tally mid-run, restart it,
 #       rows added >= 302s answered.
-# Writes the section "Redirect throughput and durability (issue 2)" of
-# BENCHMARKS.md. Raw outputs stay in $BENCH_OUT (a temp dir by default).
+# Writes the section "Redirect cost, tail and durability (issue 15)" of
+# BENCHMARKS.md with every bar computed (pass/fail), and prints the checks.
+# Raw outputs stay in $BENCH_OUT (a temp dir by default).
 #
 # Knobs (environment): BENCH_SAT_DURATION (20s), BENCH_CONNS ("64 256"),
-# BENCH_RATE (5000), BENCH_RATE_DURATION (30s), BENCH_CRASH_DURATION (20s),
+# BENCH_RATE (5000), BENCH_RATE_DURATION (60s), BENCH_LOW_RATE (1000),
+# BENCH_LOW_DURATION (60s), BENCH_CRASH_DURATION (20s),
 # BENCH_CRASH_AFTER (10, seconds), BENCH_TALLY_PORT (18090),
 # BENCH_BARE_PORT (18091), BENCH_MD (BENCHMARKS.md; "-" to skip),
 # BENCH_QUIET_WAIT (90: seconds to wait, before each run, for the machine to
@@ -25,7 +31,9 @@ ROOT="$PWD"
 SAT_DURATION="${BENCH_SAT_DURATION:-20s}"
 CONNS="${BENCH_CONNS:-64 256}"
 RATE="${BENCH_RATE:-5000}"
-RATE_DURATION="${BENCH_RATE_DURATION:-30s}"
+RATE_DURATION="${BENCH_RATE_DURATION:-60s}"
+LOW_RATE="${BENCH_LOW_RATE:-1000}"
+LOW_DURATION="${BENCH_LOW_DURATION:-60s}"
 CRASH_DURATION="${BENCH_CRASH_DURATION:-20s}"
 CRASH_AFTER="${BENCH_CRASH_AFTER:-10}"
 TALLY_PORT="${BENCH_TALLY_PORT:-18090}"
@@ -255,17 +263,33 @@ make_targets() { # base-url file
 make_targets "$TALLY" "$OUT/targets-tally.txt"
 make_targets "$BARE" "$OUT/targets-bare.txt"
 
-for target in tally bare; do
-	idle="$(wait_quiet)"
-	echo "vegeta.$target.idle_before=$idle" >>"$OUT/facts.env"
-	before="$(rows)"
-	log "constant rate: $target, $RATE/s for $RATE_DURATION"
-	"$VEGETA" attack -rate "$RATE/s" -duration "$RATE_DURATION" -redirects -1 -timeout 10s \
-		-targets "$OUT/targets-$target.txt" -output "$OUT/vegeta-$target.bin"
-	"$VEGETA" report "$OUT/vegeta-$target.bin" | tee "$OUT/vegeta-$target.txt" >&2
-	after="$(rows)"
-	echo "vegeta.$target.rows=$((after - before))" >>"$OUT/facts.env"
-done
+# constant_run NAME RATE DURATION: vegeta at RATE against tally, then bare,
+# recording rows added and the CPU time of the server and of PostgreSQL.
+constant_run() {
+	local name=$1 rate=$2 duration=$3 target idle before after pgp t0_srv t1_srv t0_pg t1_pg
+	for target in tally bare; do
+		idle="$(wait_quiet)"
+		before="$(rows)"
+		pgp="$(pg_pids)"
+		t0_srv=$(cpu_ticks "$(target_pid "$target")")
+		t0_pg=$(cpu_ticks $pgp)
+		log "constant rate: $target, $rate/s for $duration"
+		"$VEGETA" attack -rate "$rate/s" -duration "$duration" -redirects -1 -timeout 10s \
+			-targets "$OUT/targets-$target.txt" -output "$OUT/vegeta-$name-$target.bin"
+		t1_srv=$(cpu_ticks "$(target_pid "$target")")
+		t1_pg=$(cpu_ticks $pgp)
+		"$VEGETA" report "$OUT/vegeta-$name-$target.bin" | tee "$OUT/vegeta-$name-$target.txt" >&2
+		after="$(rows)"
+		{
+			echo "vegeta.$name.$target.idle_before=$idle"
+			echo "vegeta.$name.$target.rows=$((after - before))"
+			echo "vegeta.$name.$target.server_cpu_ticks=$((t1_srv - t0_srv))"
+			echo "vegeta.$name.$target.pg_cpu_ticks=$((t1_pg - t0_pg))"
+		} >>"$OUT/facts.env"
+	done
+}
+constant_run rate "$RATE" "$RATE_DURATION"
+constant_run low "$LOW_RATE" "$LOW_DURATION"
 
 # ---------------------------------------------------------------- (d) crash
 idle="$(wait_quiet)"
@@ -293,11 +317,14 @@ echo "elapsed_s=$(($(date +%s) - START_TS))" >>"$OUT/facts.env"
 echo "rate=$RATE" >>"$OUT/facts.env"
 echo "sat_duration=$SAT_DURATION" >>"$OUT/facts.env"
 echo "rate_duration=$RATE_DURATION" >>"$OUT/facts.env"
+echo "low_rate=$LOW_RATE" >>"$OUT/facts.env"
+echo "low_duration=$LOW_DURATION" >>"$OUT/facts.env"
 echo "crash_duration=$CRASH_DURATION" >>"$OUT/facts.env"
 echo "crash_after=$CRASH_AFTER" >>"$OUT/facts.env"
 echo "conns=$CONNS" >>"$OUT/facts.env"
 cat "$OUT/facts.env" >&2
-"$BENCHCTL" vegeta -rate "$RATE" "$OUT/vegeta-tally.bin" "$OUT/vegeta-bare.bin" "$OUT/vegeta-crash.bin" >&2
+"$BENCHCTL" vegeta -rate "$RATE" "$OUT/vegeta-rate-tally.bin" "$OUT/vegeta-rate-bare.bin" "$OUT/vegeta-crash.bin" >&2
+"$BENCHCTL" vegeta -rate "$LOW_RATE" "$OUT/vegeta-low-tally.bin" "$OUT/vegeta-low-bare.bin" >&2
 if [ "$MD" != "-" ]; then
 	"$BENCHCTL" report -dir "$OUT" -md "$MD"
 	echo "bench: wrote $MD (raw outputs in $OUT)" >&2

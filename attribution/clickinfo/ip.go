@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"net/netip"
+	"sync"
 )
 
 // TruncateIP zeroes the host part: IPv4 to /24, IPv6 to /48; IPv4-mapped
@@ -32,51 +33,77 @@ func TruncateIP(addr netip.Addr) netip.Addr {
 // VisitorHash returns a hex HMAC-SHA256 (first 16 bytes) of salt + full IP +
 // user agent, for "unique clicks" (one per IP+UA). An invalid address gives "".
 func VisitorHash(salt []byte, addr netip.Addr, userAgent string) string {
-	ip, ok := ipBytes(addr)
-	if !ok {
-		return ""
-	}
-	return visitorSum(hmac.New(sha256.New, salt), ip, userAgent)
+	_, visitor := NewHasher(salt).ClickHashes(addr, userAgent)
+	return visitor
 }
 
-// ClickHashes returns the IP hash (HMAC-SHA256 of the FULL address under
-// salt, first 16 bytes as 32 hex chars: unique visitors without storing the
-// IP) and VisitorHash, keying the HMAC once: every click stores both. An
-// invalid address gives "", "".
+// ClickHashes is Hasher.ClickHashes with a hasher keyed for this call.
 func ClickHashes(salt []byte, addr netip.Addr, userAgent string) (ipHash, visitorHash string) {
-	ip, ok := ipBytes(addr)
-	if !ok {
+	return NewHasher(salt).ClickHashes(addr, userAgent)
+}
+
+// Hasher computes a click's hashes under one salt. Keying an HMAC costs
+// more than hashing a click, so keyed HMACs are pooled (reset to their keyed
+// state between uses) instead of built per click. Safe for concurrent use.
+type Hasher struct {
+	scratch sync.Pool // *hashScratch
+}
+
+type hashScratch struct {
+	mac hash.Hash
+	buf []byte
+}
+
+// NewHasher returns a hasher keyed with salt.
+func NewHasher(salt []byte) *Hasher {
+	key := append([]byte(nil), salt...)
+	h := &Hasher{}
+	h.scratch.New = func() any {
+		return &hashScratch{mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 256)}
+	}
+	return h
+}
+
+// ClickHashes returns the IP hash (HMAC-SHA256 of the FULL address, first
+// 16 bytes as 32 hex chars: unique visitors without storing the IP) and the
+// visitor hash (of the length of the address, the address and the user
+// agent): every click stores both. An invalid address gives "", "".
+func (h *Hasher) ClickHashes(addr netip.Addr, userAgent string) (ipHash, visitorHash string) {
+	if !addr.IsValid() {
 		return "", ""
 	}
-	mac := hmac.New(sha256.New, salt)
-	return ipSum(mac, ip), visitorSum(mac, ip, userAgent)
-}
-
-func ipSum(mac hash.Hash, ip []byte) string {
-	mac.Reset()
-	mac.Write(ip)
-	return sum16(mac.Sum(nil))
-}
-
-func visitorSum(mac hash.Hash, ip []byte, userAgent string) string {
-	mac.Reset()
+	sc := h.scratch.Get().(*hashScratch)
+	defer h.scratch.Put(sc)
+	b := appendIP(sc.buf[:0], addr)
+	ip := len(b)
+	sc.mac.Reset()
+	sc.mac.Write(b)
+	b = sc.mac.Sum(b)
 	// The length byte makes the encoding unambiguous (4- vs 16-byte IPs)
-	// and keeps these hashes distinct from the IP hash.
-	mac.Write([]byte{byte(len(ip))})
-	mac.Write(ip)
-	mac.Write([]byte(userAgent))
-	return sum16(mac.Sum(nil))
+	// and keeps visitor hashes distinct from IP hashes.
+	msg := len(b)
+	b = append(b, byte(ip))
+	b = append(b, b[:ip]...)
+	b = append(b, userAgent...)
+	sc.mac.Reset()
+	sc.mac.Write(b[msg:])
+	b = sc.mac.Sum(b)
+	var text [64]byte
+	hex.Encode(text[:32], b[ip:ip+16])
+	hex.Encode(text[32:], b[len(b)-32:len(b)-16])
+	sc.buf = b[:0]
+	both := string(text[:]) // one allocation for the two hashes
+	return both[:32], both[32:]
 }
 
-// ipBytes canonicalises addr so ::ffff:1.2.3.4 and 1.2.3.4 (and zoned
-// forms) hash the same: one visitor, one hash.
-func ipBytes(addr netip.Addr) ([]byte, bool) {
-	if !addr.IsValid() {
-		return nil, false
+// appendIP appends addr canonicalised, so ::ffff:1.2.3.4 and 1.2.3.4 (and
+// zoned forms) hash the same: one visitor, one hash.
+func appendIP(b []byte, addr netip.Addr) []byte {
+	addr = addr.Unmap()
+	if addr.Is4() {
+		a := addr.As4()
+		return append(b, a[:]...)
 	}
-	return addr.Unmap().WithZone("").AsSlice(), true
-}
-
-func sum16(sum []byte) string {
-	return hex.EncodeToString(sum[:16])
+	a := addr.As16()
+	return append(b, a[:]...)
 }

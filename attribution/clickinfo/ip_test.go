@@ -97,3 +97,28 @@ func TestVisitorHash(t *testing.T) {
 		t.Errorf("VisitorHash(invalid) = %q, want empty", got)
 	}
 }
+
+// The hashes of stored clicks must not change between versions: unique
+// visitors are counted across them. Pinned values, from the first version.
+func TestClickHashes_Pinned(t *testing.T) {
+	h := clickinfo.NewHasher([]byte("salt-a"))
+	ua := "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0"
+	for _, tt := range []struct{ addr, ip, visitor string }{
+		{"203.0.113.7", "d4fe4d90270020ea09925e004a08cec7", "5ce42e01521e619e138829bffb4c2d33"},
+		{"::ffff:203.0.113.7", "d4fe4d90270020ea09925e004a08cec7", "5ce42e01521e619e138829bffb4c2d33"},
+		{"2001:db8::2", "9caba115b013930f7aec5fe776e13d32", "e3aba25b22367099ae3626e1da93dc97"},
+	} {
+		for range 3 { // the pooled HMAC is reset between uses
+			ip, visitor := h.ClickHashes(netip.MustParseAddr(tt.addr), ua)
+			if ip != tt.ip || visitor != tt.visitor {
+				t.Errorf("ClickHashes(%s) = %s, %s; want %s, %s", tt.addr, ip, visitor, tt.ip, tt.visitor)
+			}
+		}
+		if v := clickinfo.VisitorHash([]byte("salt-a"), netip.MustParseAddr(tt.addr), ua); v != tt.visitor {
+			t.Errorf("VisitorHash(%s) = %s, want %s", tt.addr, v, tt.visitor)
+		}
+	}
+	if ip, visitor := h.ClickHashes(netip.Addr{}, ua); ip != "" || visitor != "" {
+		t.Errorf("ClickHashes(invalid) = %q, %q; want empty", ip, visitor)
+	}
+}

@@ -138,8 +138,10 @@ func normalizeHost(h string) string {
 	if i := strings.LastIndex(h, "@"); i >= 0 {
 		h = h[i+1:]
 	}
-	if hp, _, err := net.SplitHostPort(h); err == nil {
-		h = hp
+	if strings.IndexByte(h, ':') >= 0 { // no port otherwise (and no error to build)
+		if hp, _, err := net.SplitHostPort(h); err == nil {
+			h = hp
+		}
 	}
 	h = strings.Trim(h, "[]")
 	h = strings.TrimSuffix(h, ".")
@@ -156,8 +158,8 @@ func siteOf(host string) string {
 	if name := knownDomains[domain]; name != "" {
 		return name
 	}
-	suffix, _ := publicsuffix.PublicSuffix(domain)
-	label := strings.TrimSuffix(strings.TrimSuffix(domain, suffix), ".")
+	// The registrable domain is one label before its public suffix.
+	label, _, _ := strings.Cut(domain, ".")
 	if name, ok := anyTLD[label]; ok {
 		return name
 	}

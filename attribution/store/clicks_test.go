@@ -70,3 +70,40 @@ func TestInsertClicks_Duplicate(t *testing.T) {
 		t.Errorf("empty insert: %v", err)
 	}
 }
+
+// Text that SQL or COPY would misread is stored as it is, in a small batch
+// (one INSERT of literals on PostgreSQL) and in a large one (COPY).
+func TestInsertClicks_HostileText(t *testing.T) {
+	t.Parallel()
+	s, _ := openStore(t)
+	hostile := []string{`it's`, `back\slash`, `trailing\`, `\'`, "tab\there", "new\nline\r", `?`, `$1`, `E'x'`, "été ✓", `'); DROP TABLE clicks; --`}
+	for _, n := range []int{1, len(hostile), 200} {
+		batch := make([]*attribution.Click, n)
+		for i := range batch {
+			c := newClick(n*1000 + i)
+			v := hostile[i%len(hostile)]
+			c.UTMSource, c.UTMCampaign, c.Variant, c.ReferrerHost, c.OS = v, v+v, v, v, v
+			c.Bot = i%2 == 0
+			batch[i] = c
+		}
+		if err := s.Clicks.InsertClicks(t.Context(), batch); err != nil {
+			t.Fatalf("batch of %d: %v", n, err)
+		}
+		for _, want := range batch {
+			var got attribution.Click
+			if err := s.DB().NewSelect().Model(&got).Where("id = ?", want.ID).Scan(t.Context()); err != nil {
+				t.Fatalf("batch of %d: %v", n, err)
+			}
+			if !got.ClickedAt.Equal(want.ClickedAt) {
+				t.Errorf("clicked_at = %v, want %v", got.ClickedAt, want.ClickedAt)
+			}
+			got.ClickedAt = want.ClickedAt
+			if got != *want {
+				t.Fatalf("batch of %d: row = %+v\nwant  %+v", n, got, *want)
+			}
+		}
+	}
+	if got := countClicks(t, s); got != 1+len(hostile)+200 {
+		t.Errorf("clicks = %d", got)
+	}
+}

@@ -195,15 +195,33 @@ func (d dialect) writers(n int) int {
 }
 
 // insertClicks writes clicks, skipping ids already present: on PostgreSQL
-// with COPY (clickcopy.go), falling back to INSERT … ON CONFLICT DO NOTHING
-// when COPY meets an id that is already there.
+// in one statement (clickcopy.go), falling back to INSERT … ON CONFLICT DO
+// NOTHING when it meets an id that is already there. The conflict has no
+// target: the key is (id, clicked_at) on PostgreSQL (partitioned clicks), id
+// on SQLite; a retried click keeps its clicked_at, so either key finds it.
 func (d dialect) insertClicks(ctx context.Context, db *bun.DB, clicks []*attribution.Click) error {
 	if d == Postgres {
-		err := copyClicks(ctx, db, clicks)
+		// PostgreSQL keeps microseconds, COPY rounds to them and bun's
+		// INSERT truncates: cut each time here, so that both writes of a
+		// retried click carry the same key (id, clicked_at).
+		for _, c := range clicks {
+			c.ClickedAt = c.ClickedAt.Truncate(time.Microsecond)
+		}
+		err := writeNewClicks(ctx, db, clicks)
 		if err == nil || !isUniqueViolation(err) {
 			return err
 		}
 	}
-	_, err := db.NewInsert().Model(&clicks).On("CONFLICT (id) DO NOTHING").Exec(ctx)
+	_, err := db.NewInsert().Model(&clicks).On("CONFLICT DO NOTHING").Exec(ctx)
 	return err
+}
+
+// dropOldClicks drops, on PostgreSQL, the partitions of clicks wholly
+// before before (partitions.go), and names the tables whose older rows
+// retention deletes one by one; SQLite has one table and deletes rows only.
+func (d dialect) dropOldClicks(ctx context.Context, db *bun.DB, before time.Time) (droppedClicks, []string, error) {
+	if d != Postgres {
+		return droppedClicks{}, []string{"clicks"}, nil
+	}
+	return dropClickPartitions(ctx, d, db, before)
 }

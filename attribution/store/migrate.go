@@ -14,7 +14,8 @@ import (
 // when several instances start at once.
 const migrationLockID = 7283519
 
-// Migrate applies pending migrations. It refuses a database whose schema is
+// Migrate applies pending migrations, then creates the clicks partitions
+// of the months ahead (EnsureClickPartitions). It refuses a database whose schema is
 // ahead of this binary, which would otherwise run with a schema it does not know.
 func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	ms, err := migrations.For(string(s.dialect))
@@ -40,7 +41,8 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	for _, mig := range group.Migrations {
 		applied = append(applied, mig.Name)
 	}
-	return applied, nil
+	// The months ahead get their clicks partition at every start.
+	return applied, s.EnsureClickPartitions(ctx)
 }
 
 func refuseNewerSchema(ctx context.Context, m *migrate.Migrator) error {

@@ -6,16 +6,33 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-const sectionTitle = "## Redirect throughput and durability (issue 2)"
+const sectionTitle = "## Redirect cost, tail and durability (issue 15)"
 
-// ratioBar is issue 2's bar: saturated throughput at least this share of the
-// bare handler's.
-const ratioBar = 0.6
+// oldSectionTitles are the names this section had before; replaceSection
+// replaces a section under any of them.
+var oldSectionTitles = []string{"## Redirect throughput and durability (issue 2)"}
+
+// The bars of issue 15 (DESIGN.md, "Quality bars").
+const (
+	cpuRatioBar      = 1.5  // Tally's CPU per durable redirect / the bare handler's
+	commitWaitBarUS  = 5.0  // Tally's CPU per durable redirect − per async redirect, µs
+	pgRatioBar       = 1.25 // PostgreSQL's CPU per durable click / per async click
+	lowTallyRatioBar = 2.0  // at the ordinary rate: Tally's CPU per redirect / saturated
+	lowPGRatioBar    = 3.0  // at the ordinary rate: PostgreSQL's CPU per click / saturated
+)
+
+var (
+	rateP99Bar  = 15 * time.Millisecond
+	rateP999Bar = 30 * time.Millisecond
+	rateMaxBar  = 100 * time.Millisecond
+	lowP99Bar   = 10 * time.Millisecond
+)
 
 // wrkRun is the BENCH line printed by bench/redirect.lua.
 type wrkRun struct {
@@ -211,56 +228,71 @@ func report(args []string) error {
 	p("\nCPU used is the process's user+system time over the run divided by its length (200%% = both CPUs); PostgreSQL's is the sum of its processes (including other databases' sessions); \"everything else\" is the rest of the machine's busy time: wrk itself, plus any other work running on the machine at the time. \"Machine idle just before\" is the idle share over the 2 s before the run (run.sh waits up to BENCH_QUIET_WAIT seconds for ≥ 85%%). ")
 	p("wrk closes its connections at the deadline without reading the answers still in flight, so the rows added lie between the 302s it received and the requests it sent (the difference is at most the connection count).\n\n")
 	p("`tally-async` is a diagnostic, not an acceptance figure: a second Tally on the same database with `TALLY_CLICK_MODE=async`, which answers before its click is committed. The gap between it and `bare` is Tally's own work per request; the gap between `tally` and it is what waiting for the commit costs.\n\n")
-	p("| connections | tally / bare throughput | tally-async / bare (diagnostic) |\n| ---: | ---: | ---: |\n")
+	p("| connections | tally / bare throughput | tally-async / bare |\n| ---: | ---: | ---: |\n")
 	for _, c := range conns {
 		t, bare, async := readWrk(*dir, "tally", c, facts), readWrk(*dir, "bare", c, facts), readWrk(*dir, "tally-async", c, facts)
 		if !t.Present || !bare.Present || bare.RPS() == 0 {
 			continue
 		}
-		ratio := t.RPS() / bare.RPS()
 		asyncCell := "—"
 		if async.Present {
 			asyncCell = fmt.Sprintf("%.2f×", async.RPS()/bare.RPS())
 		}
-		p("| %s | **%.2f×** | %s |\n", c, ratio, asyncCell)
-		checks = append(checks, check{fmt.Sprintf("saturated, %s connections: tally ≥ 0.6× bare", c), fmt.Sprintf("%.2f× (%s vs %s req/s)", ratio, thousands(int64(t.RPS())), thousands(int64(bare.RPS()))), ratio >= ratioBar})
+		p("| %s | %.2f× | %s |\n", c, t.RPS()/bare.RPS(), asyncCell)
 		inFlight := t.Sent - t.Got302 - t.Other
 		checks = append(checks, check{fmt.Sprintf("saturated, %s connections: every 302 received has its row", c),
 			fmt.Sprintf("302s %s ≤ rows %s ≤ sent %s (in flight at the deadline: %d)", thousands(t.Got302), thousands(t.Rows), thousands(t.Sent), inFlight),
 			t.Got302 <= t.Rows && t.Rows <= t.Sent && t.Other == 0})
 	}
-	p("\n")
-	cpuPerRequest(p, *dir, conns, facts, atoi(machine["nproc"]))
+	p("\nThroughput is shown for reference; the bars are on CPU per request, below.\n\n")
+	sat := cpuPerRequest(p, *dir, conns, facts)
+	checks = append(checks, sat.checks...)
 
 	// (b)
 	p("### (b) Constant rate: vegeta, %s requests/s for %s\n\n", facts["rate"], facts["rate_duration"])
-	p("| server | requests | status codes | errors | p50 | p99 | p99.9 | max | from the intended send time: p50 / p99 / p99.9 / max | click rows added |\n")
-	p("| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | --- | ---: |\n")
-	var tallyRate vegetaSummary
-	for _, target := range []string{"tally", "bare"} {
-		s, err := readVegeta(filepath.Join(*dir, "vegeta-"+target+".bin"), rate)
-		if err != nil {
-			continue
-		}
-		rowsCell := thousands(atoi(facts["vegeta."+target+".rows"]))
-		if target == "bare" {
-			rowsCell = "—"
-		} else {
-			tallyRate = s
-		}
-		p("| %s (machine %s%% idle just before) | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s / %s | %s |\n", target, facts["vegeta."+target+".idle_before"], thousands(int64(s.Requests)), s.CodesString(), s.ErrorsString(),
-			ms(s.P50), ms(s.P99), ms(s.P999), ms(s.Max), ms(s.SchedP50), ms(s.SchedP99), ms(s.SchedP999), ms(s.SMax), rowsCell)
-	}
+	tallyRate, _ := constantTable(p, *dir, "rate", rate, facts)
 	if tallyRate.Requests > 0 {
-		p99 := max(tallyRate.P99, tallyRate.SchedP99)
-		checks = append(checks, check{fmt.Sprintf("%s/s for %s: p99 ≤ 25 ms and no error", facts["rate"], facts["rate_duration"]),
-			fmt.Sprintf("p99 %s (from schedule %s), p99.9 %s, %d requests not answered 302", ms(tallyRate.P99), ms(tallyRate.SchedP99), ms(tallyRate.P999), tallyRate.ErrorCount()),
-			p99 <= 25*time.Millisecond && tallyRate.ErrorCount() == 0})
-		r := atoi(facts["vegeta.tally.rows"])
-		checks = append(checks, check{"constant rate: click rows == 302s answered",
+		checks = append(checks, check{fmt.Sprintf("%s/s for %s, from the intended send times: p99 ≤ 15 ms, p99.9 ≤ 30 ms, max ≤ 100 ms", facts["rate"], facts["rate_duration"]),
+			fmt.Sprintf("p99 %s, p99.9 %s, max %s; %d requests not answered 302", ms(tallyRate.SchedP99), ms(tallyRate.SchedP999), ms(tallyRate.SMax), tallyRate.ErrorCount()),
+			tallyRate.SchedP99 <= rateP99Bar && tallyRate.SchedP999 <= rateP999Bar && tallyRate.SMax <= rateMaxBar && tallyRate.ErrorCount() == 0})
+		r := atoi(facts["vegeta.rate.tally.rows"])
+		checks = append(checks, check{fmt.Sprintf("%s/s: click rows == 302s answered", facts["rate"]),
 			fmt.Sprintf("%s rows, %s 302s", thousands(r), thousands(int64(tallyRate.Count302()))), r == int64(tallyRate.Count302())})
 	}
-	p("\nvegeta is an open-loop generator: it dispatches each request on its schedule whether or not earlier ones were answered (adding workers as needed) and times it from that dispatch; the \"from the intended send time\" columns recompute every latency from the exact schedule (first send + n / rate), so they also include any lag of the generator itself. Redirects are not followed (`-redirects -1`).\n\n")
+
+	// (c)
+	lowRate, _ := strconv.ParseFloat(facts["low_rate"], 64)
+	p("### (c) Ordinary load: vegeta, %s requests/s for %s\n\n", facts["low_rate"], facts["low_duration"])
+	tallyLow, lowOK := constantTable(p, *dir, "low", lowRate, facts)
+	if lowOK && tallyLow.Requests > 0 {
+		answered := float64(tallyLow.Count302())
+		rows := atoi(facts["vegeta.low.tally.rows"])
+		tallyUS := float64(atoi(facts["vegeta.low.tally.server_cpu_ticks"])*tickUS) / answered
+		pgUS := 0.0
+		if rows > 0 {
+			pgUS = float64(max(atoi(facts["vegeta.low.tally.pg_cpu_ticks"]), 0)*tickUS) / float64(rows)
+		}
+		bareUS := 0.0
+		if bare, err := readVegeta(filepath.Join(*dir, "vegeta-low-bare.bin"), lowRate); err == nil && bare.Count302() > 0 {
+			bareUS = float64(atoi(facts["vegeta.low.bare.server_cpu_ticks"])*tickUS) / float64(bare.Count302())
+		}
+		p("CPU per request at %s/s, beside the saturated figures of (a) (the mean over its connection counts):\n\n", facts["low_rate"])
+		p("| | at %s/s, µs | saturated, µs | ratio | bar |\n| --- | ---: | ---: | ---: | ---: |\n", facts["low_rate"])
+		p("| Tally's process per redirect | %.0f | %.0f | %.2f× | ≤ %.0f× |\n", tallyUS, sat.tallyUS, tallyUS/sat.tallyUS, lowTallyRatioBar)
+		p("| PostgreSQL per click | %.0f | %.0f | %.2f× | ≤ %.0f× |\n", pgUS, sat.pgUS, pgUS/sat.pgUS, lowPGRatioBar)
+		p("| bare process per redirect (reference) | %.0f | %.0f | %.2f× | |\n\n", bareUS, sat.bareUS, bareUS/sat.bareUS)
+		checks = append(checks,
+			check{fmt.Sprintf("%s/s: Tally's CPU per redirect ≤ 2× its saturated figure", facts["low_rate"]),
+				fmt.Sprintf("%.0f µs vs %.0f µs: %.2f×", tallyUS, sat.tallyUS, tallyUS/sat.tallyUS), sat.tallyUS > 0 && tallyUS <= lowTallyRatioBar*sat.tallyUS},
+			check{fmt.Sprintf("%s/s: PostgreSQL's CPU per click ≤ 3× its saturated figure", facts["low_rate"]),
+				fmt.Sprintf("%.0f µs vs %.0f µs: %.2f×", pgUS, sat.pgUS, pgUS/sat.pgUS), sat.pgUS > 0 && pgUS <= lowPGRatioBar*sat.pgUS},
+			check{fmt.Sprintf("%s/s: p99 ≤ 10 ms from the intended send times", facts["low_rate"]),
+				fmt.Sprintf("p99 %s, p99.9 %s, max %s; %d requests not answered 302", ms(tallyLow.SchedP99), ms(tallyLow.SchedP999), ms(tallyLow.SMax), tallyLow.ErrorCount()),
+				tallyLow.SchedP99 <= lowP99Bar && tallyLow.ErrorCount() == 0},
+			check{fmt.Sprintf("%s/s: click rows == 302s answered", facts["low_rate"]),
+				fmt.Sprintf("%s rows, %s 302s", thousands(rows), thousands(int64(tallyLow.Count302()))), rows == int64(tallyLow.Count302())})
+	}
+	p("vegeta is an open-loop generator: it dispatches each request on its schedule whether or not earlier ones were answered (adding workers as needed) and times it from that dispatch; the \"from the intended send time\" columns recompute every latency from the exact schedule (first send + n / rate), so they also include any lag of the generator itself. The bars are judged on those. Redirects are not followed (`-redirects -1`).\n\n")
 
 	// (d)
 	crash, err := readVegeta(filepath.Join(*dir, "vegeta-crash.bin"), rate)
@@ -277,7 +309,7 @@ func report(args []string) error {
 	}
 
 	// acceptance
-	p("### Acceptance (issue 2)\n\n| criterion | figure | |\n| --- | --- | --- |\n")
+	p("### Acceptance (issue 15)\n\n| bar | figure | |\n| --- | --- | --- |\n")
 	allOK := true
 	for _, c := range checks {
 		p("| %s | %s | %s |\n", c.name, c.figure, passFail(c.ok))
@@ -305,33 +337,83 @@ func report(args []string) error {
 // reports them in USER_HZ, which is 100 on every architecture.
 const tickUS = 10_000
 
+// saturatedCPU is what the saturated runs give the other bars: the mean
+// CPU per request over the connection counts, and the checks of (a).
+type saturatedCPU struct {
+	tallyUS, pgUS, bareUS float64
+	checks                []check
+}
+
 // cpuPerRequest writes the table that turns each saturated run's CPU time
-// into µs per answered request, beside the budget the 0.6× bar leaves: at
-// 0.6× the bare handler's rate, each request and its share of PostgreSQL and
-// of the generator must fit in nproc / (0.6 × bare req/s) of CPU time.
-func cpuPerRequest(p func(string, ...any), dir string, conns []string, facts map[string]string, nproc int64) {
-	p("CPU time per request answered, in µs (each run's CPU time divided by its answers). The budget is what "+
-		"0.6× the bare handler's rate would leave per request on this machine, all processes together: "+
-		"%d CPUs / (0.6 × bare req/s).\n\n", nproc)
-	p("| connections | server | Tally or bare process | PostgreSQL | generator and the rest | whole machine | budget at 0.6× bare |\n")
-	p("| ---: | --- | ---: | ---: | ---: | ---: | ---: |\n")
+// into µs per request, with the bars of issue 15: Tally's CPU per durable
+// redirect ≤ 1.5× the bare handler's, at most 5 µs over async mode, and
+// PostgreSQL's CPU per durable click ≤ 1.25× async mode's.
+func cpuPerRequest(p func(string, ...any), dir string, conns []string, facts map[string]string) saturatedCPU {
+	var out saturatedCPU
+	p("CPU time per request, in µs: each process's CPU time over the run divided by the requests answered " +
+		"(PostgreSQL's by the click rows added).\n\n")
+	p("| connections | Tally durable | Tally async | bare | Tally durable / bare (bar ≤ 1.5×) | durable − async (bar ≤ 5 µs) | PostgreSQL per click, durable | PostgreSQL per click, async | durable / async (bar ≤ 1.25×) |\n")
+	p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	n := 0.0
 	for _, c := range conns {
-		bare := readWrk(dir, "bare", c, facts)
-		budget := "—"
-		if bare.Present && bare.RPS() > 0 && nproc > 0 {
-			budget = fmt.Sprintf("%.0f", float64(nproc)*1e6/(ratioBar*bare.RPS()))
+		t, async, bare := readWrk(dir, "tally", c, facts), readWrk(dir, "tally-async", c, facts), readWrk(dir, "bare", c, facts)
+		if !t.Present || !async.Present || !bare.Present || t.Requests == 0 || async.Requests == 0 || bare.Requests == 0 {
+			continue
 		}
-		for _, target := range []string{"tally", "tally-async", "bare"} {
-			w := readWrk(dir, target, c, facts)
-			if !w.Present || w.Requests == 0 {
-				continue
+		per := func(ticks, n int64) float64 {
+			if n <= 0 {
+				return 0
 			}
-			per := func(ticks int64) float64 { return float64(ticks*tickUS) / float64(w.Requests) }
-			pg, rest := w.pgAndRestTicks()
-			p("| %s | %s | %.0f | %.0f | %.0f | %.0f | %s |\n", c, target, per(w.ServerCPUTicks), per(pg), per(rest), per(w.MachineCPUTicks), budget)
+			return float64(max(ticks, 0)*tickUS) / float64(n)
 		}
+		tUS, aUS, bUS := per(t.ServerCPUTicks, t.Requests), per(async.ServerCPUTicks, async.Requests), per(bare.ServerCPUTicks, bare.Requests)
+		pgT, pgA := per(t.PGCPUTicks, t.Rows), per(async.PGCPUTicks, async.Rows)
+		ratio, pgRatio := tUS/bUS, pgT/pgA
+		p("| %s | %.1f | %.1f | %.1f | **%.2f×** | %.1f | %.1f | %.1f | **%.2f×** |\n", c, tUS, aUS, bUS, ratio, tUS-aUS, pgT, pgA, pgRatio)
+		out.checks = append(out.checks,
+			check{fmt.Sprintf("saturated, %s connections: Tally's CPU per durable redirect ≤ 1.5× bare", c),
+				fmt.Sprintf("%.1f µs vs %.1f µs: %.2f×", tUS, bUS, ratio), ratio <= cpuRatioBar},
+			check{fmt.Sprintf("saturated, %s connections: waiting for the commit adds ≤ 5 µs of Tally CPU", c),
+				fmt.Sprintf("%.1f µs durable − %.1f µs async = %.1f µs", tUS, aUS, tUS-aUS), tUS-aUS <= commitWaitBarUS},
+			check{fmt.Sprintf("saturated, %s connections: PostgreSQL's CPU per durable click ≤ 1.25× async", c),
+				fmt.Sprintf("%.1f µs vs %.1f µs: %.2f×", pgT, pgA, pgRatio), pgRatio <= pgRatioBar})
+		out.tallyUS += tUS
+		out.pgUS += pgT
+		out.bareUS += bUS
+		n++
+	}
+	if n > 0 {
+		out.tallyUS /= n
+		out.pgUS /= n
+		out.bareUS /= n
+	}
+	p("\nCPU time is user+system from /proc (clock ticks of 10 ms), read before and after each run; PostgreSQL's is the sum of its processes. " +
+		"`tally-async` is a second Tally on the same database with `TALLY_CLICK_MODE=async` (it answers before its click is committed): " +
+		"the gap between it and `tally` is what waiting for the commit costs.\n\n")
+	return out
+}
+
+// constantTable writes the table of one constant-rate run (tally and bare)
+// and returns tally's summary; ok is false when tally's results are missing.
+func constantTable(p func(string, ...any), dir, name string, rate float64, facts map[string]string) (tally vegetaSummary, ok bool) {
+	p("| server | requests | status codes | errors | vegeta's p50 / p99 / p99.9 / max | from the intended send time: p50 / p99 / p99.9 / max | click rows added | machine idle just before |\n")
+	p("| --- | ---: | --- | --- | --- | --- | ---: | ---: |\n")
+	for _, target := range []string{"tally", "bare"} {
+		s, err := readVegeta(filepath.Join(dir, "vegeta-"+name+"-"+target+".bin"), rate)
+		if err != nil {
+			continue
+		}
+		rowsCell := thousands(atoi(facts["vegeta."+name+"."+target+".rows"]))
+		if target == "bare" {
+			rowsCell = "—"
+		} else {
+			tally, ok = s, true
+		}
+		p("| %s | %s | %s | %s | %s / %s / %s / %s | %s / %s / %s / %s | %s | %s%% |\n", target, thousands(int64(s.Requests)), s.CodesString(), s.ErrorsString(),
+			ms(s.P50), ms(s.P99), ms(s.P999), ms(s.Max), ms(s.SchedP50), ms(s.SchedP99), ms(s.SchedP999), ms(s.SMax), rowsCell, facts["vegeta."+name+"."+target+".idle_before"])
 	}
 	p("\n")
+	return tally, ok
 }
 
 func commands(facts, sizes map[string]string) string {
@@ -351,11 +433,13 @@ func commands(facts, sizes map[string]string) string {
 	for _, c := range strings.Fields(facts["conns"]) {
 		w("wrk -t2 -c%s -d%s --latency -s bench/redirect.lua http://127.0.0.1:18090 -- keys.txt   # then :18092 (async), :18091 (bare)", c, facts["sat_duration"])
 	}
-	w("vegeta attack -rate %s/s -duration %s -redirects -1 -timeout 10s -targets targets-tally.txt -output vegeta-tally.bin   # then targets-bare.txt", facts["rate"], facts["rate_duration"])
-	w("vegeta report vegeta-tally.bin; benchctl vegeta -rate %s vegeta-tally.bin", facts["rate"])
+	w("vegeta attack -rate %s/s -duration %s -redirects -1 -timeout 10s -targets targets-tally.txt -output vegeta-rate-tally.bin   # then targets-bare.txt", facts["rate"], facts["rate_duration"])
+	w("vegeta attack -rate %s/s -duration %s -redirects -1 -timeout 10s -targets targets-tally.txt -output vegeta-low-tally.bin   # then targets-bare.txt", facts["low_rate"], facts["low_duration"])
+	w("benchctl vegeta -rate %s vegeta-rate-tally.bin; benchctl vegeta -rate %s vegeta-low-tally.bin", facts["rate"], facts["low_rate"])
 	w("vegeta attack -rate %s/s -duration %s -redirects -1 -timeout 5s -targets targets-tally.txt -output vegeta-crash.bin &", facts["rate"], facts["crash_duration"])
 	w("sleep %s; kill -9 $TALLY_PID; wait; <restart tally as above>", facts["crash_after"])
 	w("benchctl rows -db $DB_URL -settle   # SELECT count(*) FROM clicks, before and after each run")
+	w("awk '{print $14 + $15}' /proc/$PID/stat   # CPU ticks of tally, bare and every postgres process, before and after each run")
 	return b.String()
 }
 
@@ -378,11 +462,13 @@ const notes = `### How it is measured
   handler needs no database at all. Anything else using the machine or the same
   PostgreSQL cluster (another test suite's CREATE DATABASE forces checkpoints and fsync
   storms) lengthens every commit: read the figures together with the idle and CPU columns.
-- Group commit (attribution/store/ingest/clickwriter.go): two writers (database connections)
-  gather and commit batches side by side; a batch stays open at most 1 ms from its first
-  click or 1,000 rows, and clicks arriving while a batch commits go in the next one.
-  Batches are written with COPY (attribution/store/clickcopy.go), falling back to
-  INSERT … ON CONFLICT DO NOTHING when a retried batch meets ids already written.
+- Group commit (attribution/store/ingest/clickwriter.go): one writer (database
+  connection) by default; the next batch gathers while one commits; a batch waits, at
+  most 5 ms from its first click, only for the clicks the recent arrival rate says are
+  due, and an idle writer writes a lone click at once. A lone click is one INSERT, two
+  or more one COPY (attribution/store/clickcopy.go), into the month's partition of
+  ` + "`clicks`" + `; a retried batch that meets ids already written falls back to
+  INSERT … ON CONFLICT DO NOTHING.
 - The durations are the ones in the issue; a run can be shortened with the variables at
   the top of ` + "`bench/run.sh`" + ` (the section then says the durations used).
 
@@ -410,7 +496,7 @@ func replaceSection(path, section string) error {
 			continue
 		}
 		t := strings.TrimRight(l, "\n")
-		if start < 0 && t == sectionTitle {
+		if start < 0 && (t == sectionTitle || slices.Contains(oldSectionTitles, t)) {
 			start = i
 			continue
 		}

@@ -23,7 +23,7 @@ func BenchmarkClickWriter(b *testing.B) {
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if err := w.Record(context.Background(), newClick(int(n.Add(1)))); err != nil {
+					if err := w.Record(context.Background(), newClick(int(n.Add(1))), 0); err != nil {
 						b.Error(err)
 						return
 					}

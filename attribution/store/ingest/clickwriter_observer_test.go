@@ -52,7 +52,7 @@ func TestClickWriter_Observer(t *testing.T) {
 	w := ingest.NewClickWriter(ins, ingest.ClickWriterOptions{Async: true, MaxWait: time.Hour, MaxBatch: 1000, QueueSize: 5, Observer: obs})
 	var full int
 	for i := range 20 {
-		if err := w.Record(t.Context(), newClick(i)); errors.Is(err, ingest.ErrClickQueueFull) {
+		if err := w.Record(t.Context(), newClick(i), 0); errors.Is(err, ingest.ErrClickQueueFull) {
 			full++
 		} else if err != nil {
 			t.Fatalf("Record: %v", err)
@@ -61,7 +61,7 @@ func TestClickWriter_Observer(t *testing.T) {
 	if lost := w.Close(t.Context()); lost != 0 {
 		t.Fatalf("Close lost %d", lost)
 	}
-	if err := w.Record(t.Context(), newClick(99)); !errors.Is(err, ingest.ErrClickWriterClosed) {
+	if err := w.Record(t.Context(), newClick(99), 0); !errors.Is(err, ingest.ErrClickWriterClosed) {
 		t.Fatalf("Record after Close: %v", err)
 	}
 	written := countClicks(t, s)

@@ -64,7 +64,7 @@ func TestClickWriter_GroupCommit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = w.Record(t.Context(), c)
+			errs[i] = w.Record(t.Context(), c, 0)
 		}()
 	}
 	wg.Wait()
@@ -104,7 +104,7 @@ func TestClickWriter_RowContent(t *testing.T) {
 	c.Bot = true
 	c.Country = "DE"
 	c.ReferrerHost = "facebook.com"
-	if err := w.Record(t.Context(), c); err != nil {
+	if err := w.Record(t.Context(), c, 0); err != nil {
 		t.Fatal(err)
 	}
 	var got attribution.Click
@@ -127,7 +127,7 @@ func TestClickWriter_RecordAfterClose(t *testing.T) {
 	if lost := w.Close(t.Context()); lost != 0 {
 		t.Fatalf("Close lost %d", lost)
 	}
-	err := w.Record(t.Context(), newClick(1))
+	err := w.Record(t.Context(), newClick(1), 0)
 	if err == nil {
 		t.Fatal("Record after Close returned nil")
 	}
@@ -143,30 +143,54 @@ func TestClickWriter_RecordAfterClose(t *testing.T) {
 	}
 }
 
+// gatedInserter holds every write until open is closed.
+type gatedInserter struct {
+	ingest.ClickInserter
+	open chan struct{}
+}
+
+func (g *gatedInserter) InsertClicks(ctx context.Context, clicks []*attribution.Click) error {
+	<-g.open
+	return g.ClickInserter.InsertClicks(ctx, clicks)
+}
+
 func TestClickWriter_CloseDrainsQueue(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
-	// Async: Record answers before the commit, so the clicks are still
-	// queued (a long MaxWait and a large batch keep the first batch open)
-	// when Close starts.
-	w := ingest.NewClickWriter(s.Clicks, ingest.ClickWriterOptions{Async: true, MaxWait: time.Hour, MaxBatch: 1000})
-	const n = 750
+	// Async: Record answers before the commit, and the first write is held,
+	// so the clicks are still queued when Close starts.
+	gate := &gatedInserter{ClickInserter: s.Clicks, open: make(chan struct{})}
+	w := ingest.NewClickWriter(gate, ingest.ClickWriterOptions{Async: true, MaxBatch: 100})
+	n := 750
 	for i := range n {
-		if err := w.Record(t.Context(), newClick(i)); err != nil {
+		if err := w.Record(t.Context(), newClick(i), 0); err != nil {
 			t.Fatalf("Record %d: %v", i, err)
 		}
 	}
-	// The batch is neither full nor timed out: nothing is written yet.
 	if w.Written() != 0 || countClicks(t, s) != 0 {
 		t.Fatalf("written before Close: %d", w.Written())
 	}
-	if lost := w.Close(t.Context()); lost != 0 {
-		t.Fatalf("Close lost %d clicks", lost)
+	lost := make(chan int64, 1)
+	go func() { lost <- w.Close(t.Context()) }()
+	// Clicks are taken until Close has shut the door.
+	for {
+		err := w.Record(t.Context(), newClick(n), 0)
+		if errors.Is(err, ingest.ErrClickWriterClosed) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Record: %v", err)
+		}
+		n++
+	}
+	close(gate.open)
+	if l := <-lost; l != 0 {
+		t.Fatalf("Close lost %d clicks", l)
 	}
 	if got := countClicks(t, s); got != n {
 		t.Fatalf("clicks after Close = %d, want %d", got, n)
 	}
-	if w.Written() != n || w.Queued() != 0 {
+	if w.Written() != int64(n) || w.Queued() != 0 {
 		t.Errorf("Written = %d, Queued = %d", w.Written(), w.Queued())
 	}
 }
@@ -174,10 +198,12 @@ func TestClickWriter_CloseDrainsQueue(t *testing.T) {
 func TestClickWriter_QueueFull(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
-	w := ingest.NewClickWriter(s.Clicks, ingest.ClickWriterOptions{Async: true, MaxWait: time.Hour, MaxBatch: 1000, QueueSize: 3})
+	// The first write is held, so the queue fills behind it.
+	gate := &gatedInserter{ClickInserter: s.Clicks, open: make(chan struct{})}
+	w := ingest.NewClickWriter(gate, ingest.ClickWriterOptions{Async: true, QueueSize: 3})
 	var full int
 	for i := range 50 {
-		err := w.Record(t.Context(), newClick(i))
+		err := w.Record(t.Context(), newClick(i), 0)
 		if errors.Is(err, ingest.ErrClickQueueFull) {
 			full++
 		} else if err != nil {
@@ -187,6 +213,7 @@ func TestClickWriter_QueueFull(t *testing.T) {
 	if full == 0 {
 		t.Fatal("a queue of 3 never reported full")
 	}
+	close(gate.open)
 	if lost := w.Close(t.Context()); lost != 0 {
 		t.Fatalf("Close lost %d", lost)
 	}
@@ -203,7 +230,7 @@ func TestClickWriter_DuplicateRecord(t *testing.T) {
 	c := newClick(1)
 	for range 2 {
 		dup := *c
-		if err := w.Record(t.Context(), &dup); err != nil {
+		if err := w.Record(t.Context(), &dup, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
