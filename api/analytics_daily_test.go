@@ -112,8 +112,32 @@ func TestAnalytics_DailyRollups(t *testing.T) {
 		}
 		return out
 	}
+	// The dashboard's tables in one Breakdowns: a link's page, the whole
+	// vendor's in New York.
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	breakdowns := func(f dailyFixture) [][]*attribution.AnalyticsReport {
+		var out [][]*attribution.AnalyticsReport
+		for _, q := range []attribution.AnalyticsQuery{
+			{Start: utc("2026-03-01 00:00"), End: utc("2026-03-13 00:00"), Location: time.UTC, LinkID: f.links[0].ID},
+			{Start: utc("2026-03-02 05:00"), End: utc("2026-03-12 04:00"), Location: ny},
+		} {
+			reps, err := e.App.Store.Analytics.Breakdowns(t.Context(), f.v.ID, q, attribution.AnalyticsGroupBys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range reps {
+				r.RolledUpThrough = nil
+			}
+			out = append(out, reps)
+		}
+		return out
+	}
 	e.Clock.Set(utc("2026-03-14 00:00"))
 	raw := answers(b, nil) // nothing rolled up yet: every click read raw
+	rawTables := breakdowns(b)
 
 	// Rolled up through 03:00 on 03-13, the days through 03-12 summed.
 	e.Clock.Set(utc("2026-03-13 03:03"))
@@ -135,6 +159,9 @@ func TestAnalytics_DailyRollups(t *testing.T) {
 		}
 	}
 	compare("rolled up", b, nil)
+	if got := breakdowns(b); !reflect.DeepEqual(got, rawTables) {
+		t.Errorf("Breakdowns rolled up:\n got %+v\nwant %+v", got, rawTables)
+	}
 
 	// a's late click, committed after its hour and its day were rolled up.
 	e.Clock.Set(utc("2026-03-13 03:10"))

@@ -292,7 +292,7 @@ func TestAnalytics(t *testing.T) {
 	}
 	check := func(phase string) {
 		t.Helper()
-		checkBreakdowns(t, e, v.ID, lA.ID, phase)
+		checkBreakdowns(t, e, v.ID, pA.ID, lA.ID, phase)
 		for _, c := range cases {
 			got, totals := getAnalytics(t, e, v, c.query)
 			for k, r := range c.want {

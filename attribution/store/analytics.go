@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -319,21 +317,22 @@ func (c core) dimRollupPart(ctx context.Context, r *report, vendorID string, fro
 // once: a link's page has eleven tables.
 func (c core) filteredRollupPart(ctx context.Context, reps []*report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) error {
 	q := reps[0].q
-	// Only the reports' columns, summed: a partner's days read a row an hour.
-	var cols []string
-	for _, r := range reps {
-		col := rollupDims[r.q.GroupBy].col
-		if col == "" {
-			col = "hour"
-		}
-		if !slices.Contains(cols, col) {
-			cols = append(cols, col)
+	// Only the reports' columns, summed: a partner's days read a row an
+	// hour; each column grouped apart where the database can (keySets).
+	cols := make([]string, len(reps))
+	for j, r := range reps {
+		if cols[j] = rollupDims[r.q.GroupBy].col; cols[j] == "" {
+			cols[j] = "hour"
 		}
 	}
-	keys := strings.Join(cols, ", ")
+	ks := newKeySets(c.dialect, cols, nil)
+	pos := make([]int, len(reps))
+	for j := range reps {
+		pos[j] = ks.index(cols[j])
+	}
 	for _, p := range rollupPieces(from, to, segs, time.Time{}) { // one statement a piece, as in dimRollupPart
 		part := fmt.Sprintf("SELECT %s, SUM(clicks) AS clicks, SUM(bot_clicks) AS bot_clicks, SUM(u%02d) AS uniq FROM click_rollups"+
-			" WHERE vendor_id = ? AND hour >= ? AND hour < ?", keys, p.counter)
+			" WHERE vendor_id = ? AND hour >= ? AND hour < ?", ks.selectList(), p.counter)
 		args := []any{vendorID, p.from, p.to}
 		for _, f := range [...]struct{ col, v string }{{"partner_id", q.PartnerID}, {"link_id", q.LinkID}, {"variant", q.Variant}, {"utm_source", q.UTMSource}} {
 			if f.v != "" {
@@ -341,18 +340,23 @@ func (c core) filteredRollupPart(ctx context.Context, reps []*report, vendorID s
 				args = append(args, f.v)
 			}
 		}
+		// Columns not grouped in a row's set are NULL, scanned as zero values.
 		var rows []struct {
 			clickRollup
+			Grp  int64 `bun:"grp"`
 			Uniq int64 `bun:"uniq"`
 		}
-		if err := c.db.NewRaw(part+" GROUP BY "+keys, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err := c.db.NewRaw(part+" "+ks.groupBy(), args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		for i := range rows {
 			x := &rows[i]
 			k := rollupKey{x.Hour.UTC(), x.LinkID, x.PartnerID, x.Variant, x.UTMSource, x.UTMMedium, x.UTMCampaign, x.Source,
 				x.ReferrerHost, x.Country, x.Device, x.Browser, x.OS}
-			for _, r := range reps {
+			for j, r := range reps {
+				if !ks.grouped(x.Grp, pos[j]) {
+					continue
+				}
 				row := r.row(rollupDims[r.q.GroupBy].key(&k), k.hour)
 				row.Clicks += x.Clicks
 				row.BotClicks += x.BotClicks
@@ -550,6 +554,7 @@ func (s *Analytics) conversionPart(ctx context.Context, reps []*report, vendorID
 	if byDay {
 		hour = s.dialect.hourExpr(at)
 	}
+	ks := newKeySets(s.dialect, keys, []string{hour, p.currency})
 	where += " AND " + at + " >= ? AND " + at + " < ?"
 	args := append(append([]any{vendorID}, p.whereArgs...), q.Start, q.End)
 	for _, f := range [...]struct{ col, v string }{{partner, q.PartnerID}, {link, q.LinkID},
@@ -559,21 +564,20 @@ func (s *Analytics) conversionPart(ctx context.Context, reps []*report, vendorID
 			args = append(args, f.v)
 		}
 	}
-	groups := make([]string, len(keys)+2)
-	for j := range groups {
-		groups[j] = strconv.Itoa(j + 1)
-	}
-	sqlq := "SELECT " + strings.Join(keys, ", ") + ", " + hour + ", " + p.currency + ", " + p.count + ", " + p.amount +
-		" FROM " + from + " WHERE " + where + " GROUP BY " + strings.Join(groups, ", ")
+	sqlq := "SELECT " + ks.selectList() + ", " + p.count + ", " + p.amount + " FROM " + from + " WHERE " + where + " " + ks.groupBy()
 	rows, err := s.db.QueryContext(ctx, sqlq, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	k := make([]string, len(keys))
-	var h, n, sum int64
-	var cur string
-	dst := make([]any, 0, len(keys)+4)
+	pos := make([]int, len(reps)) // each report's key among ks.keys
+	for j := range reps {
+		pos[j] = ks.index(keys[j])
+	}
+	k := make([]sql.NullString, len(ks.keys)) // NULL: not grouped by it (ks.apart)
+	var grp, h, n, sum int64
+	var cur sql.NullString
+	dst := []any{&grp}
 	for j := range k {
 		dst = append(dst, &k[j])
 	}
@@ -583,15 +587,18 @@ func (s *Analytics) conversionPart(ctx context.Context, reps []*report, vendorID
 			return err
 		}
 		for j, r := range reps {
-			row := r.row(k[j], time.Unix(h*3600, 0).UTC())
+			if !ks.grouped(grp, pos[j]) {
+				continue
+			}
+			row := r.row(k[pos[j]].String, time.Unix(h*3600, 0).UTC())
 			switch i {
 			case 0:
 				row.Signups += n
 			case 1:
 				row.Purchases += n
-				row.Revenue = addAmount(row.Revenue, cur, sum)
+				row.Revenue = addAmount(row.Revenue, cur.String, sum)
 			case 2:
-				row.Rewards = addAmount(row.Rewards, cur, sum)
+				row.Rewards = addAmount(row.Rewards, cur.String, sum)
 			}
 		}
 	}

@@ -86,6 +86,9 @@ func (d dialect) hourExpr(col string) string {
 	return "(CAST(strftime('%s', " + col + ") AS INTEGER) / 3600)"
 }
 
+// groupingSets reports whether GROUP BY GROUPING SETS is understood.
+func (d dialect) groupingSets() bool { return d == Postgres }
+
 // timeParam is a time parameter where the statement gives it no type (a
 // SELECT list feeding an INSERT): PostgreSQL would take it as text.
 func (d dialect) timeParam() string {
