@@ -126,7 +126,7 @@ func TestClicksPartitioned_MigratesExistingClicks(t *testing.T) {
 		if err := s.DB().NewRaw("SELECT indexname FROM pg_indexes WHERE tablename = 'clicks' ORDER BY indexname").Scan(t.Context(), &indexes); err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(indexes, []string{"clicks_pkey", "clicks_vendor_time"}) {
+		if !slices.Equal(indexes, []string{"clicks_pkey", "clicks_vendor_ip_time", "clicks_vendor_time"}) { // the diagnosis index of migration 20261130001402 included
 			t.Errorf("indexes of clicks = %v", indexes)
 		}
 	}
