@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -92,28 +91,53 @@ func appendClickInsert(b *bytes.Buffer, clicks []*attribution.Click) {
 			b.WriteByte(',')
 		}
 		b.WriteByte('(')
-		for j, f := range [...]string{c.ID, c.VendorID, c.LinkID, c.PartnerID} {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			sqlText(b, f)
-		}
-		var ts [40]byte
-		b.WriteString(",'")
-		b.Write(c.ClickedAt.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
-		b.WriteByte('\'')
-		for _, f := range [...]string{c.IPTrunc, c.IPHash, c.VisitorHash, c.Browser, c.OS, c.Device} {
-			b.WriteByte(',')
-			sqlText(b, f)
-		}
-		b.WriteByte(',')
-		b.WriteString(strconv.FormatBool(c.Bot))
-		for _, f := range [...]string{c.ReferrerHost, c.Source, c.UTMSource, c.UTMMedium, c.UTMCampaign,
-			c.UTMContent, c.UTMTerm, c.Variant, c.Country} {
-			b.WriteByte(',')
-			sqlText(b, f)
-		}
+		appendClickValues(b, c, sqlRow)
 		b.WriteByte(')')
+	}
+}
+
+// clickRowFormat is how one statement writes a click's values: COPY's text
+// format or SQL literals. appendClickValues holds the columns' order, the
+// one of clickCopyColumns.
+type clickRowFormat struct {
+	sep     byte                        // between values
+	text    func(*bytes.Buffer, string) // a text value, escaped
+	atQuote string                      // around the timestamp
+	yes, no string                      // the bot flag
+}
+
+var (
+	copyRow = clickRowFormat{sep: '\t', text: copyText, yes: "t", no: "f"}
+	sqlRow  = clickRowFormat{sep: ',', text: sqlText, atQuote: "'", yes: "true", no: "false"}
+)
+
+// appendClickValues writes c's values in the order of clickCopyColumns.
+func appendClickValues(b *bytes.Buffer, c *attribution.Click, f clickRowFormat) {
+	for i, v := range [...]string{c.ID, c.VendorID, c.LinkID, c.PartnerID} {
+		if i > 0 {
+			b.WriteByte(f.sep)
+		}
+		f.text(b, v)
+	}
+	var ts [40]byte
+	b.WriteByte(f.sep)
+	b.WriteString(f.atQuote)
+	b.Write(c.ClickedAt.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
+	b.WriteString(f.atQuote)
+	for _, v := range [...]string{c.IPTrunc, c.IPHash, c.VisitorHash, c.Browser, c.OS, c.Device} {
+		b.WriteByte(f.sep)
+		f.text(b, v)
+	}
+	b.WriteByte(f.sep)
+	if c.Bot {
+		b.WriteString(f.yes)
+	} else {
+		b.WriteString(f.no)
+	}
+	for _, v := range [...]string{c.ReferrerHost, c.Source, c.UTMSource, c.UTMMedium, c.UTMCampaign,
+		c.UTMContent, c.UTMTerm, c.Variant, c.Country} {
+		b.WriteByte(f.sep)
+		f.text(b, v)
 	}
 }
 
@@ -141,27 +165,7 @@ func sqlText(b *bytes.Buffer, s string) {
 
 // appendClickRow writes one row of COPY's text format.
 func appendClickRow(b *bytes.Buffer, c *attribution.Click) {
-	copyText(b, c.ID)
-	b.WriteByte('\t')
-	copyText(b, c.VendorID)
-	b.WriteByte('\t')
-	copyText(b, c.LinkID)
-	b.WriteByte('\t')
-	copyText(b, c.PartnerID)
-	b.WriteByte('\t')
-	var ts [40]byte
-	b.Write(c.ClickedAt.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
-	for _, f := range [...]string{c.IPTrunc, c.IPHash, c.VisitorHash, c.Browser, c.OS, c.Device} {
-		b.WriteByte('\t')
-		copyText(b, f)
-	}
-	b.WriteByte('\t')
-	b.WriteString(strconv.FormatBool(c.Bot)[:1]) // "t" or "f"
-	for _, f := range [...]string{c.ReferrerHost, c.Source, c.UTMSource, c.UTMMedium, c.UTMCampaign,
-		c.UTMContent, c.UTMTerm, c.Variant, c.Country} {
-		b.WriteByte('\t')
-		copyText(b, f)
-	}
+	appendClickValues(b, c, copyRow)
 	b.WriteByte('\n')
 }
 
