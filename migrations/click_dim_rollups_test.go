@@ -4,10 +4,6 @@ import (
 	"reflect"
 	"testing"
 	"time"
-
-	"github.com/uptrace/bun/migrate"
-
-	"github.com/tally-dev/tally/migrations"
 )
 
 // 20261130001201_click_dim_rollups fills click_dim_rollups with the sums of
@@ -15,23 +11,7 @@ import (
 func TestClickDimRollups_FilledFromRollups(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
-	all, err := migrations.For(s.Dialect())
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := migrate.NewMigrations()
-	for _, m := range all.Sorted() {
-		if m.Name < "20261130001201" {
-			before.Add(m)
-		}
-	}
-	m := migrate.NewMigrator(s.DB(), before)
-	if err := m.Init(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	migrateBefore(t, s, "20261130001201")
 
 	h := time.Date(2026, 11, 1, 7, 0, 0, 0, time.UTC)
 	for _, r := range []struct {

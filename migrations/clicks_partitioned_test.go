@@ -7,11 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun/migrate"
-
 	"github.com/tally-dev/tally/attribution"
 	"github.com/tally-dev/tally/attribution/store"
-	"github.com/tally-dev/tally/migrations"
 )
 
 // clickRow is what must survive the migration of a click, unchanged.
@@ -43,23 +40,7 @@ func allClicks(t *testing.T, s *store.Store) []clickRow {
 func TestClicksPartitioned_MigratesExistingClicks(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
-	all, err := migrations.For(s.Dialect())
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := migrate.NewMigrations()
-	for _, m := range all.Sorted() {
-		if m.Name < "20261130001300" {
-			before.Add(m)
-		}
-	}
-	m := migrate.NewMigrator(s.DB(), before)
-	if err := m.Init(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	migrateBefore(t, s, "20261130001300")
 
 	// 3,000 clicks from January 2025 to now, as the old table held them.
 	now := time.Now().UTC().Truncate(time.Microsecond)

@@ -121,6 +121,29 @@ func openStore(t *testing.T) *store.Store {
 	return s
 }
 
+// migrateBefore applies the migrations released before the one named
+// first (its id), as a database that has not seen it yet would be.
+func migrateBefore(t *testing.T, s *store.Store, first string) {
+	t.Helper()
+	all, err := migrations.For(s.Dialect())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := migrate.NewMigrations()
+	for _, m := range all.Sorted() {
+		if m.Name < first {
+			before.Add(m)
+		}
+	}
+	m := migrate.NewMigrator(s.DB(), before)
+	if err := m.Init(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func migrateWith(t *testing.T, db *bun.DB, ms *migrate.Migrations) {
 	t.Helper()
 	m := migrate.NewMigrator(db, ms)

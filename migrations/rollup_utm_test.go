@@ -4,10 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun/migrate"
-
 	"github.com/tally-dev/tally/attribution"
-	"github.com/tally-dev/tally/migrations"
 )
 
 // 20261130000600_rollup_utm rewinds the rollup to the second rolled-up hour
@@ -16,23 +13,7 @@ import (
 func TestRollupUTM_RewindsOverKeptClicks(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
-	all, err := migrations.For(s.Dialect())
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := migrate.NewMigrations()
-	for _, m := range all.Sorted() {
-		if m.Name < "20261130000600" {
-			before.Add(m)
-		}
-	}
-	m := migrate.NewMigrator(s.DB(), before)
-	if err := m.Init(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	migrateBefore(t, s, "20261130000600")
 
 	h := func(n int) time.Time { return time.Date(2026, 11, 1, n, 0, 0, 0, time.UTC) }
 	// Retention deleted the clicks before 01:30: hour 0 is gone, hour 1 half.
