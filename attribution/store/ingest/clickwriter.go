@@ -339,14 +339,7 @@ func (w *ClickWriter) write(batch []*pendingClick, rows []*attribution.Click) []
 		if w.giveUp.Load() {
 			w.opts.Observer.ClicksDropped(len(batch))
 			w.opts.Logger.Error("clicks not written at shutdown", "count", len(batch), "err", err)
-			for i, p := range batch {
-				batch[i] = nil
-				if w.opts.Async {
-					w.release(p)
-				} else {
-					p.done <- err
-				}
-			}
+			w.answer(batch, err)
 			clear(rows)
 			return rows[:0]
 		}
@@ -358,14 +351,20 @@ func (w *ClickWriter) write(batch []*pendingClick, rows []*attribution.Click) []
 	}
 	w.written.Add(int64(len(batch)))
 	w.queued.Add(-int64(len(batch)))
+	w.answer(batch, nil)
+	clear(rows) // let the clicks be collected
+	return rows[:0]
+}
+
+// answer gives each caller of batch its result (async: nobody waits, so
+// the pending click is reused at once) and empties batch.
+func (w *ClickWriter) answer(batch []*pendingClick, err error) {
 	for i, p := range batch {
 		batch[i] = nil
 		if w.opts.Async {
 			w.release(p)
 		} else {
-			p.done <- nil // p is the caller's from here
+			p.done <- err // p is the caller's from here
 		}
 	}
-	clear(rows) // let the clicks be collected
-	return rows[:0]
 }
