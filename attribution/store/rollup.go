@@ -150,10 +150,16 @@ func rollUp(ctx context.Context, db bun.IDB, vendorID, partnerID, linkID string,
 
 // rolledUpThrough returns the end of the rolled-up hours (zero: none yet).
 func rolledUpThrough(ctx context.Context, db bun.IDB) (time.Time, error) {
+	return rollupStateAt(ctx, db, rollupStateClicks)
+}
+
+// rollupStateAt returns where the rollup named name stands in rollup_state
+// (zero: it has not run yet).
+func rollupStateAt(ctx context.Context, db bun.IDB, name string) (time.Time, error) {
 	var st []struct {
 		Through time.Time `bun:"through"`
 	}
-	if err := db.NewRaw("SELECT through FROM rollup_state WHERE name = ?", rollupStateClicks).Scan(ctx, &st); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := db.NewRaw("SELECT through FROM rollup_state WHERE name = ?", name).Scan(ctx, &st); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, classify(err)
 	}
 	if len(st) == 0 {

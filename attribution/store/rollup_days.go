@@ -22,16 +22,7 @@ const (
 
 // rolledUpDays returns the end of the days summed (zero: none yet).
 func rolledUpDays(ctx context.Context, db bun.IDB) (time.Time, error) {
-	var st []struct {
-		Through time.Time `bun:"through"`
-	}
-	if err := db.NewRaw("SELECT through FROM rollup_state WHERE name = ?", rollupStateDays).Scan(ctx, &st); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, classify(err)
-	}
-	if len(st) == 0 {
-		return time.Time{}, nil
-	}
-	return st[0].Through.UTC(), nil
+	return rollupStateAt(ctx, db, rollupStateDays)
 }
 
 // advanceDays sums the days that through completed and were not summed
