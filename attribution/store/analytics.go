@@ -101,13 +101,13 @@ func (s *Analytics) breakdowns(ctx context.Context, vendorID string, q attributi
 		reps[i] = &report{q: rq, rows: map[string]*attribution.AnalyticsRow{}}
 	}
 	segs := attribution.UniqueSegments(q.Start, q.End, q.Location)
-	if err := s.clickCounts(ctx, reps, vendorID, through, segs); err != nil {
-		return nil, classify(err)
-	}
+	rd := newReads(ctx)
+	s.addClickCounts(rd, reps, vendorID, through, segs)
 	if withConversions {
-		if err := s.conversions(ctx, reps, vendorID); err != nil {
-			return nil, classify(err)
-		}
+		s.addConversions(rd, reps, vendorID)
+	}
+	if err := rd.wait(); err != nil {
+		return nil, classify(err)
 	}
 	out := make([]*attribution.AnalyticsReport, len(reps))
 	for i, r := range reps {
@@ -147,9 +147,17 @@ func (r *report) finish(through time.Time) *attribution.AnalyticsReport {
 
 // clickCounts adds the clicks of reps' query (one query, several
 // group-bys): the rollups of the hours rolled up (before through), raw
-// clicks after them, read once for all the reports. The partner portal's
-// figures read clicks through it too.
+// clicks after them. The partner portal's figures read clicks through it
+// too.
 func (c core) clickCounts(ctx context.Context, reps []*report, vendorID string, through time.Time, segs []attribution.UniqueSegment) error {
+	rd := newReads(ctx)
+	c.addClickCounts(rd, reps, vendorID, through, segs)
+	return rd.wait()
+}
+
+// addClickCounts starts the reads of clickCounts on rd: the rollup pieces,
+// and the raw clicks after the rollup read once for all the reports.
+func (c core) addClickCounts(rd *reads, reps []*report, vendorID string, through time.Time, segs []attribution.UniqueSegment) {
 	q := reps[0].q
 	if q.Start.Before(through) {
 		end := q.End
@@ -157,17 +165,18 @@ func (c core) clickCounts(ctx context.Context, reps []*report, vendorID string, 
 			end = through
 		}
 		if byDimRollups(reps) {
-			days, err := rolledUpDays(ctx, c.db)
-			if err != nil {
-				return err
-			}
-			for _, r := range reps {
-				if err := c.dimRollupPart(ctx, r, vendorID, q.Start, end, segs, days); err != nil {
+			rd.do(func(ctx context.Context) error {
+				days, err := rolledUpDays(ctx, c.db)
+				if err != nil {
 					return err
 				}
-			}
-		} else if err := c.filteredRollupPart(ctx, reps, vendorID, q.Start, end, segs); err != nil {
-			return err
+				for _, r := range reps {
+					c.dimRollupPart(rd, r, vendorID, q.Start, end, segs, days)
+				}
+				return nil
+			})
+		} else {
+			c.filteredRollupPart(rd, reps, vendorID, q.Start, end, segs)
 		}
 	}
 	if through.Before(q.End) {
@@ -182,23 +191,27 @@ func (c core) clickCounts(ctx context.Context, reps []*report, vendorID string, 
 		if since.After(from) {
 			since = since.Add(-uniqueContext)
 		}
-		rows, err := rollUp(ctx, c.db, vendorID, q.PartnerID, q.LinkID, since, from, q.End)
-		if err != nil {
-			return err
-		}
-		for k, n := range rows {
-			if (q.Variant != "" && k.variant != q.Variant) || (q.UTMSource != "" && k.utmSource != q.UTMSource) {
-				continue
+		rd.do(func(ctx context.Context) error {
+			rows, err := rollUp(ctx, c.db, vendorID, q.PartnerID, q.LinkID, since, from, q.End)
+			if err != nil {
+				return err
 			}
-			for _, r := range reps {
-				row := r.row(rollupDims[r.q.GroupBy].key(&k), k.hour)
-				row.Clicks += n.clicks
-				row.BotClicks += n.bots
-				row.UniqueClicks += n.u[uniqueHour(segs, k.hour)]
-			}
-		}
+			rd.add(func() {
+				for k, n := range rows {
+					if (q.Variant != "" && k.variant != q.Variant) || (q.UTMSource != "" && k.utmSource != q.UTMSource) {
+						continue
+					}
+					for _, r := range reps {
+						row := r.row(rollupDims[r.q.GroupBy].key(&k), k.hour)
+						row.Clicks += n.clicks
+						row.BotClicks += n.bots
+						row.UniqueClicks += n.u[uniqueHour(segs, k.hour)]
+					}
+				}
+			})
+			return nil
+		})
 	}
-	return nil
 }
 
 // uniqueHour returns the unique counter to read for the hour h.
@@ -268,7 +281,7 @@ func rollupPieces(from, to time.Time, segs []attribution.UniqueSegment, daysEnd 
 // click_dim_rollups, and from click_dim_days for whole days (not when
 // grouped by day: a UTC day is not the query's day, and the hourly totals
 // are few).
-func (c core) dimRollupPart(ctx context.Context, r *report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment, daysEnd time.Time) error {
+func (c core) dimRollupPart(rd *reads, r *report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment, daysEnd time.Time) {
 	col := rollupDims[r.q.GroupBy].col
 	sel := "dim_value AS k"
 	if col == "" {
@@ -290,32 +303,36 @@ func (c core) dimRollupPart(ctx context.Context, r *report, vendorID string, fro
 			args = append(args, value)
 		}
 		args = append(args, p.from, p.to)
-		var rows []struct {
-			K      string    `bun:"k"`
-			Hour   time.Time `bun:"hour"`
-			Clicks int64     `bun:"clicks"`
-			Bots   int64     `bun:"bots"`
-			Uniq   int64     `bun:"uniq"`
-		}
 		q := fmt.Sprintf("SELECT %s, SUM(clicks) AS clicks, SUM(bot_clicks) AS bots, SUM(u%02d) AS uniq FROM %s"+
 			" WHERE vendor_id = ? AND dim = ?%s AND %s >= ? AND %s < ? GROUP BY %s", key, p.counter, table, where, at, at, strings.Fields(key)[0])
-		if err := c.db.NewRaw(q, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		for _, x := range rows {
-			row := r.row(x.K, x.Hour.UTC())
-			row.Clicks += x.Clicks
-			row.BotClicks += x.Bots
-			row.UniqueClicks += x.Uniq
-		}
+		rd.do(func(ctx context.Context) error {
+			var rows []struct {
+				K      string    `bun:"k"`
+				Hour   time.Time `bun:"hour"`
+				Clicks int64     `bun:"clicks"`
+				Bots   int64     `bun:"bots"`
+				Uniq   int64     `bun:"uniq"`
+			}
+			if err := c.db.NewRaw(q, args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			rd.add(func() {
+				for _, x := range rows {
+					row := r.row(x.K, x.Hour.UTC())
+					row.Clicks += x.Clicks
+					row.BotClicks += x.Bots
+					row.UniqueClicks += x.Uniq
+				}
+			})
+			return nil
+		})
 	}
-	return nil
 }
 
 // filteredRollupPart adds the click_rollups of the hours starting in
 // [from, to) that match the query's filters to every report, reading them
 // once: a link's page has eleven tables.
-func (c core) filteredRollupPart(ctx context.Context, reps []*report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) error {
+func (c core) filteredRollupPart(rd *reads, reps []*report, vendorID string, from, to time.Time, segs []attribution.UniqueSegment) {
 	q := reps[0].q
 	// Only the reports' columns, summed: a partner's days read a row an
 	// hour; each column grouped apart where the database can (keySets).
@@ -340,31 +357,35 @@ func (c core) filteredRollupPart(ctx context.Context, reps []*report, vendorID s
 				args = append(args, f.v)
 			}
 		}
-		// Columns not grouped in a row's set are NULL, scanned as zero values.
-		var rows []struct {
-			clickRollup
-			Grp  int64 `bun:"grp"`
-			Uniq int64 `bun:"uniq"`
-		}
-		if err := c.db.NewRaw(part+" "+ks.groupBy(), args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		for i := range rows {
-			x := &rows[i]
-			k := rollupKey{x.Hour.UTC(), x.LinkID, x.PartnerID, x.Variant, x.UTMSource, x.UTMMedium, x.UTMCampaign, x.Source,
-				x.ReferrerHost, x.Country, x.Device, x.Browser, x.OS}
-			for j, r := range reps {
-				if !ks.grouped(x.Grp, pos[j]) {
-					continue
-				}
-				row := r.row(rollupDims[r.q.GroupBy].key(&k), k.hour)
-				row.Clicks += x.Clicks
-				row.BotClicks += x.BotClicks
-				row.UniqueClicks += x.Uniq
+		rd.do(func(ctx context.Context) error {
+			// Columns not grouped in a row's set are NULL, scanned as zero values.
+			var rows []struct {
+				clickRollup
+				Grp  int64 `bun:"grp"`
+				Uniq int64 `bun:"uniq"`
 			}
-		}
+			if err := c.db.NewRaw(part+" "+ks.groupBy(), args...).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			rd.add(func() {
+				for i := range rows {
+					x := &rows[i]
+					k := rollupKey{x.Hour.UTC(), x.LinkID, x.PartnerID, x.Variant, x.UTMSource, x.UTMMedium, x.UTMCampaign, x.Source,
+						x.ReferrerHost, x.Country, x.Device, x.Browser, x.OS}
+					for j, r := range reps {
+						if !ks.grouped(x.Grp, pos[j]) {
+							continue
+						}
+						row := r.row(rollupDims[r.q.GroupBy].key(&k), k.hour)
+						row.Clicks += x.Clicks
+						row.BotClicks += x.BotClicks
+						row.UniqueClicks += x.Uniq
+					}
+				}
+			})
+			return nil
+		})
 	}
-	return nil
 }
 
 // byDimRollups reports whether reports of one query read click_dim_rollups
@@ -416,8 +437,8 @@ func eventKey(groupBy, partner, link string) string {
 // groups by every report's key at once; when a report needs the click's
 // dimensions, they come from conversion_clicks (rollup_conversions.go),
 // and from clicks in a second query for the clicks named since the rollup
-// job last copied them.
-func (s *Analytics) conversions(ctx context.Context, reps []*report, vendorID string) error {
+// job last copied them. The queries start on rd.
+func (s *Analytics) addConversions(rd *reads, reps []*report, vendorID string) {
 	// The day reports apart: grouped with the others by hour, a year of
 	// conversions came back one row each.
 	var days, others []*report
@@ -430,17 +451,14 @@ func (s *Analytics) conversions(ctx context.Context, reps []*report, vendorID st
 	}
 	for _, set := range [][]*report{days, others} {
 		if len(set) > 0 {
-			if err := s.conversionsOf(ctx, set, vendorID); err != nil {
-				return err
-			}
+			s.addConversionsOf(rd, set, vendorID)
 		}
 	}
-	return nil
 }
 
-// conversionsOf adds the conversions to reports of one query, all by day or
-// none.
-func (s *Analytics) conversionsOf(ctx context.Context, reps []*report, vendorID string) error {
+// addConversionsOf adds the conversions to reports of one query, all by
+// day or none.
+func (s *Analytics) addConversionsOf(rd *reads, reps []*report, vendorID string) {
 	q := reps[0].q
 	parts := []conversionQuery{
 		{
@@ -473,44 +491,38 @@ func (s *Analytics) conversionsOf(ctx context.Context, reps []*report, vendorID 
 			byClick = true
 		}
 	}
-	var pending []string
-	if byClick {
-		var err error
-		if pending, err = uncopiedClicks(ctx, s.db, vendorID); err != nil {
+	if !byClick {
+		for i, p := range parts {
+			rd.do(func(ctx context.Context) error { return s.conversionPart(ctx, rd, reps, vendorID, i, p, byDay) })
+		}
+		return
+	}
+	// The click's dimensions: copied in conversion_clicks, and the few not
+	// copied yet read from clicks (known once uncopiedClicks answered).
+	for i, p := range parts {
+		main := p
+		main.from += " LEFT JOIN conversion_clicks c ON c.click_id = " + p.click
+		main.where += " AND (" + p.click + " = '' OR c.click_id IS NOT NULL)"
+		rd.do(func(ctx context.Context) error { return s.conversionPart(ctx, rd, reps, vendorID, i, main, byDay) })
+	}
+	rd.do(func(ctx context.Context) error {
+		pending, err := uncopiedClicks(ctx, s.db, vendorID)
+		if err != nil || len(pending) == 0 {
 			return err
 		}
-	}
-	for i, p := range parts {
-		// The click's dimensions: none needed, or copied, and the few not
-		// copied yet from clicks.
-		var sources []conversionQuery
-		switch {
-		case !byClick:
-			sources = append(sources, p)
-		default:
-			main := p
-			main.from += " LEFT JOIN conversion_clicks c ON c.click_id = " + p.click
-			main.where += " AND (" + p.click + " = '' OR c.click_id IS NOT NULL)"
-			sources = append(sources, main)
-			if len(pending) > 0 {
-				rest := p
-				rest.from += " LEFT JOIN clicks c ON c.id = " + p.click
-				if len(pending) > maxUncopied {
-					rest.where += " AND " + p.click + " <> '' AND NOT EXISTS (SELECT 1 FROM conversion_clicks x WHERE x.click_id = " + p.click + ")"
-				} else {
-					rest.where += " AND " + p.click + " IN (?)"
-					rest.whereArgs = []any{bun.List(pending)}
-				}
-				sources = append(sources, rest)
+		for i, p := range parts {
+			rest := p
+			rest.from += " LEFT JOIN clicks c ON c.id = " + p.click
+			if len(pending) > maxUncopied {
+				rest.where += " AND " + p.click + " <> '' AND NOT EXISTS (SELECT 1 FROM conversion_clicks x WHERE x.click_id = " + p.click + ")"
+			} else {
+				rest.where += " AND " + p.click + " IN (?)"
+				rest.whereArgs = []any{bun.List(pending)}
 			}
+			rd.do(func(ctx context.Context) error { return s.conversionPart(ctx, rd, reps, vendorID, i, rest, byDay) })
 		}
-		for _, src := range sources {
-			if err := s.conversionPart(ctx, reps, vendorID, i, src, byDay); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // maxUncopied bounds the click ids read by uncopiedClicks; past it the
@@ -542,8 +554,8 @@ type conversionQuery struct {
 }
 
 // conversionPart adds one query's conversions of kind i (0 signups, 1
-// purchases, 2 rewards) to each report.
-func (s *Analytics) conversionPart(ctx context.Context, reps []*report, vendorID string, i int, p conversionQuery, byDay bool) error {
+// purchases, 2 rewards) to each report, once read (rd.add).
+func (s *Analytics) conversionPart(ctx context.Context, rd *reads, reps []*report, vendorID string, i int, p conversionQuery, byDay bool) error {
 	q := reps[0].q
 	from, where, partner, link, at := p.from, p.where, p.partner, p.link, p.at
 	keys := make([]string, len(reps))
@@ -574,35 +586,47 @@ func (s *Analytics) conversionPart(ctx context.Context, reps []*report, vendorID
 	for j := range reps {
 		pos[j] = ks.index(keys[j])
 	}
-	k := make([]sql.NullString, len(ks.keys)) // NULL: not grouped by it (ks.apart)
-	var grp, h, n, sum int64
-	var cur sql.NullString
-	dst := []any{&grp}
-	for j := range k {
-		dst = append(dst, &k[j])
+	type conversionRow struct {
+		grp, h, n, sum int64
+		cur            sql.NullString
+		k              []sql.NullString // NULL: not grouped by it (ks.apart)
 	}
-	dst = append(dst, &h, &cur, &n, &sum)
+	var got []conversionRow
 	for rows.Next() {
+		x := conversionRow{k: make([]sql.NullString, len(ks.keys))}
+		dst := []any{&x.grp}
+		for j := range x.k {
+			dst = append(dst, &x.k[j])
+		}
+		dst = append(dst, &x.h, &x.cur, &x.n, &x.sum)
 		if err := rows.Scan(dst...); err != nil {
 			return err
 		}
-		for j, r := range reps {
-			if !ks.grouped(grp, pos[j]) {
-				continue
-			}
-			row := r.row(k[pos[j]].String, time.Unix(h*3600, 0).UTC())
-			switch i {
-			case 0:
-				row.Signups += n
-			case 1:
-				row.Purchases += n
-				row.Revenue = addAmount(row.Revenue, cur.String, sum)
-			case 2:
-				row.Rewards = addAmount(row.Rewards, cur.String, sum)
+		got = append(got, x)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rd.add(func() {
+		for _, x := range got {
+			for j, r := range reps {
+				if !ks.grouped(x.grp, pos[j]) {
+					continue
+				}
+				row := r.row(x.k[pos[j]].String, time.Unix(x.h*3600, 0).UTC())
+				switch i {
+				case 0:
+					row.Signups += x.n
+				case 1:
+					row.Purchases += x.n
+					row.Revenue = addAmount(row.Revenue, x.cur.String, x.sum)
+				case 2:
+					row.Rewards = addAmount(row.Rewards, x.cur.String, x.sum)
+				}
 			}
 		}
-	}
-	return rows.Err()
+	})
+	return nil
 }
 
 // addAmount adds to one currency's sum, saturating instead of wrapping
