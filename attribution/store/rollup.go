@@ -238,12 +238,15 @@ func setRollupState(ctx context.Context, tx bun.Tx, name string, through time.Ti
 }
 
 // firstClickHour is where the first rollup starts: the hour of the oldest
-// click, or target when there is none.
+// click, or target when there is none. It runs every minute until an hour
+// has ended: each vendor's oldest click is one probe of the (vendor_id,
+// clicked_at) index, where MIN over all of clicks scanned the table (0.3 to
+// 0.7 s a minute on 3.5 million clicks, the 5,000/s tail of issue 15).
 func firstClickHour(ctx context.Context, db bun.IDB, target time.Time) (time.Time, error) {
 	var first []struct {
 		At *time.Time `bun:"at"`
 	}
-	if err := db.NewRaw("SELECT MIN(clicked_at) AS at FROM clicks").Scan(ctx, &first); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := db.NewRaw("SELECT MIN((SELECT MIN(c.clicked_at) FROM clicks c WHERE c.vendor_id = v.id)) AS at FROM vendors v").Scan(ctx, &first); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, err
 	}
 	if len(first) == 0 || first[0].At == nil {
