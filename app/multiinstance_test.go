@@ -263,6 +263,34 @@ func TestMultiInstance_TwoInstancesOneDatabase(t *testing.T) {
 		t.Logf("a link created on A redirected on B after %v (TTL %v)", took.Round(time.Millisecond), multiTTL)
 	})
 
+	t.Run("LinkChangedOnA_BServesLastKnownWhileRefreshing", func(t *testing.T) {
+		rl := A.must(t, http.StatusCreated, "POST", "/v1/links", sk, map[string]any{"partner_id": p["id"], "destination_url": "https://old.example/", "key": "refresh-key"})
+		host := func() string {
+			code, _, h := B.do(t, "GET", "/r/refresh-key", "", nil)
+			if code != http.StatusFound {
+				t.Fatalf("click on B: %d", code)
+			}
+			u, err := url.Parse(h.Get("Location"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u.Host
+		}
+		if got := host(); got != "old.example" {
+			t.Fatalf("B redirects to %s, want old.example", got)
+		}
+		A.must(t, http.StatusOK, "PATCH", "/v1/links/"+rl["id"].(string), sk, map[string]any{"destination_url": "https://new.example/"})
+		time.Sleep(multiTTL + 50*time.Millisecond)
+		// Past the TTL, B answers at once with what it knew and looks the
+		// link up again beside the redirect: the next clicks get the change.
+		if got := host(); got != "old.example" {
+			t.Fatalf("first click on B past the TTL went to %s: it waited for a lookup instead of serving the last known target", got)
+		}
+		if took := pollUntil(2*time.Second, func() bool { return host() == "new.example" }); took < 0 {
+			t.Fatal("B never picked up the new destination after serving the last known one")
+		}
+	})
+
 	// Signups on both, with tokens clicked on the other instance.
 	var tokens []string
 	for i := range multiBuyers {

@@ -11,7 +11,7 @@ import (
 
 // linkCache keeps resolved redirect targets (and unknown keys) in memory.
 // Changes made through this process purge it at once; changes made by another
-// instance are seen within ttl.
+// instance are seen within ttl and one background lookup (Links.ResolveLink).
 type linkCache struct {
 	fresh *expirable.LRU[string, *attribution.RedirectTarget] // nil target: the key is unknown
 	// lastGood keeps every known key's latest target past ttl (bounded, no
@@ -21,6 +21,8 @@ type linkCache struct {
 
 	mu  sync.Mutex // orders put against purge
 	gen uint64
+
+	refreshing sync.Map // keys being looked up again in the background
 }
 
 func newLinkCache(ttl time.Duration, max int) *linkCache {
@@ -70,3 +72,13 @@ func (c *linkCache) purge() {
 	c.fresh.Purge()
 	c.lastGood.Purge()
 }
+
+// startRefresh claims the background refresh of key: false when one is
+// already running.
+func (c *linkCache) startRefresh(key string) bool {
+	_, running := c.refreshing.LoadOrStore(key, struct{}{})
+	return !running
+}
+
+// endRefresh releases the claim of startRefresh.
+func (c *linkCache) endRefresh(key string) { c.refreshing.Delete(key) }
