@@ -465,8 +465,8 @@ const notes = `### How it is measured
 - Group commit (attribution/store/ingest/clickwriter.go): one writer (database
   connection) by default; the next batch gathers while one commits; a batch waits, at
   most 5 ms from its first click, only for the clicks the recent arrival rate says are
-  due, and an idle writer writes a lone click at once. A lone click is one INSERT, two
-  or more one COPY (attribution/store/clickcopy.go), into the month's partition of
+  due and while they keep coming (no gap of three mean intervals), and an idle writer
+  writes a lone click at once. A lone click is one INSERT, two or more one COPY (attribution/store/clickcopy.go), into the month's partition of
   ` + "`clicks`" + `; a retried batch that meets ids already written falls back to
   INSERT … ON CONFLICT DO NOTHING.
 - The durations are the ones in the issue; a run can be shortened with the variables at

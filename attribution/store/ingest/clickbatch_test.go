@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -107,5 +108,42 @@ func TestClickWriter_SteadyRateSharesCommits(t *testing.T) {
 	// Without waiting, each click would be its own batch.
 	if largest < 3 || len(sizes) > clicks*3/4 {
 		t.Errorf("%d clicks in %d batches (largest %d): the writer did not gather at a steady rate", clicks, len(sizes), largest)
+	}
+}
+
+// Callers that each wait for their commit before the next click (a closed
+// loop, as behind a few busy connections) are all in the batch soon after
+// it opens; the writer then commits instead of waiting out MaxWait for the
+// clicks its arrival rate predicts, which cannot come.
+func TestClickWriter_ClosedLoopDoesNotWaitOutMaxWait(t *testing.T) {
+	t.Parallel()
+	const maxWait = 5 * time.Second
+	w := ingest.NewClickWriter(&memInserter{}, ingest.ClickWriterOptions{MaxWait: maxWait})
+	t.Cleanup(func() { w.Close(context.Background()) })
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	start := time.Now()
+	for c := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Past the first 100 ms the writer knows the rate is high.
+			for i := 0; time.Since(start) < 300*time.Millisecond; i++ {
+				begin := time.Now()
+				if err := w.Record(t.Context(), newClick(c*1_000_000+i), 0); err != nil {
+					errs <- err
+					return
+				}
+				if took := time.Since(begin); took > maxWait/2 {
+					errs <- fmt.Errorf("a click waited %v for its commit: the batch waited for clicks that could not come", took)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }

@@ -26,10 +26,10 @@ type ClickWriterOptions struct {
 	// MaxWait bounds how long a batch may stay open to gather more clicks,
 	// counted from the arrival of its first click; default 5ms. A batch
 	// waits only when the recent arrival rate says that more clicks will
-	// come within MaxWait, and only until they came (batchTarget): an idle
-	// writer writes a lone click at once. Clicks that arrive while a batch
-	// is being written queue up and go together in the next one, so under
-	// load batches grow by themselves.
+	// come within MaxWait, and only until they came (batchTarget) or
+	// stopped coming (arrivalGap): an idle writer writes a lone click at
+	// once. Clicks that arrive while a batch is being written queue up and
+	// go together in the next one, so under load batches grow by themselves.
 	MaxWait time.Duration
 	// Writers is how many batches are written at the same time (database
 	// connections); default 1: the next batch gathers while one is written,
@@ -245,7 +245,8 @@ func (w *ClickWriter) run() {
 
 // fill adds what is queued to batch, then, when batchTarget says more
 // clicks are due within MaxWait of the first one's arrival, waits for them
-// until the batch is as large as expected, full, or MaxWait has passed (a
+// until the batch is as large as expected, full, no click came for
+// arrivalGap, or MaxWait has passed (a
 // click that already waited that long, behind a busy writer, goes with
 // what is queued now), or the input is closed and empty.
 func (w *ClickWriter) fill(batch []*pendingClick, perSec float64, timer *time.Timer) []*pendingClick {
@@ -263,15 +264,18 @@ func (w *ClickWriter) fill(batch []*pendingClick, perSec float64, timer *time.Ti
 		break
 	}
 	want := batchTarget(perSec, w.opts.MaxWait, w.opts.MaxBatch)
-	wait := time.Until(batch[0].at.Add(w.opts.MaxWait))
-	if len(batch) >= want || wait <= 0 {
-		return batch
-	}
-	timer.Reset(wait)
+	deadline := batch[0].at.Add(w.opts.MaxWait)
+	gap := arrivalGap(perSec, w.opts.MaxWait)
 	defer timer.Stop()
 	for len(batch) < want {
+		wait := min(time.Until(deadline), gap)
+		if wait <= 0 {
+			return batch
+		}
+		timer.Reset(wait)
 		select {
 		case p, ok := <-w.in:
+			timer.Stop()
 			if !ok {
 				return batch
 			}
@@ -281,6 +285,18 @@ func (w *ClickWriter) fill(batch []*pendingClick, perSec float64, timer *time.Ti
 		}
 	}
 	return batch
+}
+
+// arrivalGap is how long a gathering batch waits for its next click: three
+// mean intervals between arrivals at the recent rate. Longer, the clicks
+// have stopped coming: in a closed loop (callers that each wait for their
+// answer before the next click) every caller is already in the batch, and
+// waiting on for the expected count only delays them all.
+func arrivalGap(perSec float64, maxWait time.Duration) time.Duration {
+	if perSec <= 0 {
+		return maxWait
+	}
+	return max(min(time.Duration(3*float64(time.Second)/perSec), maxWait), 50*time.Microsecond)
 }
 
 // batchTarget is the batch size worth waiting for: the first click and the
