@@ -246,9 +246,9 @@ func (w *ClickWriter) run() {
 // fill adds what is queued to batch, then, when batchTarget says more
 // clicks are due within MaxWait of the first one's arrival, waits for them
 // until the batch is as large as expected, full, no click came for
-// arrivalGap, or MaxWait has passed (a
-// click that already waited that long, behind a busy writer, goes with
-// what is queued now), or the input is closed and empty.
+// arrivalGap, or MaxWait has passed (a click that already waited that
+// long, behind a busy writer, goes with what is queued now), or the input
+// is closed and empty.
 func (w *ClickWriter) fill(batch []*pendingClick, perSec float64, timer *time.Timer) []*pendingClick {
 	// What is already queued joins without waiting.
 	for len(batch) < w.opts.MaxBatch {
