@@ -259,9 +259,8 @@ func (s *Links) lookupLink(ctx context.Context, key string) (*attribution.Redire
 		s.cache.put(key, nil, gen)
 		return nil, notFound("Link")
 	} else if err != nil {
-		if t, ok := s.cache.stale(key); ok {
-			return t, nil // the database is unreachable: keep redirecting
-		}
+		// A key with a last known target never gets here from ResolveLink,
+		// which serves that target whatever the database's state.
 		return nil, classify(err)
 	}
 	t := attribution.NewRedirectTarget(row.Link, row.WindowDays, row.CookieDomain, row.FallbackURL)
