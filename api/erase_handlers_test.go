@@ -15,6 +15,9 @@ func TestEraseCustomer(t *testing.T) {
 	e := testenv.New(t)
 	v := e.NewVendor(t, "Acme")
 	setRule(t, e, v, map[string]any{"type": "percent", "percent": 1000, "duration_months": nil, "hold_days": 0})
+	// Every event is stored for this endpoint, with its payload.
+	hook := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/webhook_endpoints", v.SecretKey, map[string]any{
+		"url": "https://hooks.acme.invalid/tally"})).Map(t)["id"].(string)
 	p := e.NewPartner(t, v, "Ada", "ada@partners.example")
 	l := e.NewLink(t, v, p, "https://acme.example/")
 	ref := refOf(t, e.Click(t, l.Key))
@@ -53,6 +56,30 @@ func TestEraseCustomer(t *testing.T) {
 	mustError(t, e.Do(t, "DELETE", "/v1/customers/cus_nope", v.SecretKey, nil), http.StatusNotFound, attribution.ENOTFOUND)
 	mustError(t, e.Do(t, "DELETE", "/v1/customers/"+id, "", nil), http.StatusUnauthorized, attribution.EUNAUTHORIZED)
 
+	// The events about the customer and its purchases carry its email and name.
+	eventPaths := func() []string {
+		var deliveries struct {
+			Data []struct {
+				EventID string `json:"event_id"`
+			}
+		}
+		e.Must(t, http.StatusOK, e.Do(t, "GET", "/v1/webhook_endpoints/"+hook+"/deliveries?limit=100", v.SecretKey, nil)).JSON(t, &deliveries)
+		var paths []string
+		for _, d := range deliveries.Data {
+			paths = append(paths, "/v1/events/"+d.EventID)
+		}
+		return paths
+	}
+	personal := 0
+	for _, path := range eventPaths() {
+		if body := get(t, e, v.SecretKey, path); strings.Contains(body, email) && strings.Contains(body, name) {
+			personal++
+		}
+	}
+	if personal == 0 {
+		t.Fatal("no webhook event carries the customer's email and name before the erasure")
+	}
+
 	var res struct {
 		Customer  attribution.Customer `json:"customer"`
 		Erased    bool                 `json:"erased"`
@@ -66,7 +93,8 @@ func TestEraseCustomer(t *testing.T) {
 	}
 
 	// Nothing personal is left anywhere the API or the database shows.
-	for _, path := range []string{"/v1/customers/" + id, "/v1/customers", "/v1/purchases", "/v1/rewards", "/v1/audit", "/v1/diagnose?customer_id=" + id} {
+	paths := []string{"/v1/customers/" + id, "/v1/customers", "/v1/purchases", "/v1/rewards", "/v1/audit", "/v1/diagnose?customer_id=" + id}
+	for _, path := range append(paths, eventPaths()...) {
 		body := get(t, e, v.SecretKey, path)
 		for _, secret := range []string{email, name, ext, "grace"} {
 			if strings.Contains(body, secret) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -20,9 +21,11 @@ var _ attribution.ErasureService = (*Erasure)(nil)
 // email and external id blank and the name "erased"; purchases lose their
 // email (also unmatched ones that carried it), signups their truncated IP
 // and visitor hash. Earlier audit entries about the customer, its
-// purchases and rewards are scrubbed of the erased values; the erasure's
-// own entry records only which fields were erased. A second erasure finds
-// its audit entry and changes nothing.
+// purchases and rewards are scrubbed of the erased values, and so are the
+// stored payloads of outbound webhook events about them (GET /v1/events
+// shows them; a delivery still pending sends the scrubbed one). The
+// erasure's own entry records only which fields were erased. A second
+// erasure finds its audit entry and changes nothing.
 func (s *Erasure) EraseCustomer(ctx context.Context, vendorID, actor, customerID string) (*attribution.Erasure, error) {
 	now := s.now()
 	out := &attribution.Erasure{}
@@ -60,6 +63,14 @@ func (s *Erasure) EraseCustomer(ctx context.Context, vendorID, actor, customerID
 			Where("vendor_id = ? AND customer_id = ?", vendorID, c.ID).Scan(ctx, &rewardIDs); err != nil {
 			return err
 		}
+		// Purchases that matched no customer but carried the email lose it too.
+		var unmatchedIDs []string
+		if erased.email != "" {
+			if err := tx.NewSelect().Model((*attribution.Purchase)(nil)).Column("id").
+				Where("vendor_id = ? AND customer_id = '' AND email = ?", vendorID, erased.email).Scan(ctx, &unmatchedIDs); err != nil {
+				return err
+			}
+		}
 
 		c.Email, c.ExternalID, c.Name, c.UpdatedAt = "", "", attribution.ErasedMarker, now
 		if _, err := tx.NewUpdate().Model(c).Column("email", "external_id", "name", "updated_at").WherePK().Exec(ctx); err != nil {
@@ -86,10 +97,15 @@ func (s *Erasure) EraseCustomer(ctx context.Context, vendorID, actor, customerID
 		if err := scrubAudit(ctx, tx, vendorID, c.ID, purchaseIDs, rewardIDs, erased); err != nil {
 			return err
 		}
+		objectIDs := slices.Concat([]string{c.ID}, purchaseIDs, unmatchedIDs, rewardIDs)
+		events, err := scrubWebhookEvents(ctx, tx, vendorID, objectIDs, erased)
+		if err != nil {
+			return err
+		}
 		out.Erased = true
 		after := map[string]any{
-			"erased_fields": []string{"email", "name", "external_id", "purchases.email", "signups.ip_trunc", "signups.visitor_hash"},
-			"signups":       out.Signups, "purchases": out.Purchases,
+			"erased_fields": []string{"email", "name", "external_id", "purchases.email", "signups.ip_trunc", "signups.visitor_hash", "webhook_events.payload"},
+			"signups":       out.Signups, "purchases": out.Purchases, "webhook_events": events,
 		}
 		return audit(ctx, tx, vendorID, actor, attribution.ActionCustomerErase, attribution.ObjectCustomer, c.ID,
 			"Personal data erased on request", nil, after, now)
@@ -152,6 +168,46 @@ func scrubAudit(ctx context.Context, db bun.IDB, vendorID, customerID string, pu
 	}
 	return nil
 }
+
+// scrubWebhookEvents removes the erased values from the payloads of the
+// vendor's outbound webhook events that name one of objectIDs (the
+// customer, its purchases and rewards), and returns how many it changed.
+func scrubWebhookEvents(ctx context.Context, db bun.IDB, vendorID string, objectIDs []string, e eraseValues) (int, error) {
+	r := e.replacer()
+	if r == nil {
+		return 0, nil
+	}
+	changed := 0
+	for ids := range slices.Chunk(objectIDs, 100) {
+		var events []*eventRow
+		q := db.NewSelect().Model(&events).Column("id", "payload").Where("vendor_id = ?", vendorID).
+			WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+				for _, id := range ids {
+					// An id appears as a JSON string: "id":"cus_…", "customer_id":"cus_…".
+					q = q.WhereOr("payload LIKE ? ESCAPE '!'", "%"+likeEscaper.Replace(`"`+id+`"`)+"%")
+				}
+				return q
+			})
+		if err := q.Scan(ctx); err != nil {
+			return changed, err
+		}
+		for _, ev := range events {
+			payload := r.Replace(ev.Payload)
+			if payload == ev.Payload {
+				continue
+			}
+			if _, err := db.NewUpdate().Model((*eventRow)(nil)).Set("payload = ?", payload).
+				Where("vendor_id = ? AND id = ?", vendorID, ev.ID).Exec(ctx); err != nil {
+				return changed, err
+			}
+			changed++
+		}
+	}
+	return changed, nil
+}
+
+// likeEscaper escapes a LIKE pattern's wildcards for ESCAPE '!'.
+var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
 func eraseRowsAffected(res interface{ RowsAffected() (int64, error) }) int {
 	n, err := res.RowsAffected()
