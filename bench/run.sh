@@ -5,8 +5,10 @@
 # Builds bin/tally, makes PostgreSQL available (scripts/pg-setup.sh), creates
 # a fresh database tally_bench, starts `tally serve` on it and the bare
 # net/http reference (bench/barehttp) beside it, all on 127.0.0.1, then:
-#   (a) saturated: wrk, 64 and 256 connections, tally (durable), tally-async
-#       and bare in turn, with each process's CPU time and PostgreSQL's;
+#   (a) saturated: wrk, 64 and 256 connections, tally (durable), tally-async,
+#       bare and bare-hold (bare holding each answer for a group commit as
+#       long as Tally's were) in turn, with each process's CPU time and
+#       PostgreSQL's;
 #   (b) constant rate: vegeta, 5,000 req/s for 60 s (tally, then bare);
 #   (c) ordinary load: vegeta, 1,000 req/s for 60 s (tally, then bare), with
 #       CPU per request of Tally and of PostgreSQL;
@@ -15,7 +17,8 @@
 #       rows added >= 302s answered.
 # Writes the section "Redirect cost, tail and durability (issue 15)" of
 # BENCHMARKS.md with every bar computed (pass/fail), and prints the checks.
-# Raw outputs stay in $BENCH_OUT (a temp dir by default).
+# Raw outputs stay in $BENCH_OUT (a temp dir by default); vegeta's results
+# are written to memory (/dev/shm) during the runs and moved there after.
 #
 # Knobs (environment): BENCH_SAT_DURATION (20s), BENCH_CONNS ("64 256"),
 # BENCH_RATE (5000), BENCH_RATE_DURATION (60s), BENCH_LOW_RATE (1000),
@@ -39,14 +42,24 @@ CRASH_AFTER="${BENCH_CRASH_AFTER:-10}"
 TALLY_PORT="${BENCH_TALLY_PORT:-18090}"
 BARE_PORT="${BENCH_BARE_PORT:-18091}"
 ASYNC_PORT="${BENCH_ASYNC_PORT:-18092}"
+HOLD_PORT="${BENCH_HOLD_PORT:-18093}"
 MD="${BENCH_MD:-BENCHMARKS.md}"
 OUT="${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/tally-bench.XXXXXX")}"
 mkdir -p "$OUT/bin"
 OUT="$(cd "$OUT" && pwd)" # absolute: the bench tools are built from bench/ (their own module)
+# vegeta records every answer's headers, about 1 KB a request (300 MB for a
+# minute at 5,000/s). Written to the disk PostgreSQL's WAL is on, the
+# kernel flushes them in bursts of 150 MB every 30 s, and each burst held a
+# WAL flush for 50-120 ms: the generator's own tail, not the server's.
+RESULTS="$OUT"
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	RESULTS="$(mktemp -d /dev/shm/tally-bench-results.XXXXXX)"
+fi
 ADMIN_TOKEN="bench-admin-$RANDOM$RANDOM"
 TALLY="http://127.0.0.1:$TALLY_PORT"
 BARE="http://127.0.0.1:$BARE_PORT"
 ASYNC="http://127.0.0.1:$ASYNC_PORT"
+HOLD="http://127.0.0.1:$HOLD_PORT"
 START_TS=$(date +%s)
 
 log() { printf '\n== %s\n' "$*" >&2; }
@@ -55,11 +68,13 @@ die() { printf 'bench: ERROR: %s\n' "$*" >&2; exit 1; }
 pids=()
 tally_pid=""
 async_pid=""
+hold_pid=""
 cleanup() {
-	for p in "${pids[@]}" $tally_pid $async_pid; do
+	for p in "${pids[@]}" $tally_pid $async_pid $hold_pid; do
 		kill "$p" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
+	[ "$RESULTS" = "$OUT" ] || rm -rf "$RESULTS"
 }
 trap cleanup EXIT
 
@@ -187,6 +202,15 @@ wait_quiet() {
 	done
 }
 
+# flush_disk: write out what earlier runs left dirty (PostgreSQL's buffers,
+# with a checkpoint, and the kernel's page cache), so that no run's WAL
+# flushes queue behind the writes of the run before it (the count of rows
+# and autovacuum's pass over the clicks dirty every page they touch).
+flush_disk() {
+	psql -X -q "$DB_URL" -c CHECKPOINT >&2 || echo "bench: CHECKPOINT refused; the run starts without one" >&2
+	sync
+}
+
 # cpu_ticks PID...: user+system CPU ticks used so far by those processes.
 cpu_ticks() {
 	local t=0 p
@@ -208,21 +232,47 @@ target_pid() {
 	tally) echo "$tally_pid" ;;
 	tally-async) echo "$async_pid" ;;
 	bare) echo "${pids[0]}" ;;
+	bare-hold) echo "$hold_pid" ;;
 	esac
+}
+
+# commit_seconds: the sum and count of tally's batch commit times so far.
+commit_seconds() {
+	curl -fsS -H "Authorization: Bearer $ADMIN_TOKEN" "$TALLY/metrics" |
+		awk '$1 == "tally_click_commit_seconds_sum" {s = $2} $1 == "tally_click_commit_seconds_count" {n = $2} END {print s + 0, n + 0}'
+}
+
+# start_hold US: the bare server, holding each answer for a group commit of
+# US µs (the mean of tally's in the run just before).
+start_hold() {
+	"$OUT/bin/barehttp" -addr "127.0.0.1:$HOLD_PORT" -location-len "${#LOCATION}" -token-len "${#COOKIE_VALUE}" \
+		-destination "https://shop.example.com/pricing?plan=pro" -hold "${1}us" >>"$OUT/bare-hold.log" 2>&1 &
+	hold_pid=$!
+	for _ in $(seq 1 50); do
+		curl -fsS -o /dev/null "$HOLD/r/$KEY1" 2>/dev/null && break
+		sleep 0.1
+	done
+	wrk -t2 -c64 -d3s -s bench/redirect.lua "$HOLD" -- "$OUT/keys.txt" >/dev/null
 }
 
 : >"$OUT/facts.env"
 for c in $CONNS; do
-	for target in tally tally-async bare; do
+	for target in tally tally-async bare bare-hold; do
 		url="$TALLY"
 		[ "$target" = bare ] && url="$BARE"
 		[ "$target" = tally-async ] && url="$ASYNC"
-		idle="$(wait_quiet)"
+		if [ "$target" = bare-hold ]; then
+			url="$HOLD"
+			start_hold "$hold_us"
+		fi
 		before="$(rows)"
+		flush_disk
+		idle="$(wait_quiet)"
 		pgp="$(pg_pids)"
 		m0=$(machine_busy)
 		t0_srv=$(cpu_ticks "$(target_pid "$target")")
 		t0_pg=$(cpu_ticks $pgp)
+		[ "$target" = tally ] && read -r cs0 cn0 < <(commit_seconds)
 		log "saturated: $target, $c connections, $SAT_DURATION"
 		wrk -t2 -c"$c" -d"$SAT_DURATION" --latency -s bench/redirect.lua "$url" -- "$OUT/keys.txt" | tee "$OUT/wrk-$target-c$c.txt" >&2
 		t1_srv=$(cpu_ticks "$(target_pid "$target")")
@@ -236,6 +286,16 @@ for c in $CONNS; do
 			echo "wrk.$target.c$c.machine_cpu_ticks=$((m1 - m0))"
 			echo "wrk.$target.c$c.idle_before=$idle"
 		} >>"$OUT/facts.env"
+		if [ "$target" = tally ]; then
+			read -r cs1 cn1 < <(commit_seconds)
+			hold_us=$(awk -v s0="$cs0" -v n0="$cn0" -v s1="$cs1" -v n1="$cn1" 'BEGIN {n = n1 - n0; printf "%d", (n > 0 ? (s1 - s0) / n * 1e6 : 1000)}')
+			echo "wrk.bare-hold.c$c.hold_us=$hold_us" >>"$OUT/facts.env"
+		fi
+		if [ "$target" = bare-hold ]; then
+			kill "$hold_pid" 2>/dev/null || true
+			wait "$hold_pid" 2>/dev/null || true
+			hold_pid=""
+		fi
 	done
 done
 
@@ -268,17 +328,18 @@ make_targets "$BARE" "$OUT/targets-bare.txt"
 constant_run() {
 	local name=$1 rate=$2 duration=$3 target idle before after pgp t0_srv t1_srv t0_pg t1_pg
 	for target in tally bare; do
-		idle="$(wait_quiet)"
 		before="$(rows)"
+		flush_disk
+		idle="$(wait_quiet)"
 		pgp="$(pg_pids)"
 		t0_srv=$(cpu_ticks "$(target_pid "$target")")
 		t0_pg=$(cpu_ticks $pgp)
 		log "constant rate: $target, $rate/s for $duration"
 		"$VEGETA" attack -rate "$rate/s" -duration "$duration" -redirects -1 -timeout 10s \
-			-targets "$OUT/targets-$target.txt" -output "$OUT/vegeta-$name-$target.bin"
+			-targets "$OUT/targets-$target.txt" -output "$RESULTS/vegeta-$name-$target.bin"
 		t1_srv=$(cpu_ticks "$(target_pid "$target")")
 		t1_pg=$(cpu_ticks $pgp)
-		"$VEGETA" report "$OUT/vegeta-$name-$target.bin" | tee "$OUT/vegeta-$name-$target.txt" >&2
+		"$VEGETA" report "$RESULTS/vegeta-$name-$target.bin" | tee "$OUT/vegeta-$name-$target.txt" >&2
 		after="$(rows)"
 		{
 			echo "vegeta.$name.$target.idle_before=$idle"
@@ -292,12 +353,13 @@ constant_run rate "$RATE" "$RATE_DURATION"
 constant_run low "$LOW_RATE" "$LOW_DURATION"
 
 # ---------------------------------------------------------------- (d) crash
+before="$(rows)"
+flush_disk
 idle="$(wait_quiet)"
 echo "crash.idle_before=$idle" >>"$OUT/facts.env"
-before="$(rows)"
 log "crash run: $RATE/s for $CRASH_DURATION, kill -9 tally after ${CRASH_AFTER}s"
 "$VEGETA" attack -rate "$RATE/s" -duration "$CRASH_DURATION" -redirects -1 -timeout 5s \
-	-targets "$OUT/targets-tally.txt" -output "$OUT/vegeta-crash.bin" &
+	-targets "$OUT/targets-tally.txt" -output "$RESULTS/vegeta-crash.bin" &
 vpid=$!
 sleep "$CRASH_AFTER"
 kill -9 "$tally_pid"
@@ -305,7 +367,7 @@ wait "$tally_pid" 2>/dev/null || true
 echo "killed tally (pid $tally_pid) with SIGKILL at $(date +%T.%N)" >&2
 tally_pid=""
 wait "$vpid"
-"$VEGETA" report "$OUT/vegeta-crash.bin" | tee "$OUT/vegeta-crash.txt" >&2
+"$VEGETA" report "$RESULTS/vegeta-crash.bin" | tee "$OUT/vegeta-crash.txt" >&2
 log "restarting tally"
 start_tally
 after="$(rows)"
@@ -313,6 +375,7 @@ echo "crash.rows=$((after - before))" >>"$OUT/facts.env"
 echo "total.rows=$after" >>"$OUT/facts.env"
 
 # ---------------------------------------------------------------- report
+[ "$RESULTS" = "$OUT" ] || mv "$RESULTS"/*.bin "$OUT"/
 echo "elapsed_s=$(($(date +%s) - START_TS))" >>"$OUT/facts.env"
 echo "rate=$RATE" >>"$OUT/facts.env"
 echo "sat_duration=$SAT_DURATION" >>"$OUT/facts.env"

@@ -151,6 +151,14 @@ BEGIN
 END
 $$;
 ALTER ROLE tally WITH LOGIN CREATEDB PASSWORD 'tally';
+-- make bench starts each run from a checkpoint (pg_checkpoint: PostgreSQL 15+).
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_checkpoint') THEN
+		GRANT pg_checkpoint TO tally;
+	END IF;
+END
+$$;
 SQL
 
 url="postgres://tally:tally@127.0.0.1:$port/postgres?sslmode=disable"

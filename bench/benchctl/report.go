@@ -209,13 +209,13 @@ func report(args []string) error {
 	dur, _ := time.ParseDuration(facts["sat_duration"])
 	secs := dur.Seconds()
 	for _, c := range conns {
-		for _, target := range []string{"tally", "tally-async", "bare"} {
+		for _, target := range []string{"tally", "tally-async", "bare", "bare-hold"} {
 			w := readWrk(*dir, target, c, facts)
 			if !w.Present {
 				continue
 			}
 			rowsCell := thousands(w.Rows)
-			if target == "bare" {
+			if strings.HasPrefix(target, "bare") {
 				rowsCell = "—"
 			}
 			pg, rest := w.pgAndRestTicks()
@@ -227,7 +227,8 @@ func report(args []string) error {
 	}
 	p("\nCPU used is the process's user+system time over the run divided by its length (200%% = both CPUs); PostgreSQL's is the sum of its processes (including other databases' sessions); \"everything else\" is the rest of the machine's busy time: wrk itself, plus any other work running on the machine at the time. \"Machine idle just before\" is the idle share over the 2 s before the run (run.sh waits up to BENCH_QUIET_WAIT seconds for ≥ 85%%). ")
 	p("wrk closes its connections at the deadline without reading the answers still in flight, so the rows added lie between the 302s it received and the requests it sent (the difference is at most the connection count).\n\n")
-	p("`tally-async` is a diagnostic, not an acceptance figure: a second Tally on the same database with `TALLY_CLICK_MODE=async`, which answers before its click is committed. The gap between it and `bare` is Tally's own work per request; the gap between `tally` and it is what waiting for the commit costs.\n\n")
+	p("`tally-async` is a diagnostic, not an acceptance figure: a second Tally on the same database with `TALLY_CLICK_MODE=async`, which answers before its click is committed. The gap between it and `bare` is Tally's own work per request; the gap between `tally` and it is what waiting for the commit costs. " +
+		"`bare-hold` is a diagnostic too: the bare server holding each answer for a group commit as long as Tally's mean commit in the run before it, with no database behind it (below).\n\n")
 	p("| connections | tally / bare throughput | tally-async / bare |\n| ---: | ---: | ---: |\n")
 	for _, c := range conns {
 		t, bare, async := readWrk(*dir, "tally", c, facts), readWrk(*dir, "bare", c, facts), readWrk(*dir, "tally-async", c, facts)
@@ -390,7 +391,38 @@ func cpuPerRequest(p func(string, ...any), dir string, conns []string, facts map
 	p("\nCPU time is user+system from /proc (clock ticks of 10 ms), read before and after each run; PostgreSQL's is the sum of its processes. " +
 		"`tally-async` is a second Tally on the same database with `TALLY_CLICK_MODE=async` (it answers before its click is committed): " +
 		"the gap between it and `tally` is what waiting for the commit costs.\n\n")
+	holdTable(p, dir, conns, facts)
 	return out
+}
+
+// holdTable compares the bare server with itself holding every answer for
+// a group commit (bench/barehttp -hold), to show what waiting alone costs
+// a server on this machine, apart from any work of Tally's.
+func holdTable(p func(string, ...any), dir string, conns []string, facts map[string]string) {
+	var rows []string
+	for _, c := range conns {
+		t, bare, hold := readWrk(dir, "tally", c, facts), readWrk(dir, "bare", c, facts), readWrk(dir, "bare-hold", c, facts)
+		if !t.Present || !bare.Present || !hold.Present || t.Requests == 0 || bare.Requests == 0 || hold.Requests == 0 {
+			continue
+		}
+		tUS := float64(max(t.ServerCPUTicks, 0)*tickUS) / float64(t.Requests)
+		bUS := float64(max(bare.ServerCPUTicks, 0)*tickUS) / float64(bare.Requests)
+		hUS := float64(max(hold.ServerCPUTicks, 0)*tickUS) / float64(hold.Requests)
+		rows = append(rows, fmt.Sprintf("| %s | %s µs | %s | %.1f | %.1f | %.2f× | %.2f× |\n", c, facts["wrk.bare-hold.c"+c+".hold_us"],
+			thousands(int64(hold.RPS()+0.5)), bUS, hUS, hUS/bUS, tUS/hUS))
+	}
+	if len(rows) == 0 {
+		return
+	}
+	p("What waiting alone costs: `bare-hold` is the bare handler, with no database, holding each answer for a group commit: " +
+		"a request joins the gathering group, one goroutine releases a group a hold after taking it, and the next group gathers meanwhile, " +
+		"the shape of Tally's click writer at its cheapest (one channel closed per group). The hold is Tally's mean batch commit time " +
+		"(`tally_click_commit_seconds`) in the durable run just before.\n\n")
+	p("| connections | hold | bare-hold requests/s | bare, µs per request | bare-hold, µs per request | bare-hold / bare | Tally durable / bare-hold |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, r := range rows {
+		p("%s", r)
+	}
+	p("\n")
 }
 
 // constantTable writes the table of one constant-rate run (tally and bare)
@@ -432,13 +464,15 @@ func commands(facts, sizes map[string]string) string {
 	w("wrk -t2 -c64 -d3s -s bench/redirect.lua http://127.0.0.1:18090 -- keys.txt   # warm-up, then the same on :18091 and :18092")
 	for _, c := range strings.Fields(facts["conns"]) {
 		w("wrk -t2 -c%s -d%s --latency -s bench/redirect.lua http://127.0.0.1:18090 -- keys.txt   # then :18092 (async), :18091 (bare)", c, facts["sat_duration"])
+		w("barehttp -addr 127.0.0.1:18093 … -hold %sus &   # Tally's mean commit in that run; then the same wrk on :18093 (bare-hold)", facts["wrk.bare-hold.c"+c+".hold_us"])
 	}
-	w("vegeta attack -rate %s/s -duration %s -redirects -1 -timeout 10s -targets targets-tally.txt -output vegeta-rate-tally.bin   # then targets-bare.txt", facts["rate"], facts["rate_duration"])
-	w("vegeta attack -rate %s/s -duration %s -redirects -1 -timeout 10s -targets targets-tally.txt -output vegeta-low-tally.bin   # then targets-bare.txt", facts["low_rate"], facts["low_duration"])
+	w("vegeta attack -rate %s/s -duration %s -redirects -1 -timeout 10s -targets targets-tally.txt -output /dev/shm/…/vegeta-rate-tally.bin   # then targets-bare.txt", facts["rate"], facts["rate_duration"])
+	w("vegeta attack -rate %s/s -duration %s -redirects -1 -timeout 10s -targets targets-tally.txt -output /dev/shm/…/vegeta-low-tally.bin   # then targets-bare.txt", facts["low_rate"], facts["low_duration"])
 	w("benchctl vegeta -rate %s vegeta-rate-tally.bin; benchctl vegeta -rate %s vegeta-low-tally.bin", facts["rate"], facts["low_rate"])
-	w("vegeta attack -rate %s/s -duration %s -redirects -1 -timeout 5s -targets targets-tally.txt -output vegeta-crash.bin &", facts["rate"], facts["crash_duration"])
+	w("vegeta attack -rate %s/s -duration %s -redirects -1 -timeout 5s -targets targets-tally.txt -output /dev/shm/…/vegeta-crash.bin &", facts["rate"], facts["crash_duration"])
 	w("sleep %s; kill -9 $TALLY_PID; wait; <restart tally as above>", facts["crash_after"])
 	w("benchctl rows -db $DB_URL -settle   # SELECT count(*) FROM clicks, before and after each run")
+	w("psql $DB_URL -c CHECKPOINT; sync   # before each run, after the count (role tally is granted pg_checkpoint)")
 	w("awk '{print $14 + $15}' /proc/$PID/stat   # CPU ticks of tally, bare and every postgres process, before and after each run")
 	return b.String()
 }
@@ -451,10 +485,17 @@ const notes = `### How it is measured
   figures. The same script drives the bare server, so the generator's cost is the same
   on both sides.
 - vegeta's targets (` + "`targets-*.txt`" + `) are one ` + "`GET /r/KEY`" + ` per link with a browser
-  ` + "`User-Agent`" + `, used round-robin.
+  ` + "`User-Agent`" + `, used round-robin. vegeta keeps every answer's headers in its results,
+  about 1 KB a request, so they are written to memory (` + "`/dev/shm`" + `) during the runs and
+  moved to the output directory after: on the disk PostgreSQL's WAL is on, the kernel
+  wrote them back in bursts of about 150 MB every 30 s, and each burst held a WAL flush
+  for 50–120 ms, the generator's own tail in the server's figures.
 - Click rows are counted with ` + "`SELECT count(*) FROM clicks`" + ` before and after every run,
   once the count has stopped moving. PostgreSQL keeps ` + "`synchronous_commit=on`" + ` and
-  ` + "`fsync=on`" + `: every 302 left after the COMMIT of its click's batch returned.
+  ` + "`fsync=on`" + `: every 302 left after the COMMIT of its click's batch returned. After
+  the count, a ` + "`CHECKPOINT`" + ` and ` + "`sync`" + ` write out what earlier runs left dirty (the
+  count and autovacuum's pass over ` + "`clicks`" + ` dirty every page they touch), so that a run's
+  WAL flushes do not queue behind the writes of the run before it.
 - What limits the redirect: every 302 waits for a COMMIT that PostgreSQL flushes to disk
   (fsync), and PostgreSQL, Tally and the generator share the same CPUs. A closed-loop
   client (wrk) with C connections cannot go faster than C / (handler time + batch wait +
