@@ -705,3 +705,43 @@ func TestWebhooks_PayoutPaid(t *testing.T) {
 		t.Errorf("reward %v, payout %v", got[0].Event.Data, got[1].Event.Data)
 	}
 }
+
+// TestWebhooks_ReassignMovingRewards: moving a customer's open rewards to
+// another partner sends reward.updated for each, showing the new partner;
+// a paid reward stays and sends nothing.
+func TestWebhooks_ReassignMovingRewards(t *testing.T) {
+	rcv := newReceiver(t)
+	e := hookEnv(t)
+	v := e.NewVendor(t, "Acme")
+	e.Must(t, http.StatusOK, e.Do(t, "PATCH", "/v1/vendor", v.SecretKey, map[string]any{
+		"reward_rule": map[string]any{"type": "percent", "percent": 1000, "hold_days": 0}}))
+	ada := e.NewPartner(t, v, "Ada", "ada@partner.example")
+	bob := e.NewPartner(t, v, "Bob", "bob@partner.example")
+	var cus map[string]any
+	e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/customers", v.SecretKey, map[string]any{
+		"email": "buyer@example.com", "partner_id": ada.ID, "reason": "deal"})).JSON(t, &cus)
+	reward := func(amount int) string {
+		pur := e.Must(t, http.StatusCreated, e.Do(t, "POST", "/v1/purchases", v.SecretKey, map[string]any{
+			"customer_id": cus["id"], "amount": amount, "currency": "usd", "reason": "phone order"})).Map(t)
+		return pur["rewards"].([]any)[0].(map[string]any)["id"].(string)
+	}
+	paid, open1, open2 := reward(1000), reward(2000), reward(3000)
+	e.Must(t, http.StatusOK, e.Do(t, "POST", "/v1/rewards/"+paid+"/pay", v.SecretKey, map[string]any{"reason": "March payout"}))
+	createEndpoint(t, e, v, rcv.srv.URL, "reward.updated")
+
+	e.Must(t, http.StatusOK, e.Do(t, "POST", "/v1/customers/"+cus["id"].(string)+"/attribution", v.SecretKey, map[string]any{
+		"partner_id": bob.ID, "reason": "Bob closed the deal", "move_rewards": true}))
+	rcv.wait(t, 2)
+	time.Sleep(200 * time.Millisecond) // nothing more comes
+	got := rcv.deliveries()
+	moved := map[string]bool{}
+	for _, d := range got {
+		if d.Event.Type != "reward.updated" || d.Event.Data["partner_id"] != bob.ID {
+			t.Errorf("event %s: %s", d.Event.Type, d.Body)
+		}
+		moved[d.Event.Data["id"].(string)] = true
+	}
+	if len(got) != 2 || !moved[open1] || !moved[open2] {
+		t.Fatalf("reward.updated for %v, want %s and %s", moved, open1, open2)
+	}
+}

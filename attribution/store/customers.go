@@ -179,6 +179,12 @@ func (s *Customers) ReassignCustomer(ctx context.Context, vendorID, actor, custo
 					return err
 				}
 			}
+			for _, rw := range moved {
+				rw.PartnerID, rw.UpdatedAt = partner.ID, now
+				if err := emitEvent(ctx, tx, vendorID, attribution.EventRewardUpdated, rw, now); err != nil {
+					return err
+				}
+			}
 		}
 		out.Customer = c
 		after := map[string]any{"customer": c, "moved_rewards": out.MovedRewards}
