@@ -9,7 +9,12 @@ import (
 	"path"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 )
+
+// staticCompression gzips the static files for browsers that take it: the
+// scripts and styles are text, a quarter of their size or less gzipped.
+var staticCompression = middleware.Gzip()
 
 // assetVersions are short hashes of the static files: a page links
 // /static/app.css?v=HASH, so a new release's files are fetched at once and

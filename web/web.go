@@ -96,7 +96,7 @@ func Mount(e *echo.Echo, deps Deps) {
 	page := []echo.MiddlewareFunc{pageHeaders, p.errorPages}
 	form := append(page, p.checkCSRF)
 
-	e.GET("/static/*", serveStatic)
+	e.GET("/static/*", serveStatic, staticCompression)
 	e.GET("/login", p.loginForm, page...)
 	e.POST("/login", p.login, form...)
 	e.POST("/logout", p.logout, form...)
