@@ -13,7 +13,7 @@ import (
 // linksData is the link list.
 type linksData struct {
 	Links    []*attribution.Link
-	More     bool
+	Next     string            // the next page's URL; "" on the last
 	Partners map[string]string // names by id
 }
 
@@ -37,7 +37,11 @@ func (p *pages) links(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := p.Links.ListLinks(ctx, v.ID, attribution.LinkFilter{Page: attribution.Page{Limit: attribution.MaxPageLimit}})
+	page, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	list, more, err := p.Links.ListLinks(ctx, v.ID, attribution.LinkFilter{Page: page})
 	if err != nil {
 		return err
 	}
@@ -45,11 +49,14 @@ func (p *pages) links(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	d := linksData{Links: list, Partners: names}
 	for _, l := range list {
 		l.SetURL(p.PublicURL)
 	}
-	return p.render(c, http.StatusOK, "links", view{Title: "Links", Nav: "links", User: u, Vendor: v,
-		Data: linksData{Links: list, More: more, Partners: names}})
+	if len(list) > 0 {
+		d.Next = nextPage(c, more, list[len(list)-1].ID)
+	}
+	return p.render(c, http.StatusOK, "links", view{Title: "Links", Nav: "links", User: u, Vendor: v, Data: d})
 }
 
 // linkForm is the new-link form as typed, with the partners to choose from.

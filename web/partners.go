@@ -15,7 +15,7 @@ type partnersData struct {
 	Status   string // the status filter, "" for all
 	Statuses []string
 	Partners []*attribution.Partner
-	More     bool
+	Next     string // the next page's URL; "" on the last
 }
 
 // partners answers GET /dashboard/partners?status=.
@@ -32,11 +32,18 @@ func (p *pages) partners(c echo.Context) error {
 	if status != "" && !slices.Contains(attribution.PartnerStatuses, status) {
 		return attribution.Errorf(attribution.EINVALID, "There is no partner status %q.", status)
 	}
-	list, more, err := p.Partners.ListPartners(ctx, v.ID, attribution.PartnerFilter{Status: status, Page: attribution.Page{Limit: attribution.MaxPageLimit}})
+	page, err := pageOf(c)
 	if err != nil {
 		return err
 	}
-	d := partnersData{Status: status, Statuses: attribution.PartnerStatuses, Partners: list, More: more}
+	list, more, err := p.Partners.ListPartners(ctx, v.ID, attribution.PartnerFilter{Status: status, Page: page})
+	if err != nil {
+		return err
+	}
+	d := partnersData{Status: status, Statuses: attribution.PartnerStatuses, Partners: list}
+	if len(list) > 0 {
+		d.Next = nextPage(c, more, list[len(list)-1].ID)
+	}
 	return p.render(c, http.StatusOK, "partners", view{Title: "Partners", Nav: "partners", User: u, Vendor: v, Data: d})
 }
 

@@ -11,7 +11,7 @@ import (
 // portalCustomersData is the partner's referred customers, emails masked.
 type portalCustomersData struct {
 	Customers []*attribution.PartnerCustomer
-	More      bool
+	Next      string // the next page's URL; "" on the last
 }
 
 // portalCustomers answers GET /partner/customers: the newest customers the
@@ -22,14 +22,21 @@ func (p *pages) portalCustomers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := p.Customers.ListCustomers(c.Request().Context(), v.ID,
-		attribution.CustomerFilter{PartnerID: partnerOf(c).ID, Page: attribution.Page{Limit: attribution.MaxPageLimit}})
+	page, err := pageOf(c)
 	if err != nil {
 		return err
 	}
-	d := portalCustomersData{More: more}
+	list, more, err := p.Customers.ListCustomers(c.Request().Context(), v.ID,
+		attribution.CustomerFilter{PartnerID: partnerOf(c).ID, Page: page})
+	if err != nil {
+		return err
+	}
+	var d portalCustomersData
 	for _, cust := range list {
 		d.Customers = append(d.Customers, attribution.PartnerViewOf(cust))
+	}
+	if len(list) > 0 {
+		d.Next = nextPage(c, more, list[len(list)-1].ID)
 	}
 	return p.renderPortal(c, http.StatusOK, "portal_customers", "Customers", "customers", v, d)
 }

@@ -11,7 +11,7 @@ import (
 // portalPayoutsData is the partner's payout history and payout method form.
 type portalPayoutsData struct {
 	Payouts []*attribution.PartnerPayout
-	More    bool
+	Next    string // the next page's URL; "" on the last
 	Method  payoutMethodForm
 	Saved   bool
 }
@@ -29,11 +29,18 @@ func (p *pages) portalPayouts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := p.Payouts.PartnerPayouts(ctx, v.ID, me.ID, attribution.Page{Limit: attribution.MaxPageLimit})
+	page, err := pageOf(c)
 	if err != nil {
 		return err
 	}
-	d := portalPayoutsData{Payouts: list, More: more, Saved: c.QueryParam("saved") == "1"}
+	list, more, err := p.Payouts.PartnerPayouts(ctx, v.ID, me.ID, page)
+	if err != nil {
+		return err
+	}
+	d := portalPayoutsData{Payouts: list, Saved: c.QueryParam("saved") == "1"}
+	if len(list) > 0 {
+		d.Next = nextPage(c, more, list[len(list)-1].ID)
+	}
 	if c.Request().Method == http.MethodPost { // a refused form, shown again as typed
 		d.Method = readPayoutMethodForm(c)
 	} else {

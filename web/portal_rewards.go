@@ -14,7 +14,7 @@ import (
 type portalRewardsData struct {
 	Totals  []attribution.RewardTotal
 	Rewards []*attribution.Reward
-	More    bool
+	Next    string // the next page's URL; "" on the last
 	Status  string // the filter, "" for all
 	Filters []string
 }
@@ -36,11 +36,17 @@ func (p *pages) portalRewards(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, more, err := p.Rewards.ListRewards(ctx, v.ID, attribution.RewardFilter{PartnerID: me.ID, Status: status,
-		Page: attribution.Page{Limit: attribution.MaxPageLimit}})
+	page, err := pageOf(c)
 	if err != nil {
 		return err
 	}
-	return p.renderPortal(c, http.StatusOK, "portal_rewards", "Rewards", "rewards", v,
-		portalRewardsData{Totals: totals, Rewards: list, More: more, Status: status, Filters: attribution.RewardStatuses})
+	list, more, err := p.Rewards.ListRewards(ctx, v.ID, attribution.RewardFilter{PartnerID: me.ID, Status: status, Page: page})
+	if err != nil {
+		return err
+	}
+	d := portalRewardsData{Totals: totals, Rewards: list, Status: status, Filters: attribution.RewardStatuses}
+	if len(list) > 0 {
+		d.Next = nextPage(c, more, list[len(list)-1].ID)
+	}
+	return p.renderPortal(c, http.StatusOK, "portal_rewards", "Rewards", "rewards", v, d)
 }
