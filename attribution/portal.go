@@ -139,6 +139,11 @@ type PartnerAccountService interface {
 	PartnerSession(ctx context.Context, token string) (*PartnerSession, *Partner, error)
 	// SignOut ends the session of a cookie token; an unknown one is no error.
 	SignOut(ctx context.Context, token string) error
+	// ListPartnerSessions lists the partner's live sessions, the last used
+	// first.
+	ListPartnerSessions(ctx context.Context, vendorID, partnerID string) ([]*PartnerSession, error)
+	// RevokePartnerSession ends one of the partner's sessions. ENOTFOUND.
+	RevokePartnerSession(ctx context.Context, vendorID, partnerID, sessionID string) error
 }
 
 // OwnLink refuses a link that is not partner's: to a partner, another

@@ -20,6 +20,7 @@ const partnerSessionCookie = "tally_partner_session"
 const (
 	ctxPartner      = "web.partner"
 	ctxPartnerToken = "web.partner_session_token"
+	ctxPartnerSess  = "web.partner_session_id"
 )
 
 // portalView is what the layout needs to draw the portal's navigation.
@@ -57,6 +58,7 @@ func (p *pages) mountPortal(e *echo.Echo, page []echo.MiddlewareFunc) {
 	g.POST("/payouts/method", p.portalSavePayoutMethod)
 	g.GET("/notifications", p.portalNotifications)
 	g.POST("/notifications", p.portalSaveNotifications)
+	g.POST("/sessions/:id/revoke", p.portalRevokeSession)
 }
 
 // partnerSignedIn lets a request through with its partner, or sends the
@@ -65,7 +67,7 @@ func (p *pages) mountPortal(e *echo.Echo, page []echo.MiddlewareFunc) {
 func (p *pages) partnerSignedIn(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		token := cookieValue(c, partnerSessionCookie)
-		_, partner, err := p.PartnerAccounts.PartnerSession(c.Request().Context(), token)
+		session, partner, err := p.PartnerAccounts.PartnerSession(c.Request().Context(), token)
 		if attribution.ErrorCode(err) == attribution.EUNAUTHORIZED {
 			if token != "" {
 				p.endPartnerSession(c)
@@ -76,6 +78,7 @@ func (p *pages) partnerSignedIn(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxPartner, partner)
 		c.Set(ctxPartnerToken, token)
+		c.Set(ctxPartnerSess, session.ID)
 		if !unsafeMethod(c.Request()) {
 			p.startPartnerSession(c, token) // renew the cookie with the idle timeout
 		}

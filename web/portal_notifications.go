@@ -15,12 +15,15 @@ type notificationChoice struct {
 }
 
 type portalNotificationsData struct {
-	Choices []notificationChoice
-	Saved   bool
+	Choices        []notificationChoice
+	Saved          bool
+	Sessions       []*attribution.PartnerSession // the browsers signed in (portal_sessions.go)
+	CurrentSession string                        // this browser's session id
 }
 
 // portalNotifications answers GET /partner/notifications: a checkbox per
-// optional email (attribution.NotificationKinds).
+// optional email (attribution.NotificationKinds), and the browsers signed
+// in to the portal as the partner, each of which it can sign out.
 func (p *pages) portalNotifications(c echo.Context) error {
 	me := partnerOf(c)
 	v, err := p.portalVendor(c)
@@ -32,6 +35,10 @@ func (p *pages) portalNotifications(c echo.Context) error {
 		return err
 	}
 	d := portalNotificationsData{Saved: c.QueryParam("saved") == "1"}
+	d.CurrentSession, _ = c.Get(ctxPartnerSess).(string)
+	if d.Sessions, err = p.PartnerAccounts.ListPartnerSessions(c.Request().Context(), v.ID, me.ID); err != nil {
+		return err
+	}
 	for _, kind := range attribution.NotificationKinds {
 		d.Choices = append(d.Choices, notificationChoice{Kind: kind, Label: attribution.MailKindLabel(kind), Wanted: s.Notifications.Wants(kind)})
 	}

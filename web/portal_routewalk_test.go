@@ -44,7 +44,7 @@ func TestPortal_RouteWalk(t *testing.T) {
 		"GET /partner": true, "POST /partner/logout": true, "GET /partner/links": true, "POST /partner/links": true,
 		"GET /partner/links/:id/qr.svg": true, "GET /partner/links/:id/qr.png": true, "GET /partner/customers": true,
 		"GET /partner/rewards": true, "GET /partner/payouts": true, "POST /partner/payouts/method": true,
-		"GET /partner/notifications": true, "POST /partner/notifications": true,
+		"GET /partner/notifications": true, "POST /partner/notifications": true, "POST /partner/sessions/:id/revoke": true,
 		// public: signed-in or not, they take a token, not an id
 		"GET /partner/login": true, "POST /partner/login": true, "GET /partner/sign-in/:token": true,
 		"POST /partner/sign-in/:token": true, "GET /partner/unsubscribe/:token": true, "POST /partner/unsubscribe/:token": true,

@@ -232,6 +232,37 @@ func (s *PartnerAccounts) PartnerSession(ctx context.Context, token string) (*at
 	return ps, p, nil
 }
 
+// ListPartnerSessions lists the partner's live sessions, the last used
+// first.
+func (s *PartnerAccounts) ListPartnerSessions(ctx context.Context, vendorID, partnerID string) ([]*attribution.PartnerSession, error) {
+	var all []*attribution.PartnerSession
+	err := s.db.NewSelect().Model(&all).Where("vendor_id = ? AND partner_id = ?", vendorID, partnerID).
+		OrderExpr("last_seen_at DESC, id DESC").Scan(ctx)
+	if err != nil {
+		return nil, classify(err)
+	}
+	now, out := s.now(), []*attribution.PartnerSession{}
+	for _, ps := range all {
+		if !ps.Expired(now) {
+			out = append(out, ps)
+		}
+	}
+	return out, nil
+}
+
+// RevokePartnerSession deletes one of the partner's sessions.
+func (s *PartnerAccounts) RevokePartnerSession(ctx context.Context, vendorID, partnerID, sessionID string) error {
+	res, err := s.db.NewDelete().TableExpr("partner_sessions").
+		Where("vendor_id = ? AND partner_id = ? AND id = ?", vendorID, partnerID, sessionID).Exec(ctx)
+	if err != nil {
+		return classify(err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return notFound("Session")
+	}
+	return nil
+}
+
 // SignOut deletes the session of token.
 func (s *PartnerAccounts) SignOut(ctx context.Context, token string) error {
 	if token == "" {
