@@ -196,14 +196,19 @@ func (s *Links) UpdateLink(ctx context.Context, vendorID, actor, id string, upd 
 	return out, nil
 }
 
-// ResolveLink finds what /r/{key} redirects to, through the cache. A known
-// link past its TTL is served as last known while one lookup refreshes it
-// in the background: the redirect never waits on the database for a link
-// it knows. (Loaded together, a program's links expired together, and at
-// 5,000 redirects/s their lookups stalled the redirects every TTL.)
+// ResolveLink finds what /r/{key} redirects to, through the cache. A
+// cached link used in the second half of its TTL (at a random point per
+// entry) is refreshed in the background, and a known link past its TTL is
+// served as last known while one lookup refreshes it: the redirect never
+// waits on the database for a link it knows. (Loaded together, a
+// program's links expired together, and at 5,000 redirects/s their
+// lookups stalled the redirects every TTL.)
 func (s *Links) ResolveLink(ctx context.Context, key string) (*attribution.RedirectTarget, error) {
 	// Only valid keys are ever cached, so the check can wait for a miss.
-	if t, ok := s.cache.get(key); ok {
+	if t, ok, due := s.cache.get(key); ok {
+		if due {
+			s.refresh(key)
+		}
 		if t == nil {
 			return nil, notFound("Link")
 		}
@@ -223,7 +228,8 @@ func (s *Links) ResolveLink(ctx context.Context, key string) (*attribution.Redir
 const refreshTimeout = 10 * time.Second
 
 // refresh looks key up again in the background, unless a lookup of it is
-// already running; on failure the last known target stays served.
+// already running, at most maxRefreshes at once; on failure the last
+// known target stays served.
 func (s *Links) refresh(key string) {
 	if !s.cache.startRefresh(key) {
 		return
@@ -232,6 +238,12 @@ func (s *Links) refresh(key string) {
 		defer s.cache.endRefresh(key)
 		ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
 		defer cancel()
+		select {
+		case s.cache.refreshSlots <- struct{}{}:
+			defer func() { <-s.cache.refreshSlots }()
+		case <-ctx.Done():
+			return
+		}
 		_, _ = s.lookupLink(ctx, key)
 	}()
 }
