@@ -241,13 +241,7 @@ func (s *PartnerAccounts) ListPartnerSessions(ctx context.Context, vendorID, par
 	if err != nil {
 		return nil, classify(err)
 	}
-	now, out := s.now(), []*attribution.PartnerSession{}
-	for _, ps := range all {
-		if !ps.Expired(now) {
-			out = append(out, ps)
-		}
-	}
-	return out, nil
+	return liveSessions(all, s.now()), nil
 }
 
 // RevokePartnerSession deletes one of the partner's sessions.

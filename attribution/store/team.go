@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -84,13 +85,19 @@ func (a *Accounts) ListSessions(ctx context.Context, vendorID, userID string) ([
 	if err != nil {
 		return nil, classify(err)
 	}
-	now, out := a.now(), []*attribution.Session{}
+	return liveSessions(all, a.now()), nil
+}
+
+// liveSessions keeps the sessions, a user's or a partner's, still live at
+// now (never nil: a list with none is empty).
+func liveSessions[S interface{ Expired(time.Time) bool }](all []S, now time.Time) []S {
+	out := make([]S, 0, len(all))
 	for _, s := range all {
 		if !s.Expired(now) {
 			out = append(out, s)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // RevokeSession deletes one of the user's sessions and writes the audit
